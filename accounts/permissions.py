@@ -1,0 +1,106 @@
+"""Who may do what, in one place: DESIGN.md's role table as capabilities.
+
+A capability is held in a branch. A bureau role, held in any one branch of a
+bureau, reads every branch of that bureau. Every view asks
+`has_capability(user, cap, branch)` or scopes its queryset with
+`branch_ids(user, cap)`; the same table is published as `rules` permissions
+(`portal.<capability>`) so templates can write `{% if perms.portal.send_notices %}`.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+import rules
+from django.core.exceptions import PermissionDenied
+
+from .models import BranchRole
+
+Role = BranchRole.Role
+LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
+COMMITTEE = LEADERS | {Role.COMMITTEE}
+CARERS = COMMITTEE | {Role.LIAISON}
+EVERYONE = frozenset(Role)
+
+CAPABILITY_ROLES: dict[str, frozenset[str]] = {
+    "view_roster": CARERS | {Role.BUREAU},
+    "edit_members": COMMITTEE,
+    "manage_roles": LEADERS,
+    "record_visits": CARERS,
+    "manage_study": CARERS,
+    "view_study": EVERYONE,
+    "send_notices": COMMITTEE,
+    "view_dues_ledger": COMMITTEE | {Role.BUREAU},
+    "edit_dues": LEADERS,
+    "view_own_dues": frozenset({Role.MEMBER}),
+    "answer_escalations": frozenset({Role.BUREAU}),
+}
+
+
+def roles_by_branch(user) -> dict[int, frozenset[str]]:
+    """Branch id → the user's roles there, bureau roles spread over the bureau; cached on the user."""
+    cached = getattr(user, "_roles_by_branch", None)
+    if cached is not None:
+        return cached
+    result: dict[int, set[str]] = {}
+    if user.is_authenticated and user.is_active:
+        from members.models import Branch
+
+        held = list(BranchRole.objects.filter(user=user).select_related("branch"))
+        for held_role in held:
+            result.setdefault(held_role.branch_id, set()).add(held_role.role)
+        bureau_ids = {r.branch.bureau_id for r in held if r.role == Role.BUREAU}
+        for branch_id in Branch.objects.filter(bureau_id__in=bureau_ids).values_list("id", flat=True):
+            result.setdefault(branch_id, set()).add(Role.BUREAU)
+    user._roles_by_branch = {branch_id: frozenset(roles) for branch_id, roles in result.items()}
+    return user._roles_by_branch
+
+
+def branch_ids(user, capability: str) -> list[int]:
+    """Ids of the branches in which the user holds the capability."""
+    allowed = CAPABILITY_ROLES[capability]
+    return sorted(b for b, roles in roles_by_branch(user).items() if roles & allowed)
+
+
+def has_capability(user, capability: str, branch=None) -> bool:
+    """True if the user holds the capability in `branch` (a Branch or its id), or in any branch."""
+    if branch is None:
+        return bool(branch_ids(user, capability))
+    branch_id = getattr(branch, "pk", branch)
+    return bool(roles_by_branch(user).get(branch_id, frozenset()) & CAPABILITY_ROLES[capability])
+
+
+def has_role(user, *roles: str) -> bool:
+    return any(set(held) & set(roles) for held in roles_by_branch(user).values())
+
+
+def capability_required(capability: str) -> Callable:
+    """View decorator: 403 unless the user holds the capability in at least one branch."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_capability(request.user, capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _branch_of(obj):
+    if obj is None:
+        return None
+    return obj.pk if obj.__class__.__name__ == "Branch" else obj.branch_id
+
+
+def _predicate(capability: str):
+    @rules.predicate(name=f"holds_{capability}")
+    def holds(user, obj=None) -> bool:
+        return has_capability(user, capability, _branch_of(obj))
+
+    return holds
+
+
+for _capability in CAPABILITY_ROLES:
+    rules.add_perm(f"portal.{_capability}", _predicate(_capability))

@@ -1,0 +1,37 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import LoginForm, PortalPasswordChangeForm, TextSizeForm
+
+login_view = login_not_required(
+    auth_views.LoginView.as_view(
+        template_name="accounts/login.html",
+        authentication_form=LoginForm,
+        redirect_authenticated_user=True,
+    )
+)
+logout_view = auth_views.LogoutView.as_view()
+
+
+def password_change(request):
+    form = PortalPasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_set_password(
+            request=request, user=request.user, password=form.cleaned_data["new_password1"]
+        )
+        messages.success(request, _("Your new password is saved."))
+        return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_POST
+def text_size(request):
+    form = TextSizeForm(request.POST)
+    if form.is_valid():
+        services.user_set_text_size(user=request.user, text_size=form.cleaned_data["text_size"])
+    return redirect(request.POST.get("next") or "home")

@@ -1,0 +1,35 @@
+"""What the dashboard shows each role. It sits above every app and may read them all."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import BranchRole
+from accounts.permissions import branch_ids, roles_by_branch
+from members.models import Branch, CareCategory, Member
+
+
+def for_user(user) -> dict:
+    """The dashboard's context: the user's roles and the figures of the branches they may see."""
+    roles = roles_by_branch(user)
+    branches = Branch.objects.filter(pk__in=roles.keys()).select_related("bureau")
+    role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
+    context = {"branches": branches, "role_labels": role_labels, "tiles": []}
+    roster_branches = branch_ids(user, "view_roster")
+    if roster_branches:
+        members = Member.objects.in_branches(roster_branches).active()
+        context["tiles"] = [
+            {"label": _("Active members"), "value": members.count(), "url": reverse("members:list")},
+            {
+                "label": _("Aged 80 and over"),
+                "value": members.aged_at_least(80).count(),
+                "url": reverse("members:list") + "?care=elderly",
+            },
+            {
+                "label": _("In a care category"),
+                "value": members.in_care_category(*CareCategory.values).count(),
+                "url": reverse("members:list") + "?care=any",
+            },
+        ]
+    own = Member.objects.filter(user=user).select_related("contact_group__leader").first()
+    context["own_member"] = own
+    return context

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from .models import Branch, Bureau, CarePeriod, ContactGroup, HealthRecord, Member
+
+
+@admin.register(Bureau)
+class BureauAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["name", "bureau"]
+    list_filter = ["bureau"]
+    list_select_related = ["bureau"]
+    search_fields = ["name"]
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "branch", "gender", "birth_date", "contact_group", "status"]
+    list_filter = ["status", "branch", "living_situation"]
+    list_select_related = ["branch", "contact_group"]
+    search_fields = ["name", "name_initials", "name_pinyin"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(HealthRecord)
+class HealthRecordAdmin(admin.ModelAdmin):
+    list_display = ["member", "condition", "mobility"]
+    list_select_related = ["member"]
+
+
+@admin.register(CarePeriod)
+class CarePeriodAdmin(admin.ModelAdmin):
+    list_display = ["member", "category", "started_on", "ended_on"]
+    list_filter = ["category"]
+    list_select_related = ["member"]
+
+
+@admin.register(ContactGroup)
+class ContactGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "branch", "number", "leader", "deputy"]
+    list_select_related = ["branch", "leader", "deputy"]

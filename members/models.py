@@ -1,0 +1,352 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from branch_portal.calendar import years_before
+
+
+class Bureau(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("bureau")
+        verbose_name_plural = _("bureaus")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="branches", verbose_name=_("bureau")
+    )
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["bureau__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "name"], name="unique_branch_name_in_bureau"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CareCategory(models.TextChoices):
+    """The branch's own care vocabulary. 高龄 is computed from the birth date, the rest are stored."""
+
+    ELDERLY = "elderly", _("Aged 80+")
+    FRAIL = "frail", _("Frail")
+    SERIOUSLY_ILL = "seriously_ill", _("Seriously ill")
+    HOSPITALISED = "hospitalised", _("In hospital")
+    CRITICAL = "critical", _("Critically ill")
+    EMPTY_NEST = "empty_nest", _("Empty nest")
+    ALONE = "alone", _("Living alone")
+    NO_FAMILY = "no_family", _("No family")
+
+
+ELDERLY_AGE = 80
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Member.Status.ACTIVE)
+
+    def in_branch(self, branch):
+        return self.filter(branch=branch)
+
+    def in_branches(self, branch_ids):
+        return self.filter(branch_id__in=branch_ids)
+
+    def aged_at_least(self, age: int, *, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(birth_date__lte=years_before(on, age))
+
+    def aged_under(self, age: int, *, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(birth_date__gt=years_before(on, age))
+
+    def in_care_category(self, *categories: str, on: datetime.date | None = None):
+        """Members in any of the categories on the day (today by default)."""
+        on = on or timezone.localdate()
+        condition = Q(
+            Exists(
+                CarePeriod.objects.filter(member=OuterRef("pk"), category__in=categories).current(on)
+            )
+        )
+        if CareCategory.ELDERLY in categories:
+            condition |= Q(birth_date__lte=years_before(on, ELDERLY_AGE))
+        return self.filter(condition)
+
+
+class Member(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class RetirementKind(models.TextChoices):
+        LIXIU = "lixiu", _("Retired cadre (lixiu)")
+        TUIXIU = "tuixiu", _("Retired (tuixiu)")
+
+    class LivingSituation(models.TextChoices):
+        WITH_FAMILY = "with_family", _("With spouse or family")
+        EMPTY_NEST = "empty_nest", _("Empty nest")
+        HALF_EMPTY_NEST = "half_empty_nest", _("Half empty nest")
+        ALONE = "alone", _("Living alone")
+        NO_FAMILY = "no_family", _("No family")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DECEASED = "deceased", _("Deceased")
+        TRANSFERRED = "transferred", _("Transferred out")
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="members", verbose_name=_("branch")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+        verbose_name=_("login account"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    # Derived from the name by the services, for sorting and initials search ("zzy" finds 张志远).
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, editable=False, default="")
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, editable=False, default="")
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("date of birth"))
+    lunar_birthday = models.BooleanField(
+        _("keeps a lunar birthday"),
+        default=False,
+        help_text=_("The family celebrates the birthday by the Chinese (lunar) calendar."),
+    )
+    native_place = models.CharField(_("native place"), max_length=100, blank=True)
+    party_joined_on = models.DateField(_("joined the Party on"), null=True, blank=True)
+    work_started_on = models.DateField(_("started work on"), null=True, blank=True)
+    retirement_kind = models.CharField(
+        _("retirement kind"), max_length=10, choices=RetirementKind.choices, blank=True
+    )
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    former_unit = models.CharField(_("former unit"), max_length=100, blank=True)
+    former_post = models.CharField(_("former post"), max_length=100, blank=True)
+    phone = PhoneNumberField(_("mobile phone"), blank=True)
+    phone_alt = PhoneNumberField(_("other phone"), blank=True)
+    notice_phone = PhoneNumberField(
+        _("phone for notices"),
+        blank=True,
+        help_text=_("Leave empty to send notices to the member's own mobile, e.g. fill in a child's phone."),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    district = models.CharField(_("district"), max_length=50, blank=True)
+    living_situation = models.CharField(
+        _("living situation"),
+        max_length=20,
+        choices=LivingSituation.choices,
+        default=LivingSituation.WITH_FAMILY,
+    )
+    emergency_name_1 = models.CharField(_("emergency contact"), max_length=50, blank=True)
+    emergency_relation_1 = models.CharField(_("relation"), max_length=20, blank=True)
+    emergency_phone_1 = PhoneNumberField(_("emergency phone"), blank=True)
+    emergency_name_2 = models.CharField(_("second emergency contact"), max_length=50, blank=True)
+    emergency_relation_2 = models.CharField(_("relation"), max_length=20, blank=True)
+    emergency_phone_2 = PhoneNumberField(_("second emergency phone"), blank=True)
+    contact_group = models.ForeignKey(
+        "ContactGroup",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("contact group"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["name_pinyin", "id"]
+        indexes = [
+            # The member list: a branch's members in pinyin order, filtered by status.
+            models.Index(fields=["branch", "status", "name_pinyin"], name="member_list_idx"),
+            # Age filters and 高龄: members born before a date.
+            models.Index(fields=["branch", "birth_date"], name="member_birth_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="active") | Q(status_changed_on__isnull=False),
+                name="member_left_has_date",
+                violation_error_message=_("A deceased or transferred member needs the date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:detail", args=[self.pk])
+
+    def age_on(self, day: datetime.date) -> int:
+        had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - (0 if had_birthday else 1)
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def phone_for_notices(self):
+        return self.notice_phone or self.phone
+
+
+class HealthRecord(models.Model):
+    """Sensitive personal information (PIPL Art. 28): only carers see it, and each view is logged."""
+
+    class Condition(models.TextChoices):
+        GOOD = "good", _("Good")
+        FAIR = "fair", _("Fair")
+        POOR = "poor", _("Poor")
+        SERIOUSLY_ILL = "seriously_ill", _("Seriously ill")
+        HOSPITALISED = "hospitalised", _("In hospital")
+        CRITICAL = "critical", _("Critical")
+
+    class Mobility(models.TextChoices):
+        INDEPENDENT = "independent", _("Gets about alone")
+        WITH_AID = "with_aid", _("Walks with an aid")
+        HOUSEBOUND = "housebound", _("Housebound")
+        BEDRIDDEN = "bedridden", _("Bedridden")
+
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, related_name="health", verbose_name=_("member")
+    )
+    condition = models.CharField(
+        _("condition"), max_length=20, choices=Condition.choices, default=Condition.GOOD
+    )
+    mobility = models.CharField(
+        _("mobility"), max_length=20, choices=Mobility.choices, default=Mobility.INDEPENDENT
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("health record")
+        verbose_name_plural = _("health records")
+
+    def __str__(self) -> str:
+        return str(self.member)
+
+
+class HealthRecordView(models.Model):
+    """One row each time someone opens a member's health record (PIPL Art. 51)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="health_views")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("health record view")
+        verbose_name_plural = _("health record views")
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} → {self.member} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class CarePeriodQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), started_on__lte=on)
+
+
+class CarePeriod(models.Model):
+    """A stored care category with the day it began (and ended): visit planning needs both."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="care_periods", verbose_name=_("member")
+    )
+    category = models.CharField(_("care category"), max_length=20, choices=CareCategory.choices)
+    started_on = models.DateField(_("since"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    objects = CarePeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("care period")
+        verbose_name_plural = _("care periods")
+        ordering = ["member", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "category"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_care_period_per_category",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category="elderly"),
+                name="elderly_is_computed_not_stored",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="care_period_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_category_display()}"
+
+
+class ContactGroup(models.Model):
+    """One of a branch's contact groups (联络小组), led by a committee member or the liaison officer."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="contact_groups", verbose_name=_("branch")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=50)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_groups",
+        verbose_name=_("leader"),
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deputised_groups",
+        verbose_name=_("deputy leader"),
+    )
+    leader_away = models.BooleanField(
+        _("leader away"), default=False, help_text=_("While the leader is away the deputy covers.")
+    )
+
+    class Meta:
+        verbose_name = _("contact group")
+        verbose_name_plural = _("contact groups")
+        ordering = ["branch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "number"], name="unique_group_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def responsible(self):
+        """Who visits this group's members now: the leader, or the deputy while the leader is away."""
+        return self.deputy if self.leader_away and self.deputy_id else self.leader

@@ -1,0 +1,101 @@
+"""Writes to members. Every change goes through here so derived fields and care periods stay true."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from pypinyin import Style, lazy_pinyin
+
+from .models import CareCategory, CarePeriod, HealthRecord, Member
+
+LIVING_CATEGORIES = {
+    Member.LivingSituation.EMPTY_NEST: CareCategory.EMPTY_NEST,
+    Member.LivingSituation.ALONE: CareCategory.ALONE,
+    Member.LivingSituation.NO_FAMILY: CareCategory.NO_FAMILY,
+}
+CONDITION_CATEGORIES = {
+    HealthRecord.Condition.POOR: CareCategory.FRAIL,
+    HealthRecord.Condition.SERIOUSLY_ILL: CareCategory.SERIOUSLY_ILL,
+    HealthRecord.Condition.HOSPITALISED: CareCategory.HOSPITALISED,
+    HealthRecord.Condition.CRITICAL: CareCategory.CRITICAL,
+}
+FRAIL_MOBILITY = {HealthRecord.Mobility.HOUSEBOUND, HealthRecord.Mobility.BEDRIDDEN}
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """("zhangzhiyuan", "zzy") for 张志远: the sort key and the initials that search matches."""
+    return "".join(lazy_pinyin(name)).lower(), "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+
+
+def stored_categories(member: Member, health: HealthRecord | None) -> set[str]:
+    """The stored care categories the member's living situation and health put them in."""
+    categories = set()
+    if member.living_situation in LIVING_CATEGORIES:
+        categories.add(LIVING_CATEGORIES[member.living_situation])
+    if health is not None:
+        if health.condition in CONDITION_CATEGORIES:
+            categories.add(CONDITION_CATEGORIES[health.condition])
+        if health.mobility in FRAIL_MOBILITY:
+            categories.add(CareCategory.FRAIL)
+    if member.status != Member.Status.ACTIVE:
+        categories.clear()
+    return categories
+
+
+def care_periods_sync(*, member: Member, on: datetime.date | None = None) -> set[str]:
+    """Closes the care periods that no longer apply and opens new ones; returns the newly opened."""
+    on = on or timezone.localdate()
+    health = HealthRecord.objects.filter(member=member).first()
+    wanted = stored_categories(member, health)
+    open_periods = {p.category: p for p in CarePeriod.objects.filter(member=member, ended_on__isnull=True)}
+    for category, period in open_periods.items():
+        if category not in wanted:
+            period.ended_on = max(on, period.started_on)
+            period.save(update_fields=["ended_on"])
+    opened = wanted - open_periods.keys()
+    for category in opened:
+        period = CarePeriod(member=member, category=category, started_on=on)
+        period.full_clean()
+        period.save()
+    return opened
+
+
+@transaction.atomic
+def member_create(*, actor, on: datetime.date | None = None, **fields) -> Member:
+    """Creates a member with their health record and care periods."""
+    health_fields = {k: fields.pop(k) for k in ("condition", "mobility", "health_note") if k in fields}
+    member = Member(**fields)
+    member.name_pinyin, member.name_initials = name_pinyin(member.name)
+    member.full_clean()
+    member.save()
+    _health_save(member, health_fields)
+    care_periods_sync(member=member, on=on)
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, on: datetime.date | None = None, **fields) -> Member:
+    """Updates the given fields (and health, when given) and keeps derived data in step."""
+    health_fields = {k: fields.pop(k) for k in ("condition", "mobility", "health_note") if k in fields}
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.name_pinyin, member.name_initials = name_pinyin(member.name)
+    member.full_clean()
+    member.save(update_fields=[*fields, "name_pinyin", "name_initials", "updated_at"])
+    if health_fields:
+        _health_save(member, health_fields)
+    care_periods_sync(member=member, on=on)
+    return member
+
+
+def _health_save(member: Member, health_fields: dict) -> HealthRecord:
+    health, _ = HealthRecord.objects.get_or_create(member=member)
+    if "health_note" in health_fields:
+        health_fields["note"] = health_fields.pop("health_note")
+    changed = [name for name, value in health_fields.items() if getattr(health, name) != value]
+    for name in changed:
+        setattr(health, name, health_fields[name])
+    if changed:
+        health.full_clean()
+        health.save(update_fields=[*changed, "updated_at"])
+    return health
