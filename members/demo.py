@@ -1,14 +1,11 @@
-"""A believable demo branch (DESIGN.md): 46 members aged 56–91, 12 over 80, six contact groups.
+"""The demo roster (DESIGN.md): 46 members aged 56–91, 12 over 80, six contact groups, demo accounts.
 
-Idempotent: run it again and it only resets the demo accounts' passwords. Never for production.
+Called by `manage.py seed_demo` (branch_portal), which calls each app's demo module in turn.
 """
 
 import datetime
 import random
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.utils import timezone
 from faker import Faker
 
 from accounts.models import BranchRole, User
@@ -17,6 +14,7 @@ from members import services
 from members.models import Branch, Bureau, ContactGroup, HealthRecord, Member
 
 DEMO_PASSWORD = "demo-pass-2026"
+DEMO_USERNAMES = ["secretary", "liaison", "member", "bureau"]
 BUREAU_NAME = "人力资源和社会保障部"
 BRANCH_NAME = "离退休干部第16党支部"
 NEIGHBOUR_BRANCH_NAME = "离退休干部第18党支部"
@@ -39,28 +37,31 @@ AGES = [91, 89, 88, 86, 85, 84, 83, 82, 81, 81, 80, 80] + [
 ]
 
 
-class Command(BaseCommand):
-    help = "Creates the demo branch and the demo accounts (secretary, liaison, member, bureau)."
+def seed(today: datetime.date) -> tuple[Branch, bool]:
+    """The demo branch, built on first call; returns (branch, created). Resets the demo passwords."""
+    bureau, _ = Bureau.objects.get_or_create(name=BUREAU_NAME)
+    branch, _ = Branch.objects.get_or_create(bureau=bureau, name=BRANCH_NAME)
+    created = not branch.members.exists()
+    if created:
+        builder = RosterBuilder(today)
+        builder.build_branch(branch)
+        builder.build_neighbour(bureau)
+    for user in User.objects.filter(username__in=DEMO_USERNAMES):
+        user.set_password(DEMO_PASSWORD)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+    return branch, created
 
-    @transaction.atomic
-    def handle(self, *args, **options) -> None:
-        bureau, _ = Bureau.objects.get_or_create(name=BUREAU_NAME)
-        branch, created = Branch.objects.get_or_create(bureau=bureau, name=BRANCH_NAME)
-        if created or not branch.members.exists():
-            self.build_branch(branch)
-            self.build_neighbour(bureau)
-        for user in User.objects.filter(username__in=["secretary", "liaison", "member", "bureau"]):
-            user.set_password(DEMO_PASSWORD)
-            user.must_change_password = False
-            user.save(update_fields=["password", "must_change_password"])
-        count = branch.members.count()
-        self.stdout.write(self.style.SUCCESS(f"Demo branch ready: {branch} ({count} members)."))
+
+class RosterBuilder:
+    def __init__(self, today: datetime.date):
+        self.today = today
 
     def build_branch(self, branch: Branch) -> None:
         rng = random.Random(16)
         fake = Faker("zh_CN")
         fake.seed_instance(16)
-        today = timezone.localdate()
+        today = self.today
         leaders = []
         for username, family, given, role, _group in COMMITTEE:
             user = self.user(username, family, given, rng)
@@ -156,6 +157,6 @@ class Command(BaseCommand):
         secretary = self.user("secretary18", "吴", "国华", rng)
         BranchRole.objects.get_or_create(user=secretary, branch=branch, role=BranchRole.Role.SECRETARY)
         group = ContactGroup.objects.create(branch=branch, number=1, name=GROUP_NAMES[0], leader=secretary)
-        today = timezone.localdate()
+        today = self.today
         for index, (name, age) in enumerate([("吴国华", 72), ("郑玉兰", 84), ("何永康", 66), ("马淑珍", 79)]):
             self.member(branch, group, name, secretary if index == 0 else None, age, index + 20, rng, today)

@@ -1,0 +1,25 @@
+"""`manage.py seed_demo`: the demo branch of DESIGN.md, for `make run` and demos, never production.
+
+Idempotent: the first run builds the branch and every app's demo data; later runs
+only reset the demo accounts' passwords.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from members import demo as members_demo
+
+
+class Command(BaseCommand):
+    help = "Creates the demo branch and the demo accounts (secretary, liaison, member, bureau)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        today = timezone.localdate()
+        branch, created = members_demo.seed(today)
+        if created:
+            # Each app adds its demo data here, in import order: visits, study, notifications, dues.
+            pass
+        count = branch.members.count()
+        self.stdout.write(self.style.SUCCESS(f"Demo branch ready: {branch} ({count} members)."))
