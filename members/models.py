@@ -147,6 +147,11 @@ class Member(models.Model):
         blank=True,
         help_text=_("Leave empty to send notices to the member's own mobile, e.g. fill in a child's phone."),
     )
+    sms_opt_out = models.BooleanField(
+        _("no SMS notices"),
+        default=False,
+        help_text=_("The member asked for no text messages; notices reach them by WeChat or phone."),
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     living_situation = models.CharField(
