@@ -1,0 +1,124 @@
+"""Festivals and birthdays by the Chinese calendar (borax), for the three-visit schedule.
+
+Rules the branch agreed on (REFERENCE.md, "Chinese calendar"):
+
+- A lunar birthday is kept in the lunar year, never the Gregorian one: Gregorian 2026
+  holds 冬月十五 twice and 2025 not at all, so callers iterate over lunar years.
+- Born in a leap month (闰月): celebrated in the ordinary month of the same number.
+  A family that prefers the leap month gets it in the years that have that leap month
+  (``prefer_leap=True``); the portal's default is the ordinary month.
+- Born on day 30 of a month that has only 29 days this year: day 29.
+- A Gregorian birthday on 29 February is kept on 28 February in common years.
+
+Festival years: every lunar festival here (正月初一 … 九月初九) falls in the Gregorian
+year of the same number, so "2026 重阳" is unambiguous.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from borax.calendars.lunardate import LCalendars, LunarDate
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from branch_portal.calendar import years_before
+
+FIRST_YEAR = 1950
+LAST_YEAR = 2100
+
+
+class Festival(models.TextChoices):
+    """Festival rounds a branch may visit for; values are stable keys used in occasions."""
+
+    NEW_YEAR = "new_year", _("New Year's Day (元旦)")
+    SPRING = "spring", _("Spring Festival (春节)")
+    LANTERN = "lantern", _("Lantern Festival (元宵)")
+    DRAGON_BOAT = "dragon_boat", _("Dragon Boat Festival (端午)")
+    PARTY_DAY = "party_day", _("Party's founding day (七一)")
+    MID_AUTUMN = "mid_autumn", _("Mid-Autumn Festival (中秋)")
+    DOUBLE_NINTH = "double_ninth", _("Double Ninth, the seniors' festival (重阳)")
+
+
+@dataclass(frozen=True)
+class FestivalRule:
+    month: int
+    day: int
+    lunar: bool
+
+
+FESTIVAL_RULES = {
+    Festival.NEW_YEAR: FestivalRule(1, 1, lunar=False),
+    Festival.SPRING: FestivalRule(1, 1, lunar=True),
+    Festival.LANTERN: FestivalRule(1, 15, lunar=True),
+    Festival.DRAGON_BOAT: FestivalRule(5, 5, lunar=True),
+    Festival.PARTY_DAY: FestivalRule(7, 1, lunar=False),
+    Festival.MID_AUTUMN: FestivalRule(8, 15, lunar=True),
+    Festival.DOUBLE_NINTH: FestivalRule(9, 9, lunar=True),
+}
+
+
+def festival_date(festival: str, year: int) -> datetime.date:
+    """The Gregorian date of the festival in `year` (1950–2100); ValueError outside that range."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"festival years run from {FIRST_YEAR} to {LAST_YEAR}, not {year}")
+    rule = FESTIVAL_RULES[Festival(festival)]
+    if not rule.lunar:
+        return datetime.date(year, rule.month, rule.day)
+    return LunarDate(year, rule.month, rule.day, 0).to_solar_date()
+
+
+def festivals_between(festivals, start: datetime.date, end: datetime.date):
+    """(festival, year, date) for each given festival falling within [start, end], by date."""
+    found = []
+    for year in range(max(start.year, FIRST_YEAR), min(end.year, LAST_YEAR) + 1):
+        for festival in festivals:
+            day = festival_date(festival, year)
+            if start <= day <= end:
+                found.append((Festival(festival), year, day))
+    return sorted(found, key=lambda item: item[2])
+
+
+def lunar_of(day: datetime.date) -> LunarDate:
+    return LunarDate.from_solar(day)
+
+
+def lunar_birthday_in(birth: datetime.date, lunar_year: int, *, prefer_leap: bool = False) -> datetime.date:
+    """The Gregorian date on which a lunar birthday falls in `lunar_year` (rules in the module doc)."""
+    born = lunar_of(birth)
+    leap = 1 if born.leap and prefer_leap and LCalendars.leap_month(lunar_year) == born.month else 0
+    day = min(born.day, LCalendars.ndays(lunar_year, born.month, leap))
+    return LunarDate(lunar_year, born.month, day, leap).to_solar_date()
+
+
+def solar_birthday_in(birth: datetime.date, year: int) -> datetime.date:
+    """The birthday in a Gregorian year; 29 February becomes 28 February in common years."""
+    return years_before(birth, birth.year - year)
+
+
+@dataclass(frozen=True)
+class Birthday:
+    year: int  # the lunar year for lunar birthdays, else the Gregorian year
+    age: int  # the age reached, counted in the same kind of years
+    date: datetime.date
+
+    @property
+    def occasion(self) -> str:
+        return f"birthday-{self.year}"
+
+
+def birthdays_between(
+    birth: datetime.date, start: datetime.date, end: datetime.date, *, lunar: bool, prefer_leap: bool = False
+) -> list[Birthday]:
+    """The member's birthdays with a date in [start, end], iterating over lunar years when `lunar`."""
+    if lunar:
+        born_year = lunar_of(birth).year
+        first, last = lunar_of(start).year, lunar_of(end).year
+        dated = [
+            (year, lunar_birthday_in(birth, year, prefer_leap=prefer_leap))
+            for year in range(max(first, born_year + 1), last + 1)
+        ]
+    else:
+        born_year = birth.year
+        years = range(max(start.year, born_year + 1), end.year + 1)
+        dated = [(year, solar_birthday_in(birth, year)) for year in years]
+    return [Birthday(year, year - born_year, day) for year, day in dated if start <= day <= end]
