@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "members",
+    "study",
     "branch_portal",
 ]
 

@@ -1,0 +1,334 @@
+import datetime
+import uuid
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Branch, Member
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class InterestGroup(models.Model):
+    """A group of members who study a subject together, e.g. 理论学习兴趣小组."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="interest_groups", verbose_name=_("branch")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        Member, blank=True, related_name="interest_groups", verbose_name=_("members")
+    )
+
+    class Meta:
+        verbose_name = _("interest group")
+        verbose_name_plural = _("interest groups")
+        ordering = ["branch", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "name"], name="unique_interest_group_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudyActivityQuerySet(models.QuerySet):
+    def in_branches(self, branch_ids):
+        """Activities in which any of the branches takes part (no duplicates, no DISTINCT)."""
+        taking_part = StudyActivity.branches.through.objects.filter(
+            studyactivity_id=OuterRef("pk"), branch_id__in=branch_ids
+        )
+        return self.filter(Exists(taking_part))
+
+    def upcoming(self, today: datetime.date):
+        return self.filter(date__gte=today).order_by("date", "starts_at", "pk")
+
+    def past(self, today: datetime.date):
+        return self.filter(date__lt=today).order_by("-date", "-starts_at", "-pk")
+
+
+class StudyActivity(models.Model):
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly study day")
+        INTEREST_GROUP = "interest_group", _("Interest group")
+        LECTURE = "lecture", _("Lecture")
+        JOINT = "joint", _("Joint activity with other branches")
+        TOUR = "tour", _("Tour")
+        VIDEO = "video", _("Video")
+        QUIZ = "quiz", _("Knowledge quiz")
+        SELF_STUDY = "self_study", _("Self-study")
+
+    organiser = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        related_name="organised_study_activities",
+        verbose_name=_("organising branch"),
+    )
+    # A joint activity belongs to every branch taking part and shows in each.
+    branches = models.ManyToManyField(
+        Branch, related_name="study_activities", verbose_name=_("branches taking part")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MONTHLY)
+    theme = models.CharField(_("theme"), max_length=200)
+    date = models.DateField(_("date"))
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    speaker = models.CharField(_("speaker or host"), max_length=100, blank=True)
+    interest_group = models.ForeignKey(
+        InterestGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("interest group"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    summary = models.TextField(
+        _("summary"), blank=True, help_text=_("Written after the activity: what was studied and said.")
+    )
+    # Set on the monthly study days the annual plan created, so generating again adds only what is missing.
+    plan = models.ForeignKey(
+        "StudyPlan", on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    plan_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudyActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("study activity")
+        verbose_name_plural = _("study activities")
+        ordering = ["-date", "-starts_at"]
+        indexes = [
+            # The members' view and the feed: activities from a day on, in date order.
+            models.Index(fields=["date", "starts_at"], name="study_activity_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="study_activity_ends_after_start",
+                violation_error_message=_("The activity must end after it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "plan_month"],
+                condition=Q(plan__isnull=False),
+                name="one_study_day_per_plan_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_month__isnull=True) | Q(plan_month__gte=1, plan_month__lte=12),
+                name="study_activity_plan_month_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.theme}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("study:detail", args=[self.pk])
+
+    @property
+    def starts(self) -> datetime.datetime:
+        """Start as an aware datetime in Asia/Shanghai, whatever the server's time zone."""
+        return datetime.datetime.combine(self.date, self.starts_at, tzinfo=SHANGHAI)
+
+    @property
+    def ends(self) -> datetime.datetime:
+        """End as an aware datetime; two hours after the start when no end is set."""
+        if self.ends_at:
+            return datetime.datetime.combine(self.date, self.ends_at, tzinfo=SHANGHAI)
+        return self.starts + datetime.timedelta(hours=2)
+
+    @property
+    def is_monthly(self) -> bool:
+        return self.kind == self.Kind.MONTHLY
+
+
+def material_upload_to(material: "StudyMaterial", filename: str) -> str:
+    # A random name: the uploader's file name is kept in `title` only, never in a path.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"study/{material.activity_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class StudyMaterial(models.Model):
+    class Kind(models.TextChoices):
+        FILE = "file", _("Document")
+        PHOTO = "photo", _("Photo")
+        LINK = "link", _("Link")
+
+    activity = models.ForeignKey(
+        StudyActivity, on_delete=models.CASCADE, related_name="materials", verbose_name=_("activity")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FILE)
+    title = models.CharField(_("title"), max_length=200)
+    # Stored under MEDIA_ROOT, which is never served directly: `study:material` checks access first.
+    file = models.FileField(_("file"), upload_to=material_upload_to, blank=True, max_length=200)
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0, editable=False)
+    url = models.URLField(_("link"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("study material")
+        verbose_name_plural = _("study materials")
+        ordering = ["activity", "kind", "uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="link") & ~Q(url="") & Q(file=""))
+                | (~Q(kind="link") & ~Q(file="") & Q(url="")),
+                name="study_material_file_or_link",
+                violation_error_message=_("A link needs an address; a document or photo needs a file."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.url if self.kind == self.Kind.LINK else reverse("study:material", args=[self.pk])
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ONLINE = "online", _("Online")
+        LEAVE = "leave", _("On leave")
+        ABSENT = "absent", _("Absent")
+
+    ATTENDED = (Status.PRESENT, Status.ONLINE)
+    MISSED = (Status.LEAVE, Status.ABSENT)
+
+    activity = models.ForeignKey(
+        StudyActivity, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("activity")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="study_attendances", verbose_name=_("member")
+    )
+    status = models.CharField(_("attendance"), max_length=10, choices=Status.choices)
+    reason = models.CharField(_("reason for leave"), max_length=200, blank=True)
+    makeup_on = models.DateField(_("make-up study on"), null=True, blank=True)
+    makeup_note = models.CharField(_("make-up note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        ordering = ["activity", "member"]
+        indexes = [
+            # The member panel and the per-member statistics: one member's attendance over a year.
+            models.Index(fields=["member", "activity"], name="attendance_member_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="one_attendance_per_member"),
+            models.CheckConstraint(
+                condition=Q(makeup_on__isnull=True) | Q(status__in=["leave", "absent"]),
+                name="makeup_only_when_missed",
+                violation_error_message=_("Make-up study is recorded only for a member who missed the day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.activity} · {self.get_status_display()}"
+
+    @property
+    def attended(self) -> bool:
+        return self.status in self.ATTENDED
+
+
+class StudyPlan(models.Model):
+    """A branch's annual study plan: a theme per month and the rule that places the monthly study day."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    class Week(models.IntegerChoices):
+        FIRST = 1, _("First")
+        SECOND = 2, _("Second")
+        THIRD = 3, _("Third")
+        FOURTH = 4, _("Fourth")
+        LAST = -1, _("Last")
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="study_plans", verbose_name=_("branch")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    week = models.SmallIntegerField(_("week of the month"), choices=Week.choices, default=Week.SECOND)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices, default=Weekday.TUESDAY)
+    starts_at = models.TimeField(_("starts at"), default=datetime.time(9, 30))
+    ends_at = models.TimeField(_("ends at"), default=datetime.time(11, 30))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("study plan")
+        verbose_name_plural = _("study plans")
+        ordering = ["branch", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "year"], name="one_study_plan_per_branch_year"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="study_plan_ends_after_start",
+                violation_error_message=_("The study day must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} · {self.year}"
+
+
+class StudyPlanMonth(models.Model):
+    plan = models.ForeignKey(StudyPlan, on_delete=models.CASCADE, related_name="months")
+    month = models.PositiveSmallIntegerField(_("month"))
+    theme = models.CharField(_("theme"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly theme")
+        verbose_name_plural = _("monthly themes")
+        ordering = ["plan", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "month"], name="one_theme_per_plan_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="plan_month_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.month}: {self.theme}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a user's calendar-feed address; regenerating it replaces the old one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    # The first characters find the row; the whole token is then compared in constant time.
+    lookup = models.CharField(max_length=12, unique=True)
+    token = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,246 @@
+"""Writes to study activities, attendance, materials, plans and calendar tokens."""
+
+import calendar
+import datetime
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import has_capability
+from members.models import Branch, Member
+
+from .models import (
+    Attendance,
+    CalendarToken,
+    InterestGroup,
+    StudyActivity,
+    StudyMaterial,
+    StudyPlan,
+    StudyPlanMonth,
+)
+from .uploads import check_upload
+
+ACTIVITY_FIELDS = {
+    "kind",
+    "theme",
+    "date",
+    "starts_at",
+    "ends_at",
+    "place",
+    "speaker",
+    "interest_group",
+    "description",
+    "summary",
+}
+
+
+def _require_manager(actor, branch) -> None:
+    if actor is not None and not has_capability(actor, "manage_study", branch):
+        raise PermissionDenied(_("You may not manage the study activities of this branch."))
+
+
+def _check_branches(organiser: Branch, branches) -> list[Branch]:
+    branches = list({b.pk: b for b in [organiser, *branches]}.values())
+    if any(b.bureau_id != organiser.bureau_id for b in branches):
+        raise ValidationError(_("A joint activity can only include branches of the same bureau."))
+    return branches
+
+
+def _check_interest_group(activity: StudyActivity, branches: list[Branch]) -> None:
+    group = activity.interest_group
+    if group is not None and group.branch_id not in {b.pk for b in branches}:
+        raise ValidationError({"interest_group": _("The interest group belongs to another branch.")})
+
+
+@transaction.atomic
+def activity_create(*, actor, organiser: Branch, branches=(), **fields) -> StudyActivity:
+    """Creates an activity of `organiser`, shown in every branch of `branches` as well."""
+    _require_manager(actor, organiser)
+    branches = _check_branches(organiser, branches)
+    activity = StudyActivity(organiser=organiser, created_by=actor, **fields)
+    _check_interest_group(activity, branches)
+    activity.full_clean()
+    activity.save()
+    activity.branches.set(branches)
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, actor, activity: StudyActivity, branches=None, **fields) -> StudyActivity:
+    """Changes the given fields (moving a study day is a change of date); only the organiser's carers may."""
+    _require_manager(actor, activity.organiser_id)
+    unknown = set(fields) - ACTIVITY_FIELDS
+    if unknown:
+        raise ValueError(f"Not activity fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(activity, name, value)
+    current = _check_branches(
+        activity.organiser, branches if branches is not None else activity.branches.all()
+    )
+    _check_interest_group(activity, current)
+    activity.full_clean()
+    activity.save(update_fields=[*fields, "updated_at"])
+    if branches is not None:
+        activity.branches.set(current)
+    return activity
+
+
+@transaction.atomic
+def attendance_mark(
+    *, actor, activity: StudyActivity, member: Member, status: str, reason: str = ""
+) -> Attendance:
+    """Records whether the member came; only for members of a branch taking part that the actor manages."""
+    _require_manager(actor, member.branch_id)
+    if not activity.branches.filter(pk=member.branch_id).exists():
+        raise PermissionDenied(_("This member's branch does not take part in the activity."))
+    attendance = Attendance.objects.select_for_update().filter(activity=activity, member=member).first()
+    if attendance is None:
+        attendance = Attendance(activity=activity, member=member)
+    attendance.status = status
+    attendance.reason = reason.strip() if status == Attendance.Status.LEAVE else ""
+    attendance.recorded_by = actor
+    if status in Attendance.ATTENDED:
+        attendance.makeup_on, attendance.makeup_note = None, ""
+    attendance.full_clean(validate_unique=False)
+    attendance.save()
+    return attendance
+
+
+@transaction.atomic
+def attendance_record_makeup(
+    *, actor, attendance: Attendance, on: datetime.date, note: str = ""
+) -> Attendance:
+    """Records the make-up study (补学) of a member who missed a study day, e.g. done at a home visit."""
+    _require_manager(actor, attendance.member.branch_id)
+    if attendance.status not in Attendance.MISSED:
+        raise ValidationError(_("Make-up study is recorded only for a member who missed the day."))
+    if on < attendance.activity.date:
+        raise ValidationError({"makeup_on": _("Make-up study cannot come before the study day.")})
+    if on > timezone.localdate():
+        raise ValidationError({"makeup_on": _("Make-up study cannot be recorded for a future day.")})
+    attendance.makeup_on, attendance.makeup_note = on, note.strip()
+    attendance.recorded_by = actor
+    attendance.full_clean(validate_unique=False)
+    attendance.save(update_fields=["makeup_on", "makeup_note", "recorded_by", "recorded_at"])
+    return attendance
+
+
+@transaction.atomic
+def material_add(
+    *, actor, activity: StudyActivity, kind: str, title: str, file: UploadedFile | None = None, url: str = ""
+) -> StudyMaterial:
+    """Adds a document, photo or link; files are checked by their content and stored under a random name."""
+    _require_manager(actor, activity.organiser_id)
+    material = StudyMaterial(activity=activity, kind=kind, title=title, url=url, uploaded_by=actor)
+    if kind != StudyMaterial.Kind.LINK:
+        if file is None:
+            raise ValidationError({"file": _("Choose a file to upload.")})
+        file_type = check_upload(file, image_only=kind == StudyMaterial.Kind.PHOTO)
+        file.name = f"upload{file_type.extension}"
+        material.file, material.content_type, material.size = file, file_type.content_type, file.size
+    material.full_clean()
+    material.save()
+    return material
+
+
+def monthly_study_date(year: int, month: int, *, weekday: int, week: int) -> datetime.date:
+    """The `week`-th (1–4, or -1 for the last) `weekday` (0 = Monday) of the month."""
+    weeks = [w[weekday] for w in calendar.monthcalendar(year, month) if w[weekday]]
+    return datetime.date(year, month, weeks[week - 1 if week > 0 else -1])
+
+
+@transaction.atomic
+def plan_save(*, actor, branch: Branch, year: int, themes: dict[int, str], **rule) -> StudyPlan:
+    """Creates or updates the branch's plan for the year: the day rule and a theme per month."""
+    _require_manager(actor, branch)
+    plan = StudyPlan.objects.filter(branch=branch, year=year).first() or StudyPlan(branch=branch, year=year)
+    for name, value in rule.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    plan.save()
+    existing = {m.month: m for m in plan.months.all()}
+    for month in range(1, 13):
+        theme = themes.get(month, "").strip()
+        row = existing.get(month) or StudyPlanMonth(plan=plan, month=month)
+        if row.pk is None or row.theme != theme:
+            row.theme = theme
+            row.full_clean()
+            row.save()
+    return plan
+
+
+@transaction.atomic
+def plan_generate(*, actor, plan: StudyPlan, today: datetime.date | None = None) -> list[StudyActivity]:
+    """Creates the monthly study days the plan does not have yet; returns them.
+
+    A day already created (and perhaps moved) is left where it is; one not yet held takes the plan's theme.
+    """
+    _require_manager(actor, plan.branch_id)
+    today = today or timezone.localdate()
+    themes = {m.month: m.theme for m in plan.months.all()}
+    existing = {a.plan_month: a for a in plan.activities.all()}
+    created = []
+    for month in range(1, 13):
+        theme = themes.get(month) or _("Monthly study day")
+        activity = existing.get(month)
+        if activity is None:
+            created.append(_plan_day_create(actor, plan, month, theme))
+        elif activity.date >= today and activity.theme != theme:
+            activity.theme = theme
+            activity.save(update_fields=["theme", "updated_at"])
+    return created
+
+
+def _plan_day_create(actor, plan: StudyPlan, month: int, theme: str) -> StudyActivity:
+    activity = StudyActivity(
+        organiser=plan.branch,
+        kind=StudyActivity.Kind.MONTHLY,
+        theme=theme,
+        date=monthly_study_date(plan.year, month, weekday=plan.weekday, week=plan.week),
+        starts_at=plan.starts_at,
+        ends_at=plan.ends_at,
+        place=plan.place,
+        plan=plan,
+        plan_month=month,
+        created_by=actor,
+    )
+    activity.full_clean()
+    activity.save()
+    activity.branches.set([plan.branch])
+    return activity
+
+
+@transaction.atomic
+def interest_group_create(
+    *, actor, branch: Branch, name: str, members=(), description: str = ""
+) -> InterestGroup:
+    """Creates an interest group of the branch with the members who joined it."""
+    _require_manager(actor, branch)
+    group = InterestGroup(branch=branch, name=name, description=description)
+    group.full_clean()
+    group.save()
+    members = list(members)
+    if any(m.branch_id != branch.pk for m in members):
+        raise ValidationError(_("Only members of the branch can join its interest group."))
+    group.members.set(members)
+    return group
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, user) -> CalendarToken:
+    """Issues a new secret for the user's calendar feed; the previous address stops working."""
+    token = secrets.token_urlsafe(32)
+    row, _created = CalendarToken.objects.update_or_create(
+        user=user, defaults={"lookup": token[:12], "token": token, "created_at": timezone.now()}
+    )
+    return row
+
+
+@transaction.atomic
+def calendar_token_revoke(*, user) -> None:
+    """Deletes the user's calendar secret: the feed address stops working until a new one is made."""
+    CalendarToken.objects.filter(user=user).delete()
