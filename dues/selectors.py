@@ -1,0 +1,268 @@
+"""Reads of the dues ledger, scoped to the user's branches, each in a fixed number of queries."""
+
+import bisect
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from accounts.permissions import COMMITTEE, branch_ids
+from members.models import Branch, Member
+
+from .models import DuesRate, Expenditure, Payment, WorkPlanItem
+from .money import ZERO, month_start, months_between
+
+
+def ledger_branches(user) -> list[Branch]:
+    """The branches whose ledger the user may read, in name order."""
+    return list(Branch.objects.filter(pk__in=branch_ids(user, "view_dues_ledger")).select_related("bureau"))
+
+
+def ledger_branch_get(user, branch_id) -> Branch:
+    """The requested branch if the user may read its ledger (their first branch when none is asked); 404."""
+    branches = ledger_branches(user)
+    if not branches:
+        raise Http404
+    if branch_id in (None, ""):
+        return branches[0]
+    for branch in branches:
+        if str(branch.pk) == str(branch_id):
+            return branch
+    raise Http404
+
+
+def own_member_get(user) -> Member:
+    """The Member row of a user holding view_own_dues; 404 when they have none."""
+    allowed = branch_ids(user, "view_own_dues")
+    return get_object_or_404(Member.objects.select_related("branch"), user=user, branch_id__in=allowed)
+
+
+def member_for_dues_get(user, pk: int) -> Member:
+    """A member whose dues the user may see: one of their ledger branches, or themself; else 404."""
+    visible = Member.objects.filter(
+        Q(branch_id__in=branch_ids(user, "view_dues_ledger"))
+        | Q(user=user, branch_id__in=branch_ids(user, "view_own_dues"))
+    )
+    return get_object_or_404(visible.select_related("branch"), pk=pk)
+
+
+def committee_users(branch: Branch):
+    """Who may approve spending: the branch committee (secretary, deputy, committee members)."""
+    from accounts.models import User
+
+    return User.objects.filter(
+        branch_roles__branch=branch, branch_roles__role__in=COMMITTEE
+    ).distinct().order_by("last_name", "first_name")
+
+
+def rate_in_force(rates: list[DuesRate], month: datetime.date) -> DuesRate | None:
+    """The latest rate with valid_from ≤ month, from rates sorted by valid_from."""
+    index = bisect.bisect_right([rate.valid_from for rate in rates], month)
+    return rates[index - 1] if index else None
+
+
+def dues_owed(*, member: Member, first_month: datetime.date, last_month: datetime.date) -> Decimal:
+    """The dues for the months first..last from the rates in force; ValidationError if a month has none."""
+    rates = list(DuesRate.objects.filter(member=member).order_by("valid_from"))
+    total = ZERO
+    for month in months_between(first_month, last_month):
+        rate = rate_in_force(rates, month)
+        if rate is None:
+            raise ValidationError(
+                _("%(member)s has no dues rate for %(month)s yet: set the rate first.")
+                % {"member": member, "month": f"{month:%Y-%m}"},
+                code="no_rate",
+            )
+        total += rate.monthly_dues
+    return total
+
+
+@dataclass
+class MemberDues:
+    """One member's standing: rates (oldest first), payments and the months still unpaid up to a month."""
+
+    member: Member
+    rates: list[DuesRate] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    unpaid_months: list[datetime.date] = field(default_factory=list)
+    arrears: Decimal = ZERO
+
+    @property
+    def current_rate(self) -> DuesRate | None:
+        return self.rates[-1] if self.rates else None
+
+    @property
+    def unpaid_count(self) -> int:
+        return len(self.unpaid_months)
+
+
+def _standing(member: Member, rates: list[DuesRate], payments: list[Payment], upto: datetime.date):
+    """Unpaid months run from the first rate to `upto` (or the month the member left the branch)."""
+    standing = MemberDues(member=member, rates=rates, payments=payments)
+    if not rates:
+        return standing
+    end = month_start(upto)
+    if member.status != Member.Status.ACTIVE and member.status_changed_on:
+        end = min(end, month_start(member.status_changed_on))
+    paid = {month for p in payments for month in months_between(p.first_month, p.last_month)}
+    standing.unpaid_months = [m for m in months_between(rates[0].valid_from, end) if m not in paid]
+    standing.arrears = sum((rate_in_force(rates, m).monthly_dues for m in standing.unpaid_months), ZERO)
+    return standing
+
+
+def member_dues(*, member: Member, upto: datetime.date) -> MemberDues:
+    """One member's rates, payments and arrears up to the month of `upto` (two queries)."""
+    rates = list(DuesRate.objects.filter(member=member).order_by("valid_from"))
+    payments = list(
+        Payment.objects.filter(member=member).select_related("received_by").order_by("-first_month")
+    )
+    return _standing(member, rates, payments, upto)
+
+
+def branch_standings(*, branch: Branch, upto: datetime.date) -> list[MemberDues]:
+    """Every member's standing in the branch up to the month of `upto`, in three queries whatever the size.
+
+    Members who left the branch are counted until the month they left; those who left
+    before `upto`'s year began and owe nothing are left out.
+    """
+    members = list(
+        Member.objects.in_branch(branch).filter(
+            Q(status=Member.Status.ACTIVE) | Q(status_changed_on__gte=datetime.date(upto.year, 1, 1))
+        )
+    )
+    rates: dict[int, list[DuesRate]] = defaultdict(list)
+    for rate in DuesRate.objects.filter(branch=branch).order_by("member_id", "valid_from"):
+        rates[rate.member_id].append(rate)
+    payments: dict[int, list[Payment]] = defaultdict(list)
+    for payment in Payment.objects.filter(branch=branch, first_month__lte=month_start(upto)).order_by(
+        "first_month"
+    ):
+        payments[payment.member_id].append(payment)
+    return [_standing(m, rates[m.pk], payments[m.pk], upto) for m in members]
+
+
+def arrears_list(*, branch: Branch, upto: datetime.date) -> list[MemberDues]:
+    """Members who owe dues up to the month of `upto`, the largest debt first."""
+    owing = [s for s in branch_standings(branch=branch, upto=upto) if s.unpaid_months]
+    return sorted(owing, key=lambda s: (-s.arrears, s.member.name_pinyin))
+
+
+def members_without_rate(standings: list[MemberDues]) -> list[Member]:
+    return [s.member for s in standings if not s.rates and s.member.status == Member.Status.ACTIVE]
+
+
+@dataclass
+class YearAccount:
+    """A branch's dues account for a calendar year: carried over + collected − spent = balance."""
+
+    year: int
+    carried_over: Decimal
+    collected: Decimal
+    spent_by_purpose: dict[str, Decimal]
+    collected_by_month: list[Decimal]
+    payment_count: int
+    paying_members: int
+
+    @property
+    def remitted(self) -> Decimal:
+        return self.spent_by_purpose[Expenditure.Purpose.REMITTANCE]
+
+    @property
+    def spent(self) -> Decimal:
+        return sum(self.spent_by_purpose.values(), ZERO)
+
+    @property
+    def used(self) -> Decimal:
+        """Spent by the branch itself, i.e. everything but the remittance."""
+        return self.spent - self.remitted
+
+    @property
+    def balance(self) -> Decimal:
+        return self.carried_over + self.collected - self.spent
+
+    @property
+    def used_by_purpose(self) -> list[tuple[str, str, Decimal]]:
+        """(purpose, label, amount) for every purpose but the remittance, in the choices' order."""
+        return [
+            (value, label, self.spent_by_purpose[value])
+            for value, label in Expenditure.Purpose.choices
+            if value != Expenditure.Purpose.REMITTANCE
+        ]
+
+
+def year_account(*, branch: Branch, year: int) -> YearAccount:
+    """The year's account of the branch in four queries; the carry-over is everything before 1 January."""
+    start = datetime.date(year, 1, 1)
+    end = datetime.date(year + 1, 1, 1)
+    payments = Payment.objects.filter(branch=branch)
+    expenditures = Expenditure.objects.filter(branch=branch)
+    before_in = payments.filter(paid_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO
+    before_out = expenditures.filter(spent_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO
+    by_month = [ZERO] * 12
+    payers = set()
+    rows = payments.filter(paid_on__gte=start, paid_on__lt=end).values_list("paid_on", "amount", "member_id")
+    count = 0
+    for paid_on, amount, member_id in rows:
+        by_month[paid_on.month - 1] += amount
+        payers.add(member_id)
+        count += 1
+    spent = dict.fromkeys(Expenditure.Purpose.values, ZERO)
+    grouped = (
+        expenditures.filter(spent_on__gte=start, spent_on__lt=end)
+        .values("purpose")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in grouped:
+        spent[row["purpose"]] = row["total"]
+    return YearAccount(
+        year=year,
+        carried_over=before_in - before_out,
+        collected=sum(by_month, ZERO),
+        spent_by_purpose=spent,
+        collected_by_month=by_month,
+        payment_count=count,
+        paying_members=len(payers),
+    )
+
+
+def payment_list(*, branch: Branch):
+    """The branch's payments, with what the ledger shows preloaded."""
+    return Payment.objects.filter(branch=branch).select_related("member", "received_by")
+
+
+def expenditure_list(*, branch: Branch):
+    return Expenditure.objects.filter(branch=branch).select_related("approver")
+
+
+def rate_list(*, branch: Branch):
+    """The rates in force now and before, newest first per member."""
+    return (
+        DuesRate.objects.filter(branch=branch)
+        .select_related("member")
+        .order_by("member__name_pinyin", "-valid_from")
+    )
+
+
+def work_plan(*, branch: Branch, year: int) -> list[WorkPlanItem]:
+    return list(WorkPlanItem.objects.filter(branch=branch, year=year).order_by("order", "pk"))
+
+
+def work_plan_item_get_for_editor(user, pk: int) -> WorkPlanItem:
+    """A plan item of a branch where the user may edit the dues; else 404."""
+    return get_object_or_404(WorkPlanItem, pk=pk, branch_id__in=branch_ids(user, "edit_dues"))
+
+
+def ledger_years(*, branch: Branch, today: datetime.date) -> list[int]:
+    """Years with a payment or expenditure, plus this year, newest first."""
+    years = {today.year}
+    years.update(d.year for d in Payment.objects.filter(branch=branch).dates("paid_on", "year"))
+    years.update(d.year for d in Expenditure.objects.filter(branch=branch).dates("spent_on", "year"))
+    return sorted(years, reverse=True)
+
