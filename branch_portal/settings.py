@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "accounts",
     "members",
     "study",
+    "dues",
     "branch_portal",
 ]
 
