@@ -4,10 +4,12 @@ With no variables set the portal runs on SQLite and a serverless Celery broker
 under var/, so `make run` needs no server at all. See .env.example.
 """
 
+import json
 import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "members",
+    "notifications",
+    "visits",
     "study",
     "dues",
     "branch_portal",
@@ -178,7 +182,7 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
@@ -210,6 +214,47 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule is reviewed here, one entry per periodic job; apps add theirs below.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Celery closes Django's connection around every task; reuse it for 1,000 tasks (REFERENCE.md).
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
+# notifications: the outbox sweeper (re-dispatches stuck messages, releases scheduled notices) and greetings.
+CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"] = {"task": "notifications.sweep_outbox", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["notifications-birthday-greetings"] = {
+    "task": "notifications.birthday_greetings",
+    "schedule": crontab(hour=9, minute=0),
+}
+
+# Notices and reminders: channel backends and provider accounts, from the environment only.
+NOTIFICATIONS = {
+    "SMS_BACKEND": os.environ.get("SMS_BACKEND", "notifications.transports.console.ConsoleTransport"),
+    "WECHAT_BACKEND": os.environ.get("WECHAT_BACKEND", "notifications.transports.console.ConsoleTransport"),
+    "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", ""),
+    "ALIYUN_SMS_ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "ALIYUN_ACCESS_KEY_ID": os.environ.get("ALIYUN_ACCESS_KEY_ID", ""),
+    "ALIYUN_ACCESS_KEY_SECRET": os.environ.get("ALIYUN_ACCESS_KEY_SECRET", ""),
+    "ALIYUN_SMS_TEMPLATE_CODE": os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", ""),
+    "ALIYUN_SMS_TEMPLATE_PARAM": os.environ.get("ALIYUN_SMS_TEMPLATE_PARAM", "content"),
+    "ALIYUN_SMS_BATCH_SIZE": int(os.environ.get("ALIYUN_SMS_BATCH_SIZE", "100")),
+    "TENCENT_SMS_ENDPOINT": os.environ.get("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
+    "TENCENT_SECRET_ID": os.environ.get("TENCENT_SECRET_ID", ""),
+    "TENCENT_SECRET_KEY": os.environ.get("TENCENT_SECRET_KEY", ""),
+    "TENCENT_SMS_APP_ID": os.environ.get("TENCENT_SMS_APP_ID", ""),
+    "TENCENT_SMS_TEMPLATE_ID": os.environ.get("TENCENT_SMS_TEMPLATE_ID", ""),
+    "TENCENT_SMS_REGION": os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou"),
+    "WECOM_WEBHOOK_URL": os.environ.get("WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"),
+    # {"<branch id>": {"branch_wechat": "<robot key>", "committee_wechat": "<robot key>"}}
+    "WECOM_KEYS": json.loads(os.environ.get("WECOM_WEBHOOK_KEYS", "{}")),
+    "WECOM_PER_MINUTE": 20,
+    "RATE_LIMIT_REDIS_URL": os.environ.get(
+        "NOTIFICATIONS_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+    ),
+    "HTTP_TIMEOUT": float(os.environ.get("NOTIFICATIONS_HTTP_TIMEOUT", "10")),
+    "MAX_ATTEMPTS": 6,
+    "RETRY_BASE_SECONDS": int(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "30")),
+    # A claim older than this (longer than CELERY_TASK_TIME_LIMIT) belongs to a dead worker.
+    "STALE_SENDING_SECONDS": int(os.environ.get("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")),
+    # A queued message dispatched this long ago without being claimed lost its task (e.g. Redis restarted).
+    "REDISPATCH_SECONDS": int(os.environ.get("NOTIFICATIONS_REDISPATCH_SECONDS", "120")),
+}
 
 LOGGING = {
     "version": 1,
