@@ -1,0 +1,75 @@
+"""seed_bench at a tiny size: the counts the benchmark relies on, idempotence and --reset."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.models import BranchRole, User
+from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, committee_username
+from members.models import Branch, CarePeriod, ContactGroup, HealthRecord, Member
+from members.services import name_pinyin, stored_categories
+
+pytestmark = pytest.mark.django_db
+
+SIZE = {"branches": 2, "members_per_branch": 5}
+
+
+def seed(**options):
+    call_command("seed_bench", **{**SIZE, **options}, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_builds_the_roster_of_the_requested_size():
+    seed()
+    assert Branch.objects.filter(bureau__name=BUREAU_NAME).count() == 2
+    assert Member.objects.filter(branch__bureau__name=BUREAU_NAME).count() == 10
+    assert HealthRecord.objects.filter(member__branch__bureau__name=BUREAU_NAME).count() == 10
+    assert ContactGroup.objects.filter(branch__bureau__name=BUREAU_NAME).count() == 12
+    committee = User.objects.get(username=committee_username(1))
+    assert BranchRole.objects.get(user=committee).role == BranchRole.Role.COMMITTEE
+    assert User.objects.get(username=ADMIN_USERNAME).is_superuser
+
+
+def test_members_carry_pinyin_and_the_care_periods_the_services_would_open():
+    seed()
+    for member in Member.objects.select_related("health"):
+        assert (member.name_pinyin, member.name_initials) == name_pinyin(member.name)
+        open_periods = set(
+            CarePeriod.objects.filter(member=member, ended_on__isnull=True).values_list("category", flat=True)
+        )
+        assert open_periods == stored_categories(member, member.health)
+
+
+def test_study_days_have_attendance_of_active_members_only():
+    from branch_portal.bench import study
+    from study.models import Attendance, StudyActivity
+
+    seed()
+    assert StudyActivity.objects.count() == 2 * (study.MONTHS_BACK + 1 + study.MONTHS_AHEAD)
+    past = StudyActivity.objects.filter(date__lt=timezone.localdate())
+    active = {b.pk: b.members.filter(status="active").count() for b in Branch.objects.all()}
+    assert Attendance.objects.count() == sum(active[a.organiser_id] for a in past)
+    assert not Attendance.objects.exclude(member__status="active").exists()
+    assert not Attendance.objects.filter(activity__date__gte=timezone.localdate()).exists()
+    assert all([a.organiser_id] == [b.pk for b in a.branches.all()] for a in StudyActivity.objects.all())
+
+
+def test_running_again_adds_nothing():
+    seed()
+    counts = (Member.objects.count(), CarePeriod.objects.count(), User.objects.count())
+    seed()
+    assert (Member.objects.count(), CarePeriod.objects.count(), User.objects.count()) == counts
+
+
+def test_another_size_is_refused_without_reset():
+    seed()
+    with pytest.raises(CommandError, match="--reset"):
+        seed(branches=3)
+
+
+def test_reset_rebuilds_at_the_new_size_and_leaves_other_bureaus_alone(branch, secretary):
+    seed()
+    seed(branches=3, reset=True)
+    assert Member.objects.filter(branch__bureau__name=BUREAU_NAME).count() == 15
+    assert Branch.objects.filter(pk=branch.pk).exists()
+    assert User.objects.filter(pk=secretary.pk).exists()
+    assert User.objects.filter(username=ADMIN_USERNAME).count() == 1
