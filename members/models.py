@@ -218,6 +218,25 @@ class Member(models.Model):
     def phone_for_notices(self):
         return self.notice_phone or self.phone
 
+    @property
+    def elderly_since(self) -> datetime.date:
+        """The 80th birthday: from that day the member counts as 高龄."""
+        return years_before(self.birth_date, -ELDERLY_AGE)
+
+    @property
+    def care_badges(self) -> list[str]:
+        """Labels of today's care categories, 高龄 first. Selectors preload the periods as `current_care`."""
+        periods = getattr(self, "current_care", None)
+        if periods is None:
+            periods = list(self.care_periods.current())
+        stored = {period.category for period in periods}
+        elderly = self.age >= ELDERLY_AGE
+        return [
+            category.label
+            for category in CareCategory
+            if category in stored or (category == CareCategory.ELDERLY and elderly)
+        ]
+
 
 class HealthRecord(models.Model):
     """Sensitive personal information (PIPL Art. 28): only carers see it, and each view is logged."""

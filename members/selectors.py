@@ -1,11 +1,27 @@
 """Reads of members, each scoped to what the user may see."""
 
-from django.db.models import Q
+import datetime
+from dataclasses import dataclass, field
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.permissions import branch_ids
+from accounts.models import BranchRole, User
+from accounts.permissions import CARERS, branch_ids
 
-from .models import Member
+from .models import Branch, CareCategory, CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
+
+HISTORY_LIMIT = 50
+
+
+def current_care_prefetch(on: datetime.date | None = None) -> Prefetch:
+    """Today's care periods as `member.current_care`, which `Member.care_badges` reads."""
+    return Prefetch("care_periods", queryset=CarePeriod.objects.current(on), to_attr="current_care")
 
 
 def member_get_for_user(user, pk: int) -> Member:
@@ -16,8 +32,238 @@ def member_get_for_user(user, pk: int) -> Member:
     )
 
 
-def member_list(*, user):
-    """Members of the user's roster branches, with what the list shows preloaded."""
-    return Member.objects.in_branches(branch_ids(user, "view_roster")).select_related(
-        "contact_group", "branch"
+def member_get_for_editing(user, pk: int) -> Member:
+    """The member if the user may edit members of their branch; else 404."""
+    editable = Member.objects.in_branches(branch_ids(user, "edit_members")).select_related("contact_group")
+    return get_object_or_404(editable, pk=pk)
+
+
+def member_list(*, user, on: datetime.date | None = None):
+    """Members of the user's roster branches, with group and today's care periods preloaded."""
+    return (
+        Member.objects.in_branches(branch_ids(user, "view_roster"))
+        .select_related("contact_group", "branch")
+        .prefetch_related(current_care_prefetch(on))
     )
+
+
+def districts(*, user) -> list[str]:
+    """The districts the user's roster members live in, for the list filter."""
+    rows = (
+        Member.objects.in_branches(branch_ids(user, "view_roster"))
+        .exclude(district="")
+        .order_by("district")
+        .values_list("district", flat=True)
+        .distinct()
+    )
+    return list(rows)
+
+
+def contact_groups(*, user, capability: str = "view_roster"):
+    """The contact groups of the branches where the user holds the capability."""
+    return ContactGroup.objects.filter(branch_id__in=branch_ids(user, capability)).select_related(
+        "branch", "leader", "deputy"
+    )
+
+
+def contact_group_get_for_editing(user, pk: int) -> ContactGroup:
+    return get_object_or_404(contact_groups(user=user, capability="edit_members"), pk=pk)
+
+
+def group_leader_candidates(branch_id: int):
+    """Users who may lead a group of the branch: its committee members and liaison officer."""
+    return (
+        User.objects.filter(branch_roles__branch_id=branch_id, branch_roles__role__in=CARERS)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+@dataclass
+class CareLine:
+    label: str
+    since: datetime.date
+    until: datetime.date | None = None
+    computed: bool = False
+
+
+def member_care_lines(member: Member, on: datetime.date | None = None) -> list[CareLine]:
+    """Every care category the member is or was in, current first; 高龄 computed from the birth date."""
+    on = on or timezone.localdate()
+    lines = []
+    if member.age_on(on) >= 80:
+        lines.append(CareLine(CareCategory.ELDERLY.label, member.elderly_since, computed=True))
+    for period in CarePeriod.objects.filter(member=member).order_by("ended_on", "-started_on"):
+        until = period.ended_on if period.ended_on and period.ended_on <= on else None
+        lines.append(CareLine(period.get_category_display(), period.started_on, until))
+    # Current ones (no end) first, then the ended ones, latest first.
+    return sorted(lines, key=lambda line: (line.until is not None, -(line.until or line.since).toordinal()))
+
+
+def health_views(member: Member, limit: int = 10) -> list[HealthRecordView]:
+    """The latest views of the member's health record: who opened it, when."""
+    return list(HealthRecordView.objects.filter(member=member).select_related("viewer")[:limit])
+
+
+@dataclass
+class HistoryChange:
+    field: str
+    old: str | None = None
+    new: str | None = None
+    masked: bool = False
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    actor: User | None
+    subject: str
+    action: str
+    changes: list[HistoryChange] = field(default_factory=list)
+
+
+def member_history(member: Member, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+    """Who changed which field of the member, their health record or care periods, and when.
+
+    Health values are never shown: their entries say only which field changed.
+    """
+    types = ContentType.objects.get_for_models(Member, HealthRecord, CarePeriod)
+    health_ids = [str(pk) for pk in HealthRecord.objects.filter(member=member).values_list("pk", flat=True)]
+    period_ids = [str(pk) for pk in CarePeriod.objects.filter(member=member).values_list("pk", flat=True)]
+    entries = (
+        LogEntry.objects.filter(
+            Q(content_type=types[Member], object_pk=str(member.pk))
+            | Q(content_type=types[HealthRecord], object_pk__in=health_ids)
+            | Q(content_type=types[CarePeriod], object_pk__in=period_ids)
+        )
+        .select_related("actor")
+        .order_by("-timestamp", "-pk")[:limit]
+    )
+    models_by_type = {ct.pk: model for model, ct in types.items()}
+    entries = list(entries)
+    related = _related_names(entries, models_by_type)
+    return [_history_entry(entry, models_by_type[entry.content_type_id], related) for entry in entries]
+
+
+ACTIONS = {
+    LogEntry.Action.CREATE: "created",
+    LogEntry.Action.UPDATE: "changed",
+    LogEntry.Action.DELETE: "deleted",
+}
+SKIPPED_FIELDS = {"id", "member", "name_pinyin", "name_initials", "created_at", "updated_at"}
+
+
+def _history_entry(entry: LogEntry, model, related: dict) -> HistoryEntry:
+    subjects = {Member: _("Profile"), HealthRecord: _("Health record"), CarePeriod: _("Care category")}
+    actions = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
+    subject = subjects[model]
+    if model is CarePeriod:
+        subject = f"{subject}: {entry.object_repr.split(' · ')[-1]}"
+    changes = []
+    for name, values in (entry.changes_dict or {}).items():
+        model_field = _shown_field(model, name)
+        if model_field is None:
+            continue
+        label = str(model_field.verbose_name)
+        if model is HealthRecord:
+            changes.append(HistoryChange(label, masked=True))
+        else:
+            old, new = (_display(model_field, value, related) for value in values[:2])
+            changes.append(HistoryChange(label, old, new))
+    action = actions[ACTIONS.get(entry.action, "changed")]
+    return HistoryEntry(entry.timestamp, entry.actor, subject, action, changes)
+
+
+def _shown_field(model, name: str):
+    """The model field a history change names, if it is one people should see."""
+    if name in SKIPPED_FIELDS:
+        return None
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return model_field if model_field.concrete else None
+
+
+def _related_names(entries: list[LogEntry], models_by_type: dict) -> dict:
+    """(related model, pk) → name for every foreign key the entries mention, one query per model."""
+    wanted: dict = {}
+    for entry in entries:
+        model = models_by_type[entry.content_type_id]
+        for name, values in (entry.changes_dict or {}).items():
+            model_field = _shown_field(model, name)
+            if model_field is not None and model_field.many_to_one:
+                ids = {v for v in values[:2] if v not in (None, "None", "")}
+                wanted.setdefault(model_field.related_model, set()).update(ids)
+    related = {}
+    for related_model, ids in wanted.items():
+        for obj in related_model._base_manager.filter(pk__in=ids):
+            related[(related_model, str(obj.pk))] = str(obj)
+    return related
+
+
+def _display(model_field, value, related: dict) -> str:
+    if value in (None, "None", ""):
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.many_to_one:
+        return related.get((model_field.related_model, str(value)), str(value))
+    if model_field.get_internal_type() == "BooleanField":
+        return _("yes") if value == "True" else _("no")
+    return str(value)
+
+
+@dataclass
+class GroupCard:
+    group: ContactGroup
+    members: list[Member] = field(default_factory=list)
+
+
+@dataclass
+class BranchMap:
+    branch: Branch
+    groups: list[GroupCard] = field(default_factory=list)
+    ungrouped: list[Member] = field(default_factory=list)
+
+    @property
+    def leaders_without_phone(self) -> list[ContactGroup]:
+        return [card.group for card in self.groups if not card.group.leader.phone]
+
+    @property
+    def member_count(self) -> int:
+        return sum(len(card.members) for card in self.groups) + len(self.ungrouped)
+
+
+def contact_map(*, user, on: datetime.date | None = None) -> list[BranchMap]:
+    """The contact map of every branch whose roster the user may see: groups with their active members.
+
+    A constant number of queries whatever the size: branches, groups, members, care periods.
+    """
+    ids = branch_ids(user, "view_roster")
+    maps = {branch.pk: BranchMap(branch) for branch in Branch.objects.filter(pk__in=ids)}
+    cards = {}
+    for group in ContactGroup.objects.filter(branch_id__in=ids).select_related("leader", "deputy"):
+        cards[group.pk] = GroupCard(group)
+        maps[group.branch_id].groups.append(cards[group.pk])
+    members = Member.objects.in_branches(ids).active().prefetch_related(current_care_prefetch(on))
+    for member in members:
+        if member.contact_group_id in cards:
+            cards[member.contact_group_id].members.append(member)
+        else:
+            maps[member.branch_id].ungrouped.append(member)
+    return list(maps.values())
+
+
+def own_contact_groups(*, user) -> list[ContactGroup]:
+    """The groups of the user's own Member rows outside their roster branches: a member sees only these."""
+    rows = (
+        Member.objects.filter(user=user, contact_group__isnull=False)
+        .exclude(branch_id__in=branch_ids(user, "view_roster"))
+        .select_related("contact_group__leader", "contact_group__branch")
+    )
+    return [row.contact_group for row in rows]
+
+
+def has_member_role(user) -> bool:
+    return BranchRole.objects.filter(user=user, role=BranchRole.Role.MEMBER).exists()

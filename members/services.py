@@ -1,12 +1,19 @@
 """Writes to members. Every change goes through here so derived fields and care periods stay true."""
 
+import contextlib
 import datetime
 
+from auditlog.context import auditlog_value, set_actor
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from .models import CareCategory, CarePeriod, HealthRecord, Member
+from accounts.models import BranchRole
+from accounts.permissions import CARERS
+
+from .models import CareCategory, CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
 
 LIVING_CATEGORIES = {
     Member.LivingSituation.EMPTY_NEST: CareCategory.EMPTY_NEST,
@@ -60,32 +67,97 @@ def care_periods_sync(*, member: Member, on: datetime.date | None = None) -> set
     return opened
 
 
+@contextlib.contextmanager
+def history_actor(actor):
+    """Records `actor` as the author of the history entries written inside, unless the request
+    (AuditlogMiddleware) already names them; restores the outer context afterwards."""
+    current = auditlog_value.get(None)
+    if actor is None or (current is not None and current.get("actor") == actor):
+        yield
+        return
+    token = auditlog_value.set({})
+    try:
+        with set_actor(actor):
+            yield
+    finally:
+        auditlog_value.reset(token)
+
+
+def _member_check(member: Member) -> None:
+    """Rules that span fields: the leaving date, and a contact group of the member's own branch."""
+    errors = {}
+    if member.status != Member.Status.ACTIVE and not member.status_changed_on:
+        errors["status_changed_on"] = _("Enter the date the member died or was transferred out.")
+    if member.contact_group_id and member.contact_group.branch_id != member.branch_id:
+        errors["contact_group"] = _("Choose a contact group of the member's own branch.")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def member_create(*, actor, on: datetime.date | None = None, **fields) -> Member:
     """Creates a member with their health record and care periods."""
     health_fields = {k: fields.pop(k) for k in ("condition", "mobility", "health_note") if k in fields}
     member = Member(**fields)
     member.name_pinyin, member.name_initials = name_pinyin(member.name)
+    _member_check(member)
     member.full_clean()
-    member.save()
-    _health_save(member, health_fields)
-    care_periods_sync(member=member, on=on)
+    with history_actor(actor):
+        member.save()
+        _health_save(member, health_fields)
+        care_periods_sync(member=member, on=on)
     return member
 
 
 @transaction.atomic
 def member_update(*, actor, member: Member, on: datetime.date | None = None, **fields) -> Member:
-    """Updates the given fields (and health, when given) and keeps derived data in step."""
+    """Updates the given fields (and health, when given) and keeps derived data in step:
+    care periods open and close with the living situation, health and status."""
     health_fields = {k: fields.pop(k) for k in ("condition", "mobility", "health_note") if k in fields}
     for name, value in fields.items():
         setattr(member, name, value)
     member.name_pinyin, member.name_initials = name_pinyin(member.name)
+    _member_check(member)
     member.full_clean()
-    member.save(update_fields=[*fields, "name_pinyin", "name_initials", "updated_at"])
-    if health_fields:
-        _health_save(member, health_fields)
-    care_periods_sync(member=member, on=on)
+    with history_actor(actor):
+        member.save(update_fields=[*fields, "name_pinyin", "name_initials", "updated_at"])
+        if health_fields:
+            _health_save(member, health_fields)
+        care_periods_sync(member=member, on=on)
     return member
+
+
+def health_record_open(*, viewer, member: Member) -> HealthRecord | None:
+    """The member's health record for display, logging the view (PIPL Art. 51); None if there is none."""
+    health = HealthRecord.objects.filter(member=member).first()
+    if health is not None:
+        HealthRecordView.objects.create(member=member, viewer=viewer)
+    return health
+
+
+@transaction.atomic
+def contact_group_update(
+    *, actor, group: ContactGroup, name: str, leader, deputy=None, leader_away: bool = False
+) -> ContactGroup:
+    """Changes a group's name, leader, deputy and the leader-away flag; leaders are the branch's carers."""
+    roles = BranchRole.objects.filter(branch_id=group.branch_id, role__in=CARERS)
+    carers = set(roles.values_list("user_id", flat=True))
+    errors = {}
+    if leader is not None and leader.pk not in carers:
+        errors["leader"] = _("The leader must be a committee member or the liaison officer of the branch.")
+    if deputy is not None and deputy.pk not in carers:
+        errors["deputy"] = _("The deputy must be a committee member or the liaison officer of the branch.")
+    elif deputy is not None and leader is not None and deputy.pk == leader.pk:
+        errors["deputy"] = _("The deputy must be someone other than the leader.")
+    if leader_away and deputy is None:
+        errors["leader_away"] = _("Name a deputy to cover while the leader is away.")
+    if errors:
+        raise ValidationError(errors)
+    group.name, group.leader, group.deputy, group.leader_away = name, leader, deputy, leader_away
+    group.full_clean()
+    with history_actor(actor):
+        group.save(update_fields=["name", "leader", "deputy", "leader_away"])
+    return group
 
 
 def _health_save(member: Member, health_fields: dict) -> HealthRecord:

@@ -1,20 +1,135 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from accounts.permissions import capability_required
+from accounts.permissions import capability_required, has_capability
 
-from . import selectors
+from . import contact_map as contact_map_export
+from . import selectors, services
+from .filters import MemberFilter
+from .forms import ContactGroupForm, MemberForm
+
+PAGE_SIZE = 50
+
+
+class MemberPaginator(Paginator):
+    """Counts the filtered members alone, without the joins and prefetches the page needs."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk").count()
 
 
 @capability_required("view_roster")
 def member_list(request):
-    members = selectors.member_list(user=request.user).active()[:50]
-    return render(request, "members/member_list.html", {"members": members})
+    members = selectors.member_list(user=request.user)
+    member_filter = MemberFilter(request.GET, queryset=members, request=request)
+    page = MemberPaginator(member_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "members/member_list.html#results" if request.htmx else "members/member_list.html"
+    return render(request, template, {"filter": member_filter, "page": page})
 
 
 def member_detail(request, pk: int):
     member = selectors.member_get_for_user(request.user, pk)
-    return render(request, "members/member_detail.html", {"member": member})
+    carer = has_capability(request.user, "view_roster", member.branch_id)
+    context = {
+        "member": member,
+        "carer": carer,
+        "can_edit": has_capability(request.user, "edit_members", member.branch_id),
+    }
+    if carer:
+        context["care_lines"] = selectors.member_care_lines(member)
+        context["health"] = services.health_record_open(viewer=request.user, member=member)
+        context["health_views"] = selectors.health_views(member)
+        context["history"] = selectors.member_history(member)
+    return render(request, "members/member_detail.html", context)
+
+
+@capability_required("edit_members")
+def member_create(request):
+    form = MemberForm(request.POST or None, user=request.user)
+    if request.method == "POST" and _save_member(request, form, None):
+        messages.success(request, _("The member has been added."))
+        return redirect(form.instance)
+    return render(request, "members/member_form.html", {"form": form})
+
+
+@capability_required("edit_members")
+def member_edit(request, pk: int):
+    member = selectors.member_get_for_editing(request.user, pk)
+    form = MemberForm(request.POST or None, instance=member, user=request.user)
+    if request.method == "POST" and _save_member(request, form, member):
+        messages.success(request, _("The changes have been saved."))
+        return redirect(member)
+    return render(request, "members/member_form.html", {"form": form, "member": member})
+
+
+def _save_member(request, form: MemberForm, member) -> bool:
+    """Validates the form and writes through the service; on failure the form carries the errors."""
+    if form.is_valid():
+        try:
+            if member is None:
+                form.instance = services.member_create(actor=request.user, **form.service_fields())
+            else:
+                services.member_update(actor=request.user, member=member, **form.service_fields())
+            return True
+        except ValidationError as error:
+            form.add_error(None, error)
+    messages.error(request, _("Nothing was saved. Please correct the errors below."))
+    return False
+
+
+@capability_required("edit_members")
+def contact_groups(request):
+    return render(request, "members/group_list.html", {"forms": _group_forms(request.user)})
+
+
+@require_POST
+@capability_required("edit_members")
+def contact_group_update(request, pk: int):
+    group = selectors.contact_group_get_for_editing(request.user, pk)
+    form = ContactGroupForm(request.POST, instance=group, prefix=f"group{group.pk}")
+    if form.is_valid():
+        try:
+            services.contact_group_update(actor=request.user, group=group, **form.cleaned_data)
+            messages.success(request, _("%(group)s has been saved.") % {"group": group})
+            return redirect("members:groups")
+        except ValidationError as error:
+            form.add_error(None, error)
+    messages.error(request, _("Nothing was saved. Please correct the errors below."))
+    return render(request, "members/group_list.html", {"forms": _group_forms(request.user, bound=form)})
+
+
+def _group_forms(user, bound: ContactGroupForm | None = None) -> list[ContactGroupForm]:
+    """A form per group the user may edit; `bound` (with its errors) stands in for its own group."""
+    groups = selectors.contact_groups(user=user, capability="edit_members")
+    return [
+        bound if bound is not None and group.pk == bound.instance.pk
+        else ContactGroupForm(instance=group, prefix=f"group{group.pk}")
+        for group in groups
+    ]
 
 
 def contact_map(request):
-    return render(request, "members/contact_map.html", {})
+    context = {
+        "maps": selectors.contact_map(user=request.user),
+        "own_groups": selectors.own_contact_groups(user=request.user),
+        "carer": has_capability(request.user, "view_roster"),
+    }
+    return render(request, "members/contact_map.html", context)
+
+
+@capability_required("view_roster")
+def contact_map_xlsx(request):
+    maps = selectors.contact_map(user=request.user)
+    content = contact_map_export.workbook_bytes(maps)
+    response = HttpResponse(content, content_type=contact_map_export.XLSX_TYPE)
+    filename = f"contact-map-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

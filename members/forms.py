@@ -1,0 +1,117 @@
+"""Forms for members and contact groups: they validate and normalise; the services write."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import branch_ids
+
+from . import selectors
+from .models import Branch, ContactGroup, HealthRecord, Member
+from .validators import validate_cn_mobile
+
+DATE_FIELDS = ["birth_date", "party_joined_on", "work_started_on", "retired_on", "status_changed_on"]
+MOBILE_FIELDS = ["phone", "notice_phone", "emergency_phone_1", "emergency_phone_2"]
+FIELDSETS = [
+    (_("Basic information"), ["branch", "name", "gender", "birth_date", "lunar_birthday", "native_place",
+                              "status", "status_changed_on"]),
+    (_("Party and work"), ["party_joined_on", "work_started_on", "retirement_kind", "retired_on",
+                           "former_unit", "former_post"]),
+    (_("Contact"), ["phone", "phone_alt", "notice_phone", "address", "district", "contact_group"]),
+    (_("Living and health"), ["living_situation", "condition", "mobility", "health_note"]),
+    (_("Emergency contacts"), ["emergency_name_1", "emergency_relation_1", "emergency_phone_1",
+                               "emergency_name_2", "emergency_relation_2", "emergency_phone_2"]),
+    (_("Notes"), ["notes"]),
+]
+
+
+class MemberForm(forms.ModelForm):
+    """A member's profile with their health record; `branch` only shows to users of several branches."""
+
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
+    condition = forms.ChoiceField(label=_("Health"), choices=HealthRecord.Condition.choices)
+    mobility = forms.ChoiceField(label=_("Mobility"), choices=HealthRecord.Mobility.choices)
+    health_note = forms.CharField(
+        label=_("Health note"), max_length=200, required=False,
+        help_text=_("Seen only by the committee, the liaison officer and the bureau."),
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "name", "gender", "birth_date", "lunar_birthday", "native_place", "status", "status_changed_on",
+            "party_joined_on", "work_started_on", "retirement_kind", "retired_on", "former_unit",
+            "former_post", "phone", "phone_alt", "notice_phone", "address", "district", "contact_group",
+            "living_situation", "emergency_name_1", "emergency_relation_1", "emergency_phone_1",
+            "emergency_name_2", "emergency_relation_2", "emergency_phone_2", "notes",
+        ]
+        widgets = {
+            **{name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in DATE_FIELDS},
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        editable = branch_ids(user, "edit_members")
+        self.fields["contact_group"].queryset = selectors.contact_groups(user=user, capability="edit_members")
+        self.fields["status_changed_on"].help_text = _("Needed when the member has died or transferred out.")
+        if self.instance.pk:
+            del self.fields["branch"]
+            self._health_initial()
+        else:
+            self.fields["branch"].queryset = Branch.objects.filter(pk__in=editable)
+            if len(editable) == 1:
+                self.fields["branch"].initial = editable[0]
+                self.fields["branch"].widget = forms.HiddenInput()
+        for name in MOBILE_FIELDS:
+            self.fields[name].validators.append(validate_cn_mobile)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            *[Fieldset(legend, *[n for n in names if n in self.fields]) for legend, names in FIELDSETS],
+            Div(Submit("save", _("Save"), css_class="btn-lg"), css_class="mt-3"),
+        )
+
+    def _health_initial(self) -> None:
+        health = HealthRecord.objects.filter(member=self.instance).first()
+        if health is not None:
+            self.initial.update(condition=health.condition, mobility=health.mobility, health_note=health.note)
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("status")
+        if status and status != Member.Status.ACTIVE and not data.get("status_changed_on"):
+            self.add_error(
+                "status_changed_on", _("Enter the date the member died or was transferred out.")
+            )
+        group = data.get("contact_group")
+        branch = data.get("branch") or getattr(self.instance, "branch", None)
+        if group and branch and group.branch_id != branch.pk:
+            self.add_error("contact_group", _("Choose a contact group of the member's own branch."))
+        return data
+
+    def _post_clean(self):
+        # Set the branch before the model validates the instance, so that creating a member works.
+        if "branch" in self.cleaned_data:
+            self.instance.branch = self.cleaned_data["branch"]
+        super()._post_clean()
+
+    def service_fields(self) -> dict:
+        """The cleaned data as keyword arguments of members.services.member_create / member_update."""
+        return dict(self.cleaned_data)
+
+
+class ContactGroupForm(forms.ModelForm):
+    class Meta:
+        model = ContactGroup
+        fields = ["name", "leader", "deputy", "leader_away"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        candidates = selectors.group_leader_candidates(self.instance.branch_id)
+        self.fields["leader"].queryset = candidates
+        self.fields["deputy"].queryset = candidates
+        self.fields["deputy"].empty_label = _("(none)")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
