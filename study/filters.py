@@ -1,0 +1,17 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .models import StudyActivity
+
+
+class PastActivityFilter(django_filters.FilterSet):
+    """The past activities on the members' view: a year and a kind."""
+
+    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label=_("Year"))
+    kind = django_filters.ChoiceFilter(
+        choices=StudyActivity.Kind.choices, label=_("Kind"), empty_label=_("All kinds")
+    )
+
+    class Meta:
+        model = StudyActivity
+        fields = ["year", "kind"]

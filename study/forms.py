@@ -1,0 +1,117 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import branch_ids
+from members.models import Branch
+
+from .models import Attendance, InterestGroup, StudyActivity, StudyMaterial, StudyPlan
+from .uploads import check_upload
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ActivityForm(forms.ModelForm):
+    organiser = forms.ModelChoiceField(queryset=Branch.objects.none(), label=_("Organising branch"))
+    other_branches = forms.ModelMultipleChoiceField(
+        queryset=Branch.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Other branches taking part"),
+        help_text=_("For a joint activity: it will show for their members too."),
+    )
+
+    class Meta:
+        model = StudyActivity
+        fields = [
+            "organiser", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker",
+            "interest_group", "description", "summary",
+        ]  # fmt: skip
+        widgets = {"date": DATE, "starts_at": TIME, "ends_at": TIME, "description": forms.Textarea(
+            attrs={"rows": 3}), "summary": forms.Textarea(attrs={"rows": 5})}  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        managed = Branch.objects.filter(pk__in=branch_ids(user, "manage_study"))
+        self.fields["organiser"].queryset = managed
+        bureaus = managed.values("bureau_id")
+        self.fields["other_branches"].queryset = Branch.objects.filter(bureau_id__in=bureaus)
+        self.fields["interest_group"].queryset = InterestGroup.objects.filter(branch__in=managed)
+        if self.instance.pk:
+            # The organiser is fixed once the activity exists; its other branches can change.
+            del self.fields["organiser"]
+            self.initial["other_branches"] = [
+                b.pk for b in self.instance.branches.all() if b.pk != self.instance.organiser_id
+            ]
+        elif len(managed) == 1:
+            self.initial["organiser"] = managed[0].pk
+
+
+class MaterialForm(forms.ModelForm):
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = StudyMaterial
+        fields = ["kind", "title", "file", "url"]
+
+    def clean(self):
+        data = super().clean()
+        kind, upload, url = data.get("kind"), data.get("file"), data.get("url")
+        if kind == StudyMaterial.Kind.LINK:
+            if not url:
+                self.add_error("url", _("Enter the address of the link."))
+            data["file"] = None
+        elif not upload:
+            self.add_error("file", _("Choose a file to upload."))
+        else:
+            try:
+                check_upload(upload, image_only=kind == StudyMaterial.Kind.PHOTO)
+            except forms.ValidationError as error:
+                self.add_error("file", error)
+            data["url"] = ""
+        return data
+
+
+class AttendanceMarkForm(forms.Form):
+    status = forms.ChoiceField(choices=Attendance.Status.choices)
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class MakeupForm(forms.Form):
+    makeup_on = forms.DateField(label=_("Make-up study on"), widget=DATE)
+    makeup_note = forms.CharField(
+        label=_("Note"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. studied the materials at a home visit"),
+    )
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = StudyPlan
+        fields = ["week", "weekday", "starts_at", "ends_at", "place"]
+        widgets = {"starts_at": TIME, "ends_at": TIME}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        themes = {m.month: m.theme for m in self.instance.months.all()} if self.instance.pk else {}
+        for month in range(1, 13):
+            self.fields[f"theme_{month}"] = forms.CharField(
+                label=_("Theme for month %(month)d") % {"month": month},
+                max_length=200,
+                required=False,
+                initial=themes.get(month, ""),
+            )
+
+    def _post_clean(self):
+        # The plan is saved by services.plan_save; its branch and year are not form fields.
+        pass
+
+    @property
+    def themes(self) -> dict[int, str]:
+        return {month: self.cleaned_data.get(f"theme_{month}", "") for month in range(1, 13)}
+
+    @property
+    def rule(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
