@@ -35,8 +35,14 @@ class RosterUploadForm(forms.Form):
         self.fields["branch"].queryset = branches
         if len(branches) == 1:
             # One branch: nothing to choose.
-            self.fields["branch"].initial = branches[0]
-            self.fields["branch"].widget = forms.HiddenInput()
+            del self.fields["branch"]
+            self.only_branch = branches[0]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "branch" not in self.fields:
+            cleaned["branch"] = self.only_branch
+        return cleaned
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

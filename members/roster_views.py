@@ -109,8 +109,8 @@ def _preview(request, result, *, branch, filename, token):
     return render(request, "members/roster_preview.html", context)
 
 
-def _branches(user) -> list[Branch]:
-    return list(Branch.objects.filter(pk__in=branch_ids(user, "edit_members")))
+def _branches(user):
+    return Branch.objects.filter(pk__in=branch_ids(user, "edit_members"))
 
 
 def _branch_chosen(request) -> Branch | None:
