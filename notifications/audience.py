@@ -1,0 +1,97 @@
+"""Who a notice reaches and what each recipient gets: members, phones, texts, quiet hours."""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+
+from accounts.permissions import COMMITTEE
+from members.models import Branch, Member
+
+from . import texts
+from .models import GROUP_CHANNELS, Channel, Message, Notice
+
+# In a group message "{姓名}同志" becomes "各位同志": everyone, in the branch's own words.
+GROUP_ADDRESS = "各位"
+QUIET_FROM = datetime.time(21, 0)
+QUIET_UNTIL = datetime.time(8, 0)
+LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def after_quiet_hours(moment: datetime.datetime) -> datetime.datetime:
+    """The moment itself, or 08:00 Beijing time when it falls between 21:00 and 08:00."""
+    local = moment.astimezone(LOCAL)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return moment
+    day = local.date() + datetime.timedelta(days=1 if local.time() >= QUIET_FROM else 0)
+    return datetime.datetime.combine(day, QUIET_UNTIL, tzinfo=LOCAL)
+
+
+def audience_members(
+    *, branch: Branch, audience: str, groups=(), care_categories=(), members=(), on: datetime.date
+):
+    """Active members of the branch the audience covers, in roster order."""
+    queryset = Member.objects.in_branch(branch).active()
+    if audience == Notice.Audience.GROUPS:
+        queryset = queryset.filter(contact_group__in=list(groups))
+    elif audience == Notice.Audience.COMMITTEE:
+        committee = Q(user__branch_roles__branch=branch, user__branch_roles__role__in=COMMITTEE)
+        queryset = queryset.filter(pk__in=Member.objects.filter(committee).values("pk"))
+    elif audience == Notice.Audience.CARE:
+        queryset = queryset.in_care_category(*care_categories, on=on) if care_categories else queryset.none()
+    elif audience == Notice.Audience.MEMBERS:
+        queryset = queryset.filter(pk__in=[getattr(m, "pk", m) for m in members])
+    return queryset.order_by("name_pinyin", "id")
+
+
+@dataclass
+class Plan:
+    """Unsaved outbox rows for a notice, and the recipients an SMS cannot reach."""
+
+    messages: list[Message] = field(default_factory=list)
+    without_phone: list[Member] = field(default_factory=list)
+    opted_out: list[Member] = field(default_factory=list)
+    recipients: int = 0
+
+    @property
+    def sms(self) -> list[Message]:
+        return [m for m in self.messages if m.channel == Channel.SMS]
+
+
+def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) -> Plan:
+    """One Message per member for SMS (phone and opt-out permitting) and one per chosen group."""
+    result = Plan()
+    branch_name = str(notice.branch)
+    for member in members:
+        result.recipients += 1
+        if Channel.SMS not in notice.channels:
+            continue
+        if member.sms_opt_out:
+            result.opted_out.append(member)
+            continue
+        phone = texts.usable_mobile(member.phone_for_notices)
+        if not phone:
+            result.without_phone.append(member)
+            continue
+        body = texts.render(notice.body, name=member.name, branch=branch_name)
+        result.messages.append(
+            Message(
+                branch=notice.branch, notice=notice if notice.pk else None, member=member,
+                recipient_name=member.name, channel=Channel.SMS, to=phone, body=body,
+                idempotency_key=f"{key_prefix}:{Channel.SMS}:member:{member.pk}",
+                not_before=after_quiet_hours(now),
+            )
+        )
+    for channel in notice.channels:
+        if channel in GROUP_CHANNELS:
+            body = texts.render(f"{notice.title}\n{notice.body}", name=GROUP_ADDRESS, branch=branch_name)
+            result.messages.append(
+                Message(
+                    branch=notice.branch, notice=notice if notice.pk else None,
+                    recipient_name=Channel(channel).label, channel=channel, body=body,
+                    idempotency_key=f"{key_prefix}:{channel}", not_before=now,
+                )
+            )
+    return result

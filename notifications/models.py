@@ -1,0 +1,256 @@
+"""Numbered notices (期), the outbox of messages they and reminders produce, templates and switches."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Branch, ContactGroup, Member
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    BRANCH_WECHAT = "branch_wechat", _("Branch WeChat group")
+    COMMITTEE_WECHAT = "committee_wechat", _("Committee WeChat group")
+
+
+GROUP_CHANNELS = frozenset({Channel.BRANCH_WECHAT, Channel.COMMITTEE_WECHAT})
+
+
+class NoticeCategory(models.TextChoices):
+    STUDY = "study", _("Study arrangement")
+    FESTIVAL = "festival", _("Festival greeting")
+    WEATHER = "weather", _("Weather warning")
+    ACTIVITY = "activity", _("Activity notice")
+    OTHER = "other", _("Other")
+
+
+class NoticeCounter(models.Model):
+    """The last issue number of a branch in a year; its row is locked while a number is taken."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "year"], name="unique_notice_counter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id}/{self.year}: {self.last_number}"
+
+
+class NoticeQuerySet(models.QuerySet):
+    def in_branches(self, branch_ids):
+        return self.filter(branch_id__in=branch_ids)
+
+    def numbered(self):
+        return self.filter(number__isnull=False)
+
+
+class Notice(models.Model):
+    class Audience(models.TextChoices):
+        BRANCH = "branch", _("The whole branch")
+        GROUPS = "groups", _("Chosen contact groups")
+        COMMITTEE = "committee", _("The committee")
+        CARE = "care", _("Chosen care categories")
+        MEMBERS = "members", _("Hand-picked members")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="notices", verbose_name=_("branch")
+    )
+    # Both set together when the notice is sent (never when drafted), so drafts leave no gaps.
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, editable=False)
+    number = models.PositiveIntegerField(_("issue number"), null=True, blank=True, editable=False)
+    category = models.CharField(
+        _("category"), max_length=20, choices=NoticeCategory.choices, default=NoticeCategory.OTHER
+    )
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(
+        _("text"), help_text=_("Placeholders: {姓名} the member's name, {支部} the branch.")
+    )
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default=Audience.BRANCH
+    )
+    groups = models.ManyToManyField(
+        ContactGroup, blank=True, related_name="+", verbose_name=_("contact groups")
+    )
+    care_categories = models.JSONField(_("care categories"), default=list, blank=True)
+    members = models.ManyToManyField(Member, blank=True, related_name="+", verbose_name=_("members"))
+    send_sms = models.BooleanField(_("SMS to each recipient"), default=True)
+    send_branch_wechat = models.BooleanField(_("Branch WeChat group"), default=False)
+    send_committee_wechat = models.BooleanField(_("Committee WeChat group"), default=False)
+    scheduled_for = models.DateTimeField(
+        _("send at"), null=True, blank=True, help_text=_("Leave empty to send at once.")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The notices list: a branch's notices, newest first.
+            models.Index(fields=["branch", "-created_at"], name="notice_list_idx"),
+            # The sweeper: scheduled notices whose time has come.
+            models.Index(fields=["status", "scheduled_for"], name="notice_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "year", "number"],
+                condition=Q(number__isnull=False),
+                name="unique_notice_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="scheduled") | Q(number__isnull=False),
+                name="sent_notice_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue_label} {self.title}" if self.number else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("notifications:detail", args=[self.pk])
+
+    @property
+    def issue_label(self) -> str:
+        if not self.number:
+            return ""
+        return _("%(year)s issue %(number)s") % {"year": self.year, "number": self.number}
+
+    @property
+    def channels(self) -> list[str]:
+        wanted = [
+            (self.send_sms, Channel.SMS),
+            (self.send_branch_wechat, Channel.BRANCH_WECHAT),
+            (self.send_committee_wechat, Channel.COMMITTEE_WECHAT),
+        ]
+        return [channel for on, channel in wanted if on]
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now):
+        return self.filter(status=Message.Status.QUEUED, not_before__lte=now)
+
+
+class Message(models.Model):
+    """One outbox row: one recipient on one channel. Written with the notice, sent by a worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+", verbose_name=_("branch"))
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, null=True, blank=True, related_name="messages",
+        verbose_name=_("notice"),
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages",
+        verbose_name=_("member"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("user"),
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=100)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    to = models.CharField(
+        _("to"), max_length=100, blank=True, help_text=_("Phone number; empty for a group.")
+    )
+    body = models.TextField(_("text"))
+    # notice:<id>:<channel>:<member> for notices, <occasion>:<channel>:<recipient> for reminders.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    provider_message_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    not_before = models.DateTimeField(_("not before"))
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["recipient_name", "channel", "id"]
+        indexes = [
+            # The sweeper: queued messages that are due, and sending ones whose claim went stale.
+            models.Index(fields=["status", "not_before"], name="message_due_idx"),
+            # The notice detail page and its counts by status.
+            models.Index(fields=["notice", "status"], name="message_notice_idx"),
+            # The member panel: notices a member received, newest first.
+            models.Index(fields=["member", "-created_at"], name="message_member_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sending", "sent", "failed", "cancelled"]),
+                name="message_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient_name}"
+
+
+class NoticeTemplate(models.Model):
+    """A reusable text for one category; the defaults are seeded by a data migration."""
+
+    category = models.CharField(_("category"), max_length=20, choices=NoticeCategory.choices)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("notice template")
+        verbose_name_plural = _("notice templates")
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReminderSettings(models.Model):
+    """Which automatic reminders a branch sends; the committee switches each on or off."""
+
+    branch = models.OneToOneField(
+        Branch, on_delete=models.CASCADE, related_name="reminder_settings", verbose_name=_("branch")
+    )
+    birthday_greeting = models.BooleanField(_("Birthday greeting on the day"), default=True)
+    study_day_before = models.BooleanField(_("Study day reminder the day before"), default=True)
+    visit_digest = models.BooleanField(_("Monday digest of visits for group leaders"), default=True)
+    concern_escalation = models.BooleanField(_("Unanswered concern escalated to the secretary"), default=True)
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self) -> str:
+        return str(self.branch)
+

@@ -1,0 +1,249 @@
+"""Writes of notifications: notices (draft, send, issue a number) and `notify`, the one entry point
+other apps use for their reminders.
+
+    from notifications.services import notify
+    notify(branch=b, occasion=f"study-eve:{day:%Y-%m-%d}", text="{姓名}同志：明天上午9点学习…",
+           recipients=members, reminder="study_day_before")
+
+Each (occasion, channel, recipient) is queued at most once, however often it is called.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.permissions import has_capability
+from members.models import Branch, Member
+
+from . import audience, texts
+from .audience import after_quiet_hours
+from .delivery import dispatch_on_commit
+from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeCounter, NoticeTemplate, ReminderSettings
+
+# The automatic reminders a branch can switch off (fields of ReminderSettings). Birthdays are sent here;
+# study_day_before (study app), visit_digest and concern_escalation (visits app) call notify().
+REMINDERS = ("birthday_greeting", "study_day_before", "visit_digest", "concern_escalation")
+BIRTHDAY_TEMPLATE = "生日祝福"
+
+
+def _check_sender(actor, branch) -> None:
+    if actor is not None and not has_capability(actor, "send_notices", branch):
+        raise PermissionDenied(_("You may not send notices for this branch."))
+
+
+def _clean_text(notice: Notice) -> None:
+    unknown = texts.unknown_placeholders(notice.body)
+    if unknown:
+        names = "、".join(f"{{{name}}}" for name in unknown)
+        raise ValidationError({"body": _("Unknown placeholders: %(names)s.") % {"names": names}})
+
+
+@transaction.atomic
+def notice_create(*, actor, branch: Branch, groups=(), members=(), **fields) -> Notice:
+    """Saves a draft notice with its audience."""
+    _check_sender(actor, branch)
+    notice = Notice(branch=branch, created_by=actor, **fields)
+    notice.full_clean()
+    _clean_text(notice)
+    notice.save()
+    notice.groups.set([g for g in groups if g.branch_id == branch.pk])
+    notice.members.set([m for m in members if m.branch_id == branch.pk])
+    return notice
+
+
+@transaction.atomic
+def notice_send(*, actor, notice: Notice, now: datetime.datetime | None = None) -> Notice:
+    """Sends a draft now, or schedules it when its time is in the future; the number comes when it goes."""
+    now = now or timezone.now()
+    notice = Notice.objects.select_for_update().select_related("branch").get(pk=notice.pk)
+    _check_sender(actor, notice.branch)
+    if notice.status == Notice.Status.SENT:
+        raise ValidationError(_("This notice has been sent already."))
+    if not notice.channels:
+        raise ValidationError(_("Choose at least one way to send the notice."))
+    if notice.scheduled_for and notice.scheduled_for > now:
+        notice.status = Notice.Status.SCHEDULED
+        notice.save(update_fields=["status"])
+        return notice
+    return notice_issue(notice=notice, now=now)
+
+
+@transaction.atomic
+def notice_cancel_schedule(*, actor, notice: Notice) -> Notice:
+    """Takes a scheduled notice back to draft (it has no number yet, so nothing is skipped)."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _check_sender(actor, notice.branch)
+    if notice.status != Notice.Status.SCHEDULED:
+        raise ValidationError(_("Only a scheduled notice can be taken back."))
+    notice.status = Notice.Status.DRAFT
+    notice.save(update_fields=["status"])
+    return notice
+
+
+def next_number(*, branch: Branch, year: int) -> int:
+    """The branch's next issue number in the year; the counter row stays locked until commit."""
+    NoticeCounter.objects.get_or_create(branch=branch, year=year)
+    counter = NoticeCounter.objects.select_for_update().get(branch=branch, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+@transaction.atomic
+def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
+    """Numbers the notice and writes its outbox rows in one transaction; delivery starts on commit."""
+    notice = Notice.objects.select_for_update().select_related("branch").get(pk=notice.pk)
+    if notice.status == Notice.Status.SENT:
+        return notice
+    notice.year = timezone.localtime(now).year
+    notice.number = next_number(branch=notice.branch, year=notice.year)
+    members = audience.audience_members(
+        branch=notice.branch, audience=notice.audience, groups=notice.groups.all(),
+        care_categories=notice.care_categories, members=notice.members.all(), on=timezone.localdate(now),
+    )
+    plan = audience.plan(notice=notice, members=members, now=now, key_prefix=f"notice:{notice.pk}")
+    for message in plan.messages:
+        if message.not_before <= now:
+            message.dispatched_at = now
+    Message.objects.bulk_create(plan.messages)
+    notice.status = Notice.Status.SENT
+    notice.sent_at = now
+    notice.save(update_fields=["year", "number", "status", "sent_at"])
+    due = Message.objects.filter(notice=notice).due(now).values_list("pk", "channel")
+    dispatch_on_commit(list(due))
+    return notice
+
+
+def reminder_enabled(branch: Branch, reminder: str) -> bool:
+    """Whether the branch sends this automatic reminder (on unless the committee switched it off)."""
+    if reminder not in REMINDERS:
+        raise ValueError(f"unknown reminder {reminder!r}")
+    value = ReminderSettings.objects.filter(branch=branch).values_list(reminder, flat=True).first()
+    return value is None or value
+
+
+@dataclass
+class Notified:
+    """What notify() did: rows queued now, rows an earlier call queued, recipients SMS cannot reach."""
+
+    queued: int = 0
+    already: int = 0
+    without_phone: list[str] = field(default_factory=list)
+    opted_out: list[str] = field(default_factory=list)
+    switched_off: bool = False
+
+
+@transaction.atomic
+def notify(
+    *,
+    branch: Branch,
+    occasion: str,
+    text: str,
+    recipients: Iterable[Member | User] = (),
+    channels: Iterable[str] = (Channel.SMS,),
+    reminder: str | None = None,
+    not_before: datetime.datetime | None = None,
+) -> Notified:
+    """Queues `text` ({姓名}, {支部} filled in) to each recipient on each channel, once per occasion.
+
+    Recipients are Members or Users (e.g. group leaders). SMS respects opt-out and quiet hours;
+    the two WeChat channels post once to the branch's group. `reminder` names a switch in
+    ReminderSettings: when the committee turned it off nothing is queued.
+    """
+    result = Notified()
+    if reminder and not reminder_enabled(branch, reminder):
+        result.switched_off = True
+        return result
+    now = timezone.now()
+    start = max(not_before or now, now)
+    rows = []
+    for channel in channels:
+        if channel in GROUP_CHANNELS:
+            body = texts.render(text, name=audience.GROUP_ADDRESS, branch=str(branch))
+            label = Channel(channel).label
+            rows.append(_row(branch, channel, f"{occasion}:{channel}", label, "", body, start))
+    if Channel.SMS in channels:
+        for recipient in recipients:
+            member = recipient if isinstance(recipient, Member) else getattr(recipient, "member", None)
+            name = recipient.name if isinstance(recipient, Member) else str(recipient)
+            if member is not None and member.sms_opt_out:
+                result.opted_out.append(name)
+                continue
+            phone = texts.usable_mobile(member.phone_for_notices if member else recipient.phone)
+            if not phone:
+                result.without_phone.append(name)
+                continue
+            kind, pk = ("member", member.pk) if member else ("user", recipient.pk)
+            row = _row(branch, Channel.SMS, f"{occasion}:sms:{kind}:{pk}", name, phone,
+                       texts.render(text, name=name, branch=str(branch)), after_quiet_hours(start))
+            row.member = member
+            row.user = None if isinstance(recipient, Member) else recipient
+            rows.append(row)
+    keys = [row.idempotency_key for row in rows]
+    existing = set(Message.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    new = [row for row in rows if row.idempotency_key not in existing]
+    for row in new:
+        row.dispatched_at = now if row.not_before <= now else None
+    Message.objects.bulk_create(new, ignore_conflicts=True)
+    result.queued, result.already = len(new), len(rows) - len(new)
+    created = Message.objects.filter(idempotency_key__in=[r.idempotency_key for r in new]).due(now)
+    dispatch_on_commit(list(created.values_list("pk", "channel")))
+    return result
+
+
+def _row(branch, channel, key, name, to, body, not_before) -> Message:
+    return Message(
+        branch=branch, channel=channel, idempotency_key=key[:200], recipient_name=name[:100], to=to,
+        body=body, not_before=not_before,
+    )
+
+
+def birthday_greetings_send(*, on: datetime.date) -> int:
+    """Greets every active member whose (solar) birthday is today, in branches that keep the switch on.
+
+    Members who keep a lunar birthday are left to the visits app, which knows the lunar calendar.
+    Someone born on 29 February is greeted on the 28th in other years.
+    """
+    days = [(on.month, on.day)]
+    if (on.month, on.day) == (2, 28) and not _is_leap(on.year):
+        days.append((2, 29))
+    template = NoticeTemplate.objects.filter(name=BIRTHDAY_TEMPLATE).first()
+    text = template.body if template else "{姓名}同志：今天是您的生日，{支部}全体同志祝您生日快乐、健康长寿！"
+    queued = 0
+    born_today = Q()
+    for month, day in days:
+        born_today |= Q(birth_date__month=month, birth_date__day=day)
+    celebrating = Member.objects.active().filter(born_today, lunar_birthday=False).select_related("branch")
+    by_branch: dict[Branch, list[Member]] = {}
+    for member in celebrating:
+        by_branch.setdefault(member.branch, []).append(member)
+    for branch, members in by_branch.items():
+        result = notify(branch=branch, occasion=f"birthday:{on.year}", text=text,
+                        recipients=members, reminder="birthday_greeting")
+        queued += result.queued
+    return queued
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+@transaction.atomic
+def reminder_settings_update(*, actor, branch: Branch, **switches: bool) -> ReminderSettings:
+    """Turns the branch's automatic reminders on or off."""
+    _check_sender(actor, branch)
+    unknown = set(switches) - set(REMINDERS)
+    if unknown:
+        raise ValueError(f"unknown reminders {sorted(unknown)}")
+    reminder_settings, _created = ReminderSettings.objects.get_or_create(branch=branch)
+    for name, value in switches.items():
+        setattr(reminder_settings, name, value)
+    reminder_settings.save(update_fields=list(switches))
+    return reminder_settings

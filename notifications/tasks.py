@@ -1,0 +1,24 @@
+"""Celery entry points of notifications: thin, taking ids; the work is in delivery.py and services.py."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import delivery, services
+
+
+@shared_task(name="notifications.deliver")
+def deliver_messages_task(message_ids: list[int]) -> int:
+    """Sends the messages among the ids that are still queued and due (others are skipped)."""
+    return delivery.messages_deliver(message_ids=message_ids)
+
+
+@shared_task(name="notifications.sweep_outbox")
+def sweep_outbox_task() -> dict[str, int]:
+    """Every minute (beat): stale claims, scheduled notices now due, messages whose task was lost."""
+    return delivery.outbox_sweep()
+
+
+@shared_task(name="notifications.birthday_greetings")
+def birthday_greetings_task() -> int:
+    """09:00 daily (beat): today's birthday greetings."""
+    return services.birthday_greetings_send(on=timezone.localdate())

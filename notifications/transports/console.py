@@ -1,0 +1,20 @@
+"""Writes each message to the log (the worker's output under `make run`) and reports it sent."""
+
+import uuid
+
+from .base import Outcome, Transport, logger
+
+
+class ConsoleTransport(Transport):
+    max_batch = 100
+
+    def send(self, messages: list) -> dict[int, Outcome]:
+        outcomes = {}
+        for message in messages:
+            logger.info(
+                "%s to %s %s [%s]:\n%s",
+                message.get_channel_display(), message.recipient_name, message.to, message.idempotency_key,
+                message.body,
+            )
+            outcomes[message.pk] = Outcome(provider_message_id=f"console-{uuid.uuid4().hex[:12]}")
+        return outcomes

@@ -1,0 +1,122 @@
+"""Tencent Cloud SMS, `SendSms` 2021-01-11, signed TC3-HMAC-SHA256.
+
+One request carries up to 200 numbers sharing one set of template parameters, so a
+batch is split by text. Per-number results come back in `SendStatusSet` inside an HTTP 200.
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+import urllib.parse
+
+from .base import Outcome, Transport, TransportError
+
+SERVICE = "sms"
+API_VERSION = "2021-01-11"
+ACTION = "SendSms"
+# Per-number or request-level codes that a retry cannot fix.
+PERMANENT_PREFIXES = (
+    "InvalidParameterValue.",
+    "InvalidParameter.",
+    "FailedOperation.PhoneNumberInBlacklist",
+    "FailedOperation.TemplateIncorrectOrUnapproved",
+    "FailedOperation.SignatureIncorrectOrUnapproved",
+    "FailedOperation.ContainSensitiveWord",
+    "FailedOperation.MissingTemplateToModify",
+    "UnauthorizedOperation.",
+    "AuthFailure.",
+    "UnsupportedOperation.",
+)
+
+
+def is_permanent(code: str) -> bool:
+    return code.startswith(PERMANENT_PREFIXES)
+
+
+def hmac_sha256(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def authorization(*, secret_id: str, secret_key: str, host: str, payload: bytes, timestamp: int) -> str:
+    """The TC3-HMAC-SHA256 Authorization header for a JSON POST to `host`."""
+    date = datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%d")
+    signed_headers = "content-type;host;x-tc-action"
+    canonical_headers = (
+        f"content-type:application/json; charset=utf-8\nhost:{host}\nx-tc-action:{ACTION.lower()}\n"
+    )
+    canonical_request = "\n".join(
+        ["POST", "/", "", canonical_headers, signed_headers, hashlib.sha256(payload).hexdigest()]
+    )
+    scope = f"{date}/{SERVICE}/tc3_request"
+    string_to_sign = "\n".join(
+        ["TC3-HMAC-SHA256", str(timestamp), scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    )
+    key = hmac_sha256(hmac_sha256(hmac_sha256(f"TC3{secret_key}".encode(), date), SERVICE), "tc3_request")
+    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    return (
+        f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}"
+    )
+
+
+class TencentSmsTransport(Transport):
+    max_batch = 200
+
+    def send(self, messages: list) -> dict[int, Outcome]:
+        """One request per distinct text; a request-level error fails only that request's numbers."""
+        by_text: dict[str, list] = {}
+        for message in messages:
+            by_text.setdefault(message.body, []).append(message)
+        outcomes: dict[int, Outcome] = {}
+        failures = []
+        for group in by_text.values():
+            try:
+                outcomes.update(self.send_same_text(group))
+            except TransportError as exc:
+                failures.append(exc)
+                outcomes.update({m.pk: Outcome(error=exc) for m in group})
+        if failures and len(failures) == len(by_text):
+            raise failures[0]
+        return outcomes
+
+    def send_same_text(self, messages: list) -> dict[int, Outcome]:
+        opts = self.options
+        payload = json.dumps({
+            "PhoneNumberSet": [m.to for m in messages],
+            "SmsSdkAppId": opts["TENCENT_SMS_APP_ID"],
+            "SignName": opts["SMS_SIGN_NAME"],
+            "TemplateId": opts["TENCENT_SMS_TEMPLATE_ID"],
+            "TemplateParamSet": [messages[0].body],
+            "SessionContext": messages[0].idempotency_key if len(messages) == 1 else "",
+        }, ensure_ascii=False).encode()
+        endpoint = opts["TENCENT_SMS_ENDPOINT"]
+        host = urllib.parse.urlsplit(endpoint).netloc
+        timestamp = int(datetime.datetime.now(datetime.UTC).timestamp())
+        headers = {
+            "Authorization": authorization(
+                secret_id=opts["TENCENT_SECRET_ID"], secret_key=opts["TENCENT_SECRET_KEY"],
+                host=host, payload=payload, timestamp=timestamp,
+            ),
+            "Content-Type": "application/json; charset=utf-8",
+            "Host": host,
+            "X-TC-Action": ACTION,
+            "X-TC-Timestamp": str(timestamp),
+            "X-TC-Version": API_VERSION,
+            "X-TC-Region": opts["TENCENT_SMS_REGION"],
+        }
+        answer = self.request(endpoint, payload, headers).get("Response", {})
+        if "Error" in answer:
+            code, text = answer["Error"].get("Code", ""), answer["Error"].get("Message", "")
+            raise TransportError(f"{code}: {text}", permanent=is_permanent(code), code=code)
+        by_number = {status.get("PhoneNumber"): status for status in answer.get("SendStatusSet", [])}
+        return {m.pk: self.outcome(by_number.get(m.to)) for m in messages}
+
+    def outcome(self, status: dict | None) -> Outcome:
+        if status is None:
+            return Outcome(error=TransportError("no result for this number"))
+        code = status.get("Code", "")
+        if code == "Ok":
+            return Outcome(provider_message_id=status.get("SerialNo", ""))
+        text = f"{code}: {status.get('Message', '')}"
+        return Outcome(error=TransportError(text, permanent=is_permanent(code), code=code))

@@ -1,0 +1,150 @@
+"""Stub providers for pytest-httpserver: each checks the request the way the provider does
+(signature, required fields) and answers like it, including errors chosen by the test."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import urllib.parse
+from collections import Counter
+
+from werkzeug import Response
+
+ALIYUN_KEY_ID, ALIYUN_SECRET = "test-key-id", "test-key-secret"
+TENCENT_ID, TENCENT_KEY = "AKIDtest", "tencent-test-key"
+WECOM_KEY = "robot-key-branch"
+
+
+def json_response(payload, status=200) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json")
+
+
+class AliyunStub:
+    """dysmsapi SendBatchSms: verifies the HMAC-SHA1 RPC signature, answers Code/BizId."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received: Counter = Counter()  # phone number → times delivered
+        self.requests: list[dict] = []
+        self.bad_numbers: set[str] = set()
+        self.code = "OK"  # a business error for every request when set
+        self.status = 200
+
+    def __call__(self, request) -> Response:
+        params = dict(urllib.parse.parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
+        with self.lock:
+            self.requests.append(params)
+        if self.status != 200:
+            return Response("upstream error", status=self.status)
+        signature = params.pop("Signature", "")
+        if signature != self.expected_signature(params):
+            return json_response({"Code": "SignatureDoesNotMatch", "Message": "bad signature"}, 400)
+        numbers = json.loads(params["PhoneNumberJson"])
+        template_params = json.loads(params["TemplateParamJson"])
+        signs = json.loads(params["SignNameJson"])
+        if not (len(numbers) == len(template_params) == len(signs) <= 100):
+            return json_response({"Code": "isv.INVALID_PARAMETERS", "Message": "lengths differ"})
+        if self.code != "OK":
+            return json_response({"Code": self.code, "Message": "stub says no"})
+        if self.bad_numbers & set(numbers):
+            return json_response({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"})
+        with self.lock:
+            self.received.update(numbers)
+        return json_response(
+            {"Code": "OK", "Message": "OK", "BizId": f"biz{len(self.requests)}", "RequestId": "r"}
+        )
+
+    @staticmethod
+    def expected_signature(params: dict) -> str:
+        def enc(value):
+            return urllib.parse.quote(value, safe="~")
+
+        query = "&".join(f"{enc(k)}={enc(params[k])}" for k in sorted(params))
+        text = "POST&%2F&" + enc(query)
+        return base64.b64encode(
+            hmac.new(f"{ALIYUN_SECRET}&".encode(), text.encode(), hashlib.sha1).digest()
+        ).decode()
+
+
+class TencentStub:
+    """SendSms 2021-01-11: verifies TC3-HMAC-SHA256 and answers a SendStatusSet per number."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.number_codes: dict[str, str] = {}  # number → error code for that number
+        self.error = ""  # a request-level error code when set
+
+    def __call__(self, request) -> Response:
+        body = request.get_data()
+        payload = json.loads(body)
+        self.requests.append(payload)
+        if request.headers.get("Authorization") != self.expected_authorization(request, body):
+            return self.fail("AuthFailure.SignatureFailure")
+        if (
+            request.headers.get("X-TC-Action") != "SendSms"
+            or request.headers.get("X-TC-Version") != "2021-01-11"
+        ):
+            return self.fail("InvalidAction")
+        if len(payload["PhoneNumberSet"]) > 200 or len(payload["TemplateParamSet"]) != 1:
+            return self.fail("InvalidParameterValue.TemplateParameterFormatError")
+        if self.error:
+            return self.fail(self.error)
+        statuses = []
+        for i, number in enumerate(payload["PhoneNumberSet"]):
+            code = self.number_codes.get(number, "Ok")
+            statuses.append(
+                {
+                    "SerialNo": f"serial-{len(self.requests)}-{i}",
+                    "PhoneNumber": number,
+                    "Code": code,
+                    "Message": "send success" if code == "Ok" else "stub refuses",
+                    "Fee": 1,
+                }
+            )
+        return json_response({"Response": {"SendStatusSet": statuses, "RequestId": "r"}})
+
+    def fail(self, code) -> Response:
+        return json_response({"Response": {"Error": {"Code": code, "Message": "stub"}, "RequestId": "r"}})
+
+    @staticmethod
+    def expected_authorization(request, body: bytes) -> str:
+        timestamp = int(request.headers["X-TC-Timestamp"])
+        import datetime
+
+        date = datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%d")
+        headers = (
+            f"content-type:{request.headers['Content-Type']}\nhost:{request.headers['Host']}\n"
+            f"x-tc-action:{request.headers['X-TC-Action'].lower()}\n"
+        )
+        canonical = f"POST\n/\n\n{headers}\ncontent-type;host;x-tc-action\n{hashlib.sha256(body).hexdigest()}"
+        scope = f"{date}/sms/tc3_request"
+        to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+        def mac(key, text):
+            return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+        key = mac(mac(mac(f"TC3{TENCENT_KEY}".encode(), date), "sms"), "tc3_request")
+        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        return (
+            f"TC3-HMAC-SHA256 Credential={TENCENT_ID}/{scope}, "
+            f"SignedHeaders=content-type;host;x-tc-action, Signature={signature}"
+        )
+
+
+class WeComStub:
+    """Group robot webhook: checks the key and message shape, answers errcode."""
+
+    def __init__(self):
+        self.posts: list[dict] = []
+        self.errcode = 0
+
+    def __call__(self, request) -> Response:
+        if request.args.get("key") != WECOM_KEY:
+            return json_response({"errcode": 93000, "errmsg": "invalid webhook url"})
+        payload = json.loads(request.get_data())
+        self.posts.append(payload)
+        kind = payload.get("msgtype")
+        if kind not in ("text", "markdown") or not payload[kind]["content"]:
+            return json_response({"errcode": 40008, "errmsg": "invalid message type"})
+        return json_response({"errcode": self.errcode, "errmsg": "ok" if not self.errcode else "stub error"})

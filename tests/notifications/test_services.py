@@ -1,0 +1,257 @@
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.models import BranchRole
+from members.models import CareCategory, HealthRecord, Member
+from notifications import services
+from notifications.models import Channel, Message, Notice, ReminderSettings
+from notifications.transports import locmem
+from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
+
+from .conftest import SHANGHAI
+from .factories import NoticeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_numbers_count_up_per_branch_and_year_and_are_given_only_when_sent(
+    branch, other_branch, secretary, daytime
+):
+    MemberFactory(branch=branch)
+    first, second = NoticeFactory(branch=branch), NoticeFactory(branch=branch)
+    draft = NoticeFactory(branch=branch)
+    elsewhere = NoticeFactory(branch=other_branch)
+    services.notice_send(actor=secretary, notice=first, now=daytime)
+    services.notice_send(actor=secretary, notice=second, now=daytime)
+    services.notice_send(actor=None, notice=elsewhere, now=daytime)
+    next_year = services.notice_send(
+        actor=secretary, notice=NoticeFactory(branch=branch), now=daytime.replace(year=2027)
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    draft.refresh_from_db()
+    assert (first.number, second.number, draft.number) == (1, 2, None)
+    assert first.issue_label == "2026年第1期"
+    assert Notice.objects.get(pk=elsewhere.pk).number == 1
+    assert (next_year.year, next_year.number) == (2027, 1)
+
+
+def test_a_notice_cannot_be_sent_twice(branch, secretary, daytime):
+    notice = NoticeFactory(branch=branch)
+    services.notice_send(actor=secretary, notice=notice, now=daytime)
+    with pytest.raises(ValidationError):
+        services.notice_send(actor=secretary, notice=notice, now=daytime)
+    assert Notice.objects.get(pk=notice.pk).number == 1
+
+
+def test_only_the_committee_may_send(branch, liaison, stranger, daytime):
+    notice = NoticeFactory(branch=branch)
+    for user in (liaison, stranger):
+        with pytest.raises(PermissionDenied):
+            services.notice_send(actor=user, notice=notice, now=daytime)
+    assert Notice.objects.get(pk=notice.pk).status == Notice.Status.DRAFT
+
+
+def test_sending_writes_one_message_per_recipient_and_channel_with_names_filled_in(
+    branch, secretary, daytime
+):
+    zhang = MemberFactory(branch=branch, name="张志远")
+    MemberFactory(branch=branch, name="李秀英")
+    MemberFactory(
+        branch=branch,
+        name="刘去世",
+        status=Member.Status.DECEASED,
+        status_changed_on=datetime.date(2025, 1, 1),
+    )
+    notice = NoticeFactory(branch=branch, send_branch_wechat=True)
+    services.notice_send(actor=secretary, notice=notice, now=daytime)
+    sms = Message.objects.filter(notice=notice, channel=Channel.SMS)
+    assert sorted(sms.values_list("recipient_name", flat=True)) == ["张志远", "李秀英"]
+    assert sms.get(member=zhang).body.startswith("张志远同志：")
+    group = Message.objects.get(notice=notice, channel=Channel.BRANCH_WECHAT)
+    assert group.body.startswith("学习安排\n各位同志：")
+    assert set(Message.objects.filter(notice=notice).values_list("status", flat=True)) == {"queued"}
+
+
+def test_sms_written_in_quiet_hours_wait_until_eight_but_wechat_goes_at_once(branch, secretary):
+    MemberFactory(branch=branch)
+    late = datetime.datetime(2026, 3, 10, 22, 30, tzinfo=SHANGHAI)
+    notice = NoticeFactory(branch=branch, send_branch_wechat=True)
+    services.notice_send(actor=secretary, notice=notice, now=late)
+    sms = Message.objects.get(notice=notice, channel=Channel.SMS)
+    wechat = Message.objects.get(notice=notice, channel=Channel.BRANCH_WECHAT)
+    assert sms.not_before == datetime.datetime(2026, 3, 11, 8, 0, tzinfo=SHANGHAI)
+    assert wechat.not_before == late
+
+
+@pytest.mark.parametrize(
+    ("local_time", "expected"),
+    [
+        ((20, 59), (10, 20, 59)),
+        ((21, 0), (11, 8, 0)),
+        ((0, 15), (10, 8, 0)),
+        ((7, 59), (10, 8, 0)),
+        ((8, 0), (10, 8, 0)),
+    ],
+)
+def test_quiet_hours_run_from_nine_in_the_evening_to_eight_in_the_morning(local_time, expected):
+    from notifications.audience import after_quiet_hours
+
+    moment = datetime.datetime(2026, 3, 10, *local_time, tzinfo=SHANGHAI)
+    day, hour, minute = expected
+    assert after_quiet_hours(moment) == datetime.datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_opted_out_members_and_members_without_a_mobile_get_no_sms(branch, secretary, daytime):
+    MemberFactory(branch=branch, name="王不要", sms_opt_out=True)
+    MemberFactory(branch=branch, name="赵座机", phone="+861065551234")
+    MemberFactory(branch=branch, name="钱无号", phone="")
+    child = MemberFactory(branch=branch, name="孙子女", phone="", notice_phone="+8613811112222")
+    notice = NoticeFactory(branch=branch, send_committee_wechat=True)
+    services.notice_send(actor=secretary, notice=notice, now=daytime)
+    sms = Message.objects.filter(notice=notice, channel=Channel.SMS)
+    assert list(sms.values_list("member", "to")) == [(child.pk, "+8613811112222")]
+    assert Message.objects.filter(notice=notice, channel=Channel.COMMITTEE_WECHAT).count() == 1
+
+
+def test_audiences_pick_groups_committee_care_categories_and_hand_picked_members(
+    branch, secretary, liaison, daytime
+):
+    group = ContactGroupFactory(branch=branch, number=2, leader=liaison)
+    in_group = MemberFactory(branch=branch, contact_group=group)
+    committee_user = UserFactory()
+    BranchRoleFactory(user=committee_user, branch=branch, role=BranchRole.Role.COMMITTEE)
+    on_committee = MemberFactory(branch=branch, user=committee_user)
+    ill = MemberFactory(
+        branch=branch, condition=HealthRecord.Condition.HOSPITALISED, on=datetime.date(2026, 1, 1)
+    )
+    picked = MemberFactory(branch=branch)
+
+    def recipients(**audience):
+        notice = services.notice_create(actor=secretary, branch=branch, title="t", body="b", **audience)
+        services.notice_send(actor=secretary, notice=notice, now=daytime)
+        return set(Message.objects.filter(notice=notice).values_list("member", flat=True))
+
+    assert recipients(audience=Notice.Audience.GROUPS, groups=[group]) == {in_group.pk}
+    assert recipients(audience=Notice.Audience.COMMITTEE) == {on_committee.pk}
+    care = [CareCategory.HOSPITALISED]
+    assert recipients(audience=Notice.Audience.CARE, care_categories=care) == {ill.pk}
+    assert recipients(audience=Notice.Audience.MEMBERS, members=[picked]) == {picked.pk}
+    assert recipients(audience=Notice.Audience.BRANCH) == {in_group.pk, on_committee.pk, ill.pk, picked.pk}
+
+
+def test_unknown_placeholders_are_refused(branch, secretary):
+    with pytest.raises(ValidationError) as error:
+        services.notice_create(actor=secretary, branch=branch, title="t", body="{名字}同志")
+    assert "{名字}" in str(error.value)
+    assert not Notice.objects.exists()
+
+
+def test_a_scheduled_notice_gets_its_number_only_when_the_sweeper_sends_it(branch, secretary, daytime):
+    from notifications.delivery import outbox_sweep
+
+    MemberFactory(branch=branch)
+    notice = NoticeFactory(branch=branch, scheduled_for=daytime + datetime.timedelta(hours=2))
+    services.notice_send(actor=secretary, notice=notice, now=daytime)
+    notice.refresh_from_db()
+    assert (notice.status, notice.number, notice.messages.count()) == ("scheduled", None, 0)
+    outbox_sweep(now=daytime + datetime.timedelta(hours=1))
+    assert Notice.objects.get(pk=notice.pk).status == "scheduled"
+    outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=1))
+    notice.refresh_from_db()
+    assert (notice.status, notice.number, notice.messages.count()) == ("sent", 1, 1)
+
+
+def test_notify_queues_each_recipient_once_per_occasion(
+    branch, clock, eager_celery, django_capture_on_commit_callbacks
+):
+    members = [MemberFactory(branch=branch, name=f"成员{i}") for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.notify(
+            branch=branch, occasion="study-eve:2026-03-11", text="{姓名}同志：明天学习。", recipients=members
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.notify(
+            branch=branch, occasion="study-eve:2026-03-11", text="{姓名}同志：明天学习。", recipients=members
+        )
+    assert (first.queued, again.queued, again.already) == (3, 0, 3)
+    assert sorted(s.body for s in locmem.outbox) == [
+        "成员0同志：明天学习。",
+        "成员1同志：明天学习。",
+        "成员2同志：明天学习。",
+    ]
+    assert Message.objects.filter(status=Message.Status.SENT).count() == 3
+
+
+def test_the_outbox_refuses_a_second_row_with_the_same_key(branch):
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    row = {
+        "branch": branch,
+        "channel": Channel.SMS,
+        "recipient_name": "x",
+        "body": "b",
+        "idempotency_key": "birthday:2026:sms:member:1",
+        "not_before": timezone.now(),
+    }
+    Message.objects.create(**row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(**row)
+    assert Message.objects.count() == 1
+
+
+def test_notify_reaches_users_and_reports_who_cannot_get_an_sms(branch, liaison):
+    liaison.phone = "+8613700001111"
+    liaison.save()
+    no_phone = UserFactory(phone="")
+    opted_out = MemberFactory(branch=branch, sms_opt_out=True)
+    result = services.notify(
+        branch=branch,
+        occasion="visit-digest:2026-W11",
+        text="{姓名}：本周走访",
+        recipients=[liaison, no_phone, opted_out],
+    )
+    assert result.queued == 1
+    assert result.without_phone == [str(no_phone)]
+    assert result.opted_out == [opted_out.name]
+    message = Message.objects.get()
+    assert (message.user, message.to, message.idempotency_key) == (
+        liaison,
+        "+8613700001111",
+        f"visit-digest:2026-W11:sms:user:{liaison.pk}",
+    )
+
+
+def test_a_reminder_switched_off_queues_nothing(branch, secretary):
+    services.reminder_settings_update(actor=secretary, branch=branch, study_day_before=False)
+    result = services.notify(
+        branch=branch,
+        occasion="study-eve:x",
+        text="t",
+        recipients=[MemberFactory(branch=branch)],
+        reminder="study_day_before",
+    )
+    assert result.switched_off
+    assert not Message.objects.exists()
+    assert ReminderSettings.objects.get(branch=branch).birthday_greeting is True
+
+
+def test_birthday_greetings_go_to_solar_birthdays_today_once(branch):
+    today = datetime.date(2026, 5, 1)
+    born_today = MemberFactory(branch=branch, birth_date=datetime.date(1940, 5, 1))
+    MemberFactory(branch=branch, birth_date=datetime.date(1940, 5, 1), lunar_birthday=True)
+    MemberFactory(branch=branch, birth_date=datetime.date(1940, 5, 2))
+    assert services.birthday_greetings_send(on=today) == 1
+    assert services.birthday_greetings_send(on=today) == 0
+    message = Message.objects.get()
+    assert message.member == born_today
+    assert "生日快乐" in message.body
+
+
+def test_leap_day_birthdays_are_greeted_on_the_28th(branch):
+    leap = MemberFactory(branch=branch, birth_date=datetime.date(1940, 2, 29))
+    assert services.birthday_greetings_send(on=datetime.date(2026, 2, 28)) == 1
+    assert Message.objects.get().member == leap
