@@ -44,6 +44,10 @@ PAGES = [
     Page("members:contact_map", expected=statuses()),
     Page("members:detail", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
     Page("members:detail", lambda o: [o["own_member"].pk], statuses(200, stranger=404)),
+    Page("members:import", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("members:import_template", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("members:import_preview", lambda o: ["unknown"], statuses(302, liaison=403, member=403, bureau=403)),
+    Page("members:export", expected=statuses(200, liaison=403, member=403, bureau=403)),
 ]
 
 
