@@ -16,7 +16,7 @@ from accounts.permissions import COMMITTEE, branch_ids
 from members.models import Branch, Member
 
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
-from .money import ZERO, month_start, months_between
+from .money import ZERO, add_months, month_start, months_between
 
 
 def ledger_branches(user) -> list[Branch]:
@@ -101,6 +101,19 @@ class MemberDues:
     def unpaid_count(self) -> int:
         return len(self.unpaid_months)
 
+    @property
+    def unpaid_ranges(self) -> str:
+        """The unpaid months as runs, e.g. "2025-03–2025-06, 2025-09"."""
+        runs: list[list[datetime.date]] = []
+        for month in self.unpaid_months:
+            if runs and add_months(runs[-1][-1], 1) == month:
+                runs[-1].append(month)
+            else:
+                runs.append([month])
+        return ", ".join(
+            f"{run[0]:%Y-%m}" + (f"–{run[-1]:%Y-%m}" if len(run) > 1 else "") for run in runs
+        )
+
 
 def _standing(member: Member, rates: list[DuesRate], payments: list[Payment], upto: datetime.date):
     """Unpaid months run from the first rate to `upto` (or the month the member left the branch)."""
@@ -140,9 +153,8 @@ def branch_standings(*, branch: Branch, upto: datetime.date) -> list[MemberDues]
     for rate in DuesRate.objects.filter(branch=branch).order_by("member_id", "valid_from"):
         rates[rate.member_id].append(rate)
     payments: dict[int, list[Payment]] = defaultdict(list)
-    for payment in Payment.objects.filter(branch=branch, first_month__lte=month_start(upto)).order_by(
-        "first_month"
-    ):
+    # Only what was paid by `upto` counts, so a past year's report shows the arrears as they stood then.
+    for payment in Payment.objects.filter(branch=branch, paid_on__lte=upto).order_by("first_month"):
         payments[payment.member_id].append(payment)
     return [_standing(m, rates[m.pk], payments[m.pk], upto) for m in members]
 

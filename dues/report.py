@@ -1,0 +1,242 @@
+"""The annual report to the all-member meeting (全体党员大会): dues account, the year's work, next plan.
+
+`dues` sits at the top of the import chain (DESIGN.md) and reads the other apps' selectors and
+models. Every part runs a fixed number of queries, whatever the number of members.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
+
+from members.models import Branch, Member
+
+from . import selectors
+from .money import ZERO
+from .selectors import MemberDues, YearAccount
+
+# DESIGN.md: collective birthday celebrations for members turning 80, 85 and 90.
+COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90)
+
+
+@dataclass
+class StudyDay:
+    date: datetime.date
+    theme: str
+    recorded: int
+    attended: int
+    percent: int
+
+
+@dataclass
+class YearWork:
+    """What the branch did in the year, from the study, visits and notifications apps."""
+
+    study_days: list[StudyDay] = field(default_factory=list)
+    activities_held: int = 0
+    visit_kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, label)
+    visits_by_month: dict[str, list[int]] = field(default_factory=dict)  # kind -> 12 counts
+    birthdays: dict[int, list[str]] = field(default_factory=dict)  # age -> names
+    concerns_raised: int = 0
+    concerns_answered: int = 0
+    concerns_escalated: int = 0
+    notices_issued: int = 0
+    has_visits: bool = False
+    has_notices: bool = False
+
+    @property
+    def study_days_held(self) -> int:
+        return len(self.study_days)
+
+    @property
+    def average_attendance(self) -> int:
+        """Members present (or online) over members recorded, across the year's study days, in %."""
+        recorded = sum(d.recorded for d in self.study_days)
+        attended = sum(d.attended for d in self.study_days)
+        return round(100 * attended / recorded) if recorded else 0
+
+    @property
+    def visits_by_kind(self) -> list[tuple[str, int]]:
+        return [(label, sum(self.visits_by_month[kind])) for kind, label in self.visit_kinds]
+
+    @property
+    def visits_total(self) -> int:
+        return sum(count for _label, count in self.visits_by_kind)
+
+    @property
+    def visits_month_totals(self) -> list[int]:
+        return [sum(row[m] for row in self.visits_by_month.values()) for m in range(12)]
+
+    @property
+    def visits_month_rows(self) -> list[list[int]]:
+        """Twelve rows: the month's visits of each kind, then the month's total."""
+        return [
+            [self.visits_by_month[kind][m] for kind, _label in self.visit_kinds] + [total]
+            for m, total in enumerate(self.visits_month_totals)
+        ]
+
+    @property
+    def birthday_count(self) -> int:
+        return sum(len(names) for names in self.birthdays.values())
+
+
+@dataclass
+class AnnualReport:
+    branch: Branch
+    year: int
+    as_of: datetime.date
+    account: YearAccount
+    arrears: list[MemberDues]
+    work: YearWork
+    plan_year: int
+    plan: list
+
+    @property
+    def arrears_total(self) -> Decimal:
+        return sum((s.arrears for s in self.arrears), ZERO)
+
+    @property
+    def arrears_months(self) -> int:
+        return sum(s.unpaid_count for s in self.arrears)
+
+
+def report_as_of(year: int, today: datetime.date) -> datetime.date:
+    """A past year is reported as it stood on 31 December; the current year as of today."""
+    return min(today, datetime.date(year, 12, 31))
+
+
+def annual_report(*, branch: Branch, year: int, today: datetime.date) -> AnnualReport:
+    as_of = report_as_of(year, today)
+    return AnnualReport(
+        branch=branch,
+        year=year,
+        as_of=as_of,
+        account=selectors.year_account(branch=branch, year=year),
+        arrears=selectors.arrears_list(branch=branch, upto=as_of),
+        work=year_work(branch=branch, year=year, as_of=as_of),
+        plan_year=year + 1,
+        plan=selectors.work_plan(branch=branch, year=year + 1),
+    )
+
+
+def year_work(*, branch: Branch, year: int, as_of: datetime.date) -> YearWork:
+    work = YearWork(birthdays=collective_birthdays(branch=branch, year=year))
+    _add_study(work, branch, year, as_of)
+    if apps.is_installed("visits"):
+        _add_visits(work, branch, year)
+    if apps.is_installed("notifications"):
+        _add_notices(work, branch, year)
+    return work
+
+
+def collective_birthdays(*, branch: Branch, year: int) -> dict[int, list[str]]:
+    """Members turning 80, 85 or 90 in the year, whom the collective birthday celebrates (one query)."""
+    born = {year - age: age for age in COLLECTIVE_BIRTHDAY_AGES}
+    result: dict[int, list[str]] = {age: [] for age in COLLECTIVE_BIRTHDAY_AGES}
+    members = (
+        Member.objects.in_branch(branch)
+        .filter(Q(status=Member.Status.ACTIVE) | Q(status_changed_on__year__gte=year))
+        .filter(birth_date__year__in=born.keys())
+        .order_by("birth_date")
+        .values_list("name", "birth_date")
+    )
+    for name, birth in members:
+        result[born[birth.year]].append(name)
+    return result
+
+
+def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) -> None:
+    """Study days held (monthly study days up to as_of) with their attendance, from study's selector."""
+    from study.models import StudyActivity
+    from study.selectors import attendance_stats
+
+    stats = attendance_stats([branch.pk], year)
+    work.study_days = [
+        StudyDay(a.date, a.theme, a.recorded, a.attended, a.percent)
+        for a in stats["activities"]
+        if a.kind == StudyActivity.Kind.MONTHLY and a.date <= as_of
+    ]
+    work.activities_held = (
+        StudyActivity.objects.in_branches([branch.pk])
+        .filter(date__gte=datetime.date(year, 1, 1), date__lte=as_of)
+        .count()
+    )
+
+
+def _add_visits(work: YearWork, branch: Branch, year: int) -> None:
+    from visits.models import Concern, PlannedVisit, Visit
+
+    work.has_visits = True
+    work.visit_kinds = list(PlannedVisit.Kind.choices)
+    work.visits_by_month = {kind: [0] * 12 for kind, _label in work.visit_kinds}
+    rows = (
+        Visit.objects.filter(member__branch=branch, date__year=year)
+        .values_list("kind", "date")
+    )
+    for kind, day in rows:
+        work.visits_by_month.setdefault(kind, [0] * 12)[day.month - 1] += 1
+    State = Concern.State
+    # Answered by the branch itself, or escalated to the bureau (whatever happened after): disjoint.
+    escalated = Q(escalated_at__isnull=False) | Q(state__in=[State.ESCALATED, State.BUREAU_REPLIED])
+    concerns = Concern.objects.filter(member__branch=branch, raised_on__year=year).aggregate(
+        raised=Count("pk"),
+        answered=Count("pk", filter=Q(state__in=[State.ANSWERED, State.CLOSED]) & ~escalated),
+        escalated=Count("pk", filter=escalated),
+    )
+    work.concerns_raised = concerns["raised"]
+    work.concerns_answered = concerns["answered"]
+    work.concerns_escalated = concerns["escalated"]
+
+
+def _add_notices(work: YearWork, branch: Branch, year: int) -> None:
+    from notifications.models import Notice
+
+    work.has_notices = True
+    work.notices_issued = Notice.objects.filter(branch=branch, year=year, number__isnull=False).count()
+
+
+def chart_data(report: AnnualReport) -> dict:
+    """The report's charts as plain data for json_script; static/js/dues.js draws them."""
+    months = [str(MONTHS[m]) for m in range(1, 13)]
+    account = report.account
+    charts = {
+        "collected": {
+            "type": "bar",
+            "labels": months,
+            "datasets": [
+                {"label": _("Dues collected (yuan)"), "data": [float(a) for a in account.collected_by_month]}
+            ],
+        },
+        "spent": {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [label for _v, label, _a in account.used_by_purpose] + [_("Remitted")],
+            "datasets": [
+                {
+                    "label": _("Amount (yuan)"),
+                    "data": [float(a) for _v, _l, a in account.used_by_purpose] + [float(account.remitted)],
+                }
+            ],
+        },
+        "attendance": {
+            "type": "line",
+            "percent": True,
+            "labels": [f"{d.date:%m-%d}" for d in report.work.study_days],
+            "datasets": [{"label": _("Attendance (%)"), "data": [d.percent for d in report.work.study_days]}],
+        },
+    }
+    if report.work.has_visits:
+        charts["visits"] = {
+            "type": "bar",
+            "stacked": True,
+            "labels": months,
+            "datasets": [
+                {"label": str(label), "data": report.work.visits_by_month[kind]}
+                for kind, label in report.work.visit_kinds
+            ],
+        }
+    return charts

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dues"
+urlpatterns = [
+    path("", views.ledger, name="ledger"),
+    path("payments/new/", views.payment_create, name="payment_create"),
+    path("expenditures/new/", views.expenditure_create, name="expenditure_create"),
+    path("rates/new/", views.rate_set, name="rate_set"),
+    path("member/<int:member_id>/panel/", views.member_panel, name="member_panel"),
+    path("report/<int:year>/", views.report, name="report"),
+    path("report/<int:year>/report.docx", views.report_docx, name="report_docx"),
+    path("report/<int:year>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("report/<int:year>/plan/", views.plan_item_add, name="plan_item_add"),
+    path("plan/<int:pk>/", views.plan_item_update, name="plan_item_update"),
+    path("plan/<int:pk>/move/", views.plan_item_move, name="plan_item_move"),
+    path("plan/<int:pk>/delete/", views.plan_item_delete, name="plan_item_delete"),
+]

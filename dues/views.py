@@ -1,0 +1,269 @@
+"""The dues pages: the committee's ledger (or a member's own dues), the forms that write to it, the panel."""
+
+import datetime
+from types import SimpleNamespace
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import capability_required, has_capability
+
+from . import exports, selectors, services
+from .filters import ExpenditureFilter, PaymentFilter
+from .forms import ExpenditureForm, PaymentForm, RateForm, WorkPlanItemForm
+from .report import annual_report, chart_data
+
+
+def ledger(request):
+    """The committee's ledger for those who read it; a member's own dues for a member; else 403."""
+    if has_capability(request.user, "view_dues_ledger"):
+        branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
+        return _render_ledger(request, branch)
+    if has_capability(request.user, "view_own_dues"):
+        member = selectors.own_member_get(request.user)
+        standing = selectors.member_dues(member=member, upto=timezone.localdate())
+        return render(request, "dues/own_dues.html", {"member": member, "standing": standing})
+    raise PermissionDenied
+
+
+def _render_ledger(request, branch, bound: dict | None = None, status: int = 200):
+    today = timezone.localdate()
+    data = request.GET.copy()
+    years = selectors.ledger_years(branch=branch, today=today)
+    if data.get("year") not in {str(y) for y in years}:
+        data["year"] = str(today.year)
+    year = int(data["year"])
+    payments = PaymentFilter(data, queryset=selectors.payment_list(branch=branch), branch=branch, years=years)
+    spending = ExpenditureFilter(data, queryset=selectors.expenditure_list(branch=branch), years=years)
+    standings = selectors.branch_standings(branch=branch, upto=today)
+    context = {
+        "branch": branch,
+        "branches": selectors.ledger_branches(request.user),
+        "year": year,
+        "today": today,
+        "payment_filter": payments,
+        "payments": list(payments.qs),
+        "expenditure_filter": spending,
+        "expenditures": list(spending.qs),
+        "account": selectors.year_account(branch=branch, year=year),
+        "arrears": sorted(
+            (s for s in standings if s.unpaid_months), key=lambda s: (-s.arrears, s.member.name_pinyin)
+        ),
+        "standings": standings,
+        "without_rate": selectors.members_without_rate(standings),
+        "can_edit": has_capability(request.user, "edit_dues", branch),
+    }
+    context["payments_total"] = sum((p.amount for p in context["payments"]), 0)
+    context["expenditures_total"] = sum((e.amount for e in context["expenditures"]), 0)
+    if context["can_edit"]:
+        context.update(_blank_forms(branch, today))
+        context.update(bound or {})
+    return render(request, "dues/ledger.html", context, status=status)
+
+
+def _blank_forms(branch, today: datetime.date) -> dict:
+    month = today.replace(day=1)
+    return {
+        "payment_form": PaymentForm(
+            branch=branch, initial={"paid_on": today, "first_month": month, "last_month": month}
+        ),
+        "expenditure_form": ExpenditureForm(
+            approvers=selectors.committee_users(branch), initial={"spent_on": today}
+        ),
+        "rate_form": RateForm(branch=branch, initial={"valid_from": month}),
+    }
+
+
+def _editable_branch(request):
+    branch = selectors.ledger_branch_get(request.user, request.POST.get("branch"))
+    if not has_capability(request.user, "edit_dues", branch):
+        raise PermissionDenied
+    return branch
+
+
+def _call(form, service, **kwargs):
+    """Runs the service; its ValidationError lands on the form's fields (or above them). None on failure."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return None
+
+
+def _back_to_ledger(branch, year: int):
+    return redirect(reverse("dues:ledger") + "?" + urlencode({"branch": branch.pk, "year": year}))
+
+
+@require_POST
+@capability_required("edit_dues")
+def payment_create(request):
+    branch = _editable_branch(request)
+    form = PaymentForm(request.POST, branch=branch)
+    payment = form.is_valid() and _call(
+        form, services.payment_record, actor=request.user, **form.cleaned_data
+    )
+    if not payment:
+        messages.error(request, _("The payment was not recorded: please correct the form."))
+        return _render_ledger(request, branch, {"payment_form": form})
+    messages.success(
+        request,
+        _("Payment recorded: receipt %(receipt)s, %(member)s, %(amount)s yuan.")
+        % {"receipt": payment.receipt, "member": payment.member, "amount": payment.amount},
+    )
+    return _back_to_ledger(branch, payment.paid_on.year)
+
+
+@require_POST
+@capability_required("edit_dues")
+def expenditure_create(request):
+    branch = _editable_branch(request)
+    form = ExpenditureForm(request.POST, approvers=selectors.committee_users(branch))
+    spent = form.is_valid() and _call(
+        form, services.expenditure_record, actor=request.user, branch=branch, **form.cleaned_data
+    )
+    if not spent:
+        messages.error(request, _("The expenditure was not recorded: please correct the form."))
+        return _render_ledger(request, branch, {"expenditure_form": form})
+    messages.success(request, _("Expenditure recorded: %(spent)s.") % {"spent": spent})
+    return _back_to_ledger(branch, spent.spent_on.year)
+
+
+@require_POST
+@capability_required("edit_dues")
+def rate_set(request):
+    branch = _editable_branch(request)
+    form = RateForm(request.POST, branch=branch)
+    rate = form.is_valid() and _call(form, services.dues_rate_set, actor=request.user, **form.cleaned_data)
+    if not rate:
+        messages.error(request, _("The rate was not saved: please correct the form."))
+        return _render_ledger(request, branch, {"rate_form": form})
+    messages.success(
+        request,
+        _("From %(month)s %(member)s pays %(dues)s yuan a month.")
+        % {"month": f"{rate.valid_from:%Y-%m}", "member": rate.member, "dues": rate.monthly_dues},
+    )
+    return _back_to_ledger(branch, timezone.localdate().year)
+
+
+def member_panel(request, member_id: int):
+    """The member's dues, loaded with htmx into the member's page; 204 for users who see no dues."""
+    if not (
+        has_capability(request.user, "view_dues_ledger") or has_capability(request.user, "view_own_dues")
+    ):
+        return HttpResponse(status=204)
+    member = selectors.member_for_dues_get(request.user, member_id)
+    standing = selectors.member_dues(member=member, upto=timezone.localdate())
+    return render(request, "dues/member_panel.html", {"member": member, "standing": standing})
+
+
+def _report_for(request, year: int):
+    branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
+    today = timezone.localdate()
+    if not 2000 <= year <= today.year:
+        raise Http404
+    return annual_report(branch=branch, year=year, today=today)
+
+
+def _report_context(request, report, plan_form=None) -> dict:
+    return {
+        "report": report,
+        "branch": report.branch,
+        "work": report.work,
+        "account": report.account,
+        "charts": chart_data(report),
+        "can_edit": has_capability(request.user, "edit_dues", report.branch),
+        "plan_form": plan_form or WorkPlanItemForm(),
+    }
+
+
+@capability_required("view_dues_ledger")
+def report(request, year: int):
+    """The annual report to the all-member meeting, printable on A4, with next year's editable plan."""
+    report = _report_for(request, year)
+    return render(request, "dues/report.html", _report_context(request, report))
+
+
+@capability_required("view_dues_ledger")
+def report_docx(request, year: int):
+    report = _report_for(request, year)
+    response = HttpResponse(exports.report_docx(report), content_type=exports.DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="dues-report-{year}.docx"'
+    return response
+
+
+@capability_required("view_dues_ledger")
+def report_xlsx(request, year: int):
+    report = _report_for(request, year)
+    response = HttpResponse(exports.report_xlsx(report), content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="dues-report-{year}.xlsx"'
+    return response
+
+
+def _plan_response(request, branch, report_year: int, plan_form=None):
+    """The plan fragment for htmx, or back to the report."""
+    if request.htmx:
+        items = selectors.work_plan(branch=branch, year=report_year + 1)
+        plan = SimpleNamespace(year=report_year, plan_year=report_year + 1, plan=items)
+        context = {
+            "report": plan,
+            "branch": branch,
+            "can_edit": True,
+            "plan_form": plan_form or WorkPlanItemForm(),
+        }
+        return render(request, "dues/report.html#work-plan", context)
+    url = reverse("dues:report", args=[report_year]) + "?" + urlencode({"branch": branch.pk})
+    return redirect(url + "#work-plan")
+
+
+@require_POST
+@capability_required("edit_dues")
+def plan_item_add(request, year: int):
+    """Adds a point to the plan presented with the report of `year`, i.e. the plan for year + 1."""
+    branch = _editable_branch(request)
+    form = WorkPlanItemForm(request.POST)
+    if form.is_valid():
+        services.work_plan_item_add(actor=request.user, branch=branch, year=year + 1, **form.cleaned_data)
+        form = None
+    else:
+        messages.error(request, _("The item was not added: please write it first."))
+    return _plan_response(request, branch, year, form)
+
+
+@require_POST
+@capability_required("edit_dues")
+def plan_item_update(request, pk: int):
+    item = selectors.work_plan_item_get_for_editor(request.user, pk)
+    form = WorkPlanItemForm(request.POST, instance=item)
+    if form.is_valid():
+        services.work_plan_item_update(actor=request.user, item=item, text=form.cleaned_data["text"])
+    else:
+        messages.error(request, _("The item was not saved: it cannot be empty."))
+    return _plan_response(request, item.branch, item.year - 1)
+
+
+@require_POST
+@capability_required("edit_dues")
+def plan_item_move(request, pk: int):
+    item = selectors.work_plan_item_get_for_editor(request.user, pk)
+    services.work_plan_item_move(actor=request.user, item=item, up=request.POST.get("direction") == "up")
+    return _plan_response(request, item.branch, item.year - 1)
+
+
+@require_POST
+@capability_required("edit_dues")
+def plan_item_delete(request, pk: int):
+    item = selectors.work_plan_item_get_for_editor(request.user, pk)
+    branch, year = item.branch, item.year - 1
+    services.work_plan_item_delete(actor=request.user, item=item)
+    return _plan_response(request, branch, year)
