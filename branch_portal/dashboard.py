@@ -1,11 +1,14 @@
 """What the dashboard shows each role. It sits above every app and may read them all."""
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import BranchRole
 from accounts.permissions import branch_ids, roles_by_branch
 from members.models import Branch, CareCategory, Member
+from study.selectors import next_activity
 
 
 def for_user(user) -> dict:
@@ -30,6 +33,17 @@ def for_user(user) -> dict:
                 "url": reverse("members:list") + "?care=any",
             },
         ]
+        context["tiles"] += _next_study_tile(user)
     own = Member.objects.filter(user=user).select_related("contact_group__leader").first()
     context["own_member"] = own
     return context
+
+
+def _next_study_tile(user) -> list[dict]:
+    """The next study activity of the user's branches, as a tile (none when nothing is planned)."""
+    upcoming = next_activity(user=user, today=timezone.localdate())
+    if upcoming is None:
+        return []
+    label = _("Next study day: %(theme)s") % {"theme": upcoming.theme}
+    value = date_format(upcoming.date, "MONTH_DAY_FORMAT")
+    return [{"label": label, "value": value, "url": upcoming.get_absolute_url()}]

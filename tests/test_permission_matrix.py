@@ -7,9 +7,12 @@ object URLs point at; a stranger (another bureau) must get 404 for each of them.
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from study import services as study_services
 from tests.factories import MemberFactory
+from tests.study.factories import StudyActivityFactory
 
 ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "bureau", "stranger"]
 LOGIN = "login"  # anonymous users are sent to the login page
@@ -34,6 +37,7 @@ def statuses(default: int = 200, anonymous=LOGIN, **overrides) -> dict:
 
 PUBLIC = dict.fromkeys(ROLES, 200)
 CARERS_ONLY = statuses(200, member=403)  # a stranger sees their own branch only
+STUDY_MANAGERS_OF_BRANCH = statuses(200, member=403, bureau=403, stranger=404)
 
 PAGES = [
     Page("accounts:login", expected=statuses(anonymous=200, **{r: 302 for r in ROLES[1:]})),
@@ -48,12 +52,35 @@ PAGES = [
     Page("members:import_template", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("members:import_preview", lambda o: ["unknown"], statuses(302, liaison=403, member=403, bureau=403)),
     Page("members:export", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("study:list", expected=statuses()),
+    Page("study:detail", lambda o: [o["activity"].pk], statuses(200, stranger=404)),
+    Page("study:create", expected=statuses(200, member=403, bureau=403)),
+    Page("study:edit", lambda o: [o["activity"].pk], STUDY_MANAGERS_OF_BRANCH),
+    Page("study:attendance", lambda o: [o["activity"].pk], STUDY_MANAGERS_OF_BRANCH),
+    Page("study:makeup", expected=statuses(200, member=403, bureau=403)),
+    Page("study:plan_home", expected=statuses(302, member=403, bureau=403)),
+    Page("study:plan", lambda o: [o["activity"].organiser_id, 2026], STUDY_MANAGERS_OF_BRANCH),
+    Page("study:material", lambda o: [o["material"].pk], statuses(200, stranger=404)),
+    Page("study:member_panel", lambda o: [o["own_member"].pk], statuses(200, stranger=404)),
+    Page("study:member_panel", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
+    Page("study:calendar_token", expected=statuses()),
+    Page("study:calendar_feed", expected=statuses(404, anonymous=404)),  # without a token
 ]
 
 
 @pytest.fixture
 def objects(branch, own_member, group):
-    return {"member": MemberFactory(branch=branch, contact_group=group), "own_member": own_member}
+    activity = StudyActivityFactory(organiser=branch)
+    material = study_services.material_add(
+        actor=None, activity=activity, kind="photo", title="合影",
+        file=SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n"),
+    )
+    return {
+        "member": MemberFactory(branch=branch, contact_group=group),
+        "own_member": own_member,
+        "activity": activity,
+        "material": material,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
