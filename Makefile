@@ -4,13 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup install messages migrate lint clean
+.PHONY: run test bench setup install messages migrate lint clean axe
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-1} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
-test: install messages
+test: install messages axe
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install messages
@@ -33,6 +33,20 @@ messages: install
 
 migrate: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+
+# axe-core, injected by the browser tests for the accessibility audit, comes from the npm registry.
+# Without npm the audit is skipped with a message, except under REQUIRE_SERVICES=1 (CI), where it fails.
+AXE_VERSION := 4.14.1
+AXE_JS := var/npm/node_modules/axe-core/axe.min.js
+
+axe:
+	@if [ -f $(AXE_JS) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  npm install --no-save --no-audit --no-fund --prefix var/npm axe-core@$(AXE_VERSION) \
+	  || { [ "$$REQUIRE_SERVICES" != 1 ] && echo "npm could not install axe-core: the accessibility audit is skipped"; }; \
+	elif [ "$$REQUIRE_SERVICES" = 1 ]; then \
+	  echo "npm is missing: cannot install axe-core for the accessibility audit" >&2; exit 1; \
+	else echo "npm is missing: the browser tests skip the accessibility audit (axe-core)"; fi
 
 lint: install
 	$(VENV)/bin/ruff check .
