@@ -222,6 +222,11 @@ CELERY_BEAT_SCHEDULE["notifications-birthday-greetings"] = {
     "task": "notifications.birthday_greetings",
     "schedule": crontab(hour=9, minute=0),
 }
+# visits: plan the three-visit schedule nightly at 02:30 Asia/Shanghai (CELERY_TIMEZONE), idempotent.
+CELERY_BEAT_SCHEDULE["visits-plan"] = {
+    "task": "visits.tasks.plan_visits_task",
+    "schedule": crontab(hour=2, minute=30),
+}
 
 # Notices and reminders: channel backends and provider accounts, from the environment only.
 NOTIFICATIONS = {

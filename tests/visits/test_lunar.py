@@ -23,6 +23,7 @@ def solar(lunar: Lunar) -> datetime.date:
     day = lunar.getSolar()
     return D(day.getYear(), day.getMonth(), day.getDay())
 
+
 KNOWN = [
     (Festival.SPRING, D(2024, 2, 10)),
     (Festival.SPRING, D(2025, 1, 29)),
@@ -51,8 +52,13 @@ LUNAR_FESTIVALS = [f for f in Festival if f not in (Festival.NEW_YEAR, Festival.
 @pytest.mark.parametrize("year", [1950, 1954, 1978, 2000, 2033, 2057, 2099, 2100])
 @pytest.mark.parametrize("festival", LUNAR_FESTIVALS)
 def test_lunar_festivals_agree_with_lunar_python_across_the_range(festival, year):
-    rule = {"spring": (1, 1), "lantern": (1, 15), "dragon_boat": (5, 5), "mid_autumn": (8, 15),
-            "double_ninth": (9, 9)}[festival]
+    rule = {
+        "spring": (1, 1),
+        "lantern": (1, 15),
+        "dragon_boat": (5, 5),
+        "mid_autumn": (8, 15),
+        "double_ninth": (9, 9),
+    }[festival]
     solar = Lunar.fromYmd(year, *rule).getSolar()
     assert festival_date(festival, year) == D(solar.getYear(), solar.getMonth(), solar.getDay())
 
