@@ -505,7 +505,7 @@ def template_workbook(groups: list[ContactGroup]) -> bytes:
                 column.header,
                 _("yes") if column.required else "",
                 str(column.help),
-                _allowed_values(column, groups),
+                allowed_values(column, groups),
                 _example_text(column.example),
             ]
         )
@@ -529,7 +529,12 @@ def _example_text(example) -> str:
     return example.isoformat() if isinstance(example, datetime.date) else str(example)
 
 
-def _allowed_values(column: Column, groups: list[ContactGroup]) -> str:
+def column_guide(groups: list[ContactGroup]) -> list[dict]:
+    """Each column with what to write and its allowed values, for the import page."""
+    return [{"column": column, "allowed": allowed_values(column, groups)} for column in COLUMNS]
+
+
+def allowed_values(column: Column, groups: list[ContactGroup]) -> str:
     if column.field in CHOICE_FIELDS:
         with translation.override("zh-hans"):
             return "、".join(str(label) for label in CHOICE_FIELDS[column.field].labels)

@@ -144,7 +144,9 @@ class LabelChoiceField(forms.Field):
             super().validate("")
         found = self.lookup().get(text.lower())
         if found is None:
-            labels = "、".join(str(label) for label in self.choices_class.labels)
+            # The file is written in Chinese whatever the page's language: name the Chinese labels.
+            with translation.override("zh-hans"):
+                labels = "、".join(str(label) for label in self.choices_class.labels)
             raise forms.ValidationError(
                 _("“%(value)s” is not one of: %(choices)s."),
                 code="invalid_choice",

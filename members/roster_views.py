@@ -37,7 +37,8 @@ def roster_import(request):
     if request.method == "POST" and form.is_valid():
         token = _upload_keep(request, form.cleaned_data["file"], form.cleaned_data["branch"])
         return redirect("members:import_preview", token=token)
-    context = {"form": form, "branches": branches, "columns": roster.COLUMNS}
+    groups = list(ContactGroup.objects.filter(branch=branches[0])) if len(branches) == 1 else []
+    context = {"form": form, "branches": branches, "guide": roster.column_guide(groups)}
     return render(request, "members/roster_import.html", context)
 
 
