@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from members import demo as members_demo
+from study import demo as study_demo
 
 
 class Command(BaseCommand):
@@ -20,6 +21,6 @@ class Command(BaseCommand):
         branch, created = members_demo.seed(today)
         if created:
             # Each app adds its demo data here, in import order: visits, study, notifications, dues.
-            pass
+            study_demo.seed(branch, today)
         count = branch.members.count()
         self.stdout.write(self.style.SUCCESS(f"Demo branch ready: {branch} ({count} members)."))
