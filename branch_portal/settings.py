@@ -253,6 +253,8 @@ NOTIFICATIONS = {
         "NOTIFICATIONS_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
     ),
     "HTTP_TIMEOUT": float(os.environ.get("NOTIFICATIONS_HTTP_TIMEOUT", "10")),
+    # No SMS in these hours (Beijing time); "" turns quiet hours off.
+    "QUIET_HOURS": os.environ.get("NOTIFICATIONS_QUIET_HOURS", "21:00-08:00"),
     "MAX_ATTEMPTS": 6,
     "RETRY_BASE_SECONDS": int(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "30")),
     # A claim older than this (longer than CELERY_TASK_TIME_LIMIT) belongs to a dead worker.

@@ -15,18 +15,29 @@ from .models import GROUP_CHANNELS, Channel, Message, Notice
 
 # In a group message "{姓名}同志" becomes "各位同志": everyone, in the branch's own words.
 GROUP_ADDRESS = "各位"
-QUIET_FROM = datetime.time(21, 0)
-QUIET_UNTIL = datetime.time(8, 0)
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
+def quiet_hours() -> tuple[datetime.time, datetime.time] | None:
+    """(start, end) of the nightly SMS pause from settings ("21:00-08:00"), or None."""
+    setting = settings.NOTIFICATIONS["QUIET_HOURS"]
+    if not setting:
+        return None
+    start, end = (datetime.time.fromisoformat(part.strip()) for part in setting.split("-"))
+    return start, end
+
+
 def after_quiet_hours(moment: datetime.datetime) -> datetime.datetime:
-    """The moment itself, or 08:00 Beijing time when it falls between 21:00 and 08:00."""
-    local = moment.astimezone(LOCAL)
-    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+    """The moment itself, or the end of quiet hours (08:00 Beijing time) when it falls inside them."""
+    hours = quiet_hours()
+    if hours is None:
         return moment
-    day = local.date() + datetime.timedelta(days=1 if local.time() >= QUIET_FROM else 0)
-    return datetime.datetime.combine(day, QUIET_UNTIL, tzinfo=LOCAL)
+    start, end = hours
+    local = moment.astimezone(LOCAL)
+    if end <= local.time() < start:
+        return moment
+    day = local.date() + datetime.timedelta(days=1 if local.time() >= start else 0)
+    return datetime.datetime.combine(day, end, tzinfo=LOCAL)
 
 
 def audience_members(
