@@ -96,7 +96,7 @@ def _dues_section(report: AnnualReport) -> Section:
         sheet=_("Party dues"),
         sentences=sentences,
         tables=[
-            Table(_("The account"), [_("Item"), yuan], summary),
+            Table(_("The dues account"), [_("Item"), yuan], summary),
             Table(_("Dues collected by month"), [_("Month"), yuan], months),
             Table(_("Dues owed"), [_("Member"), _("Months owed"), _("Which months"), yuan], arrears),
         ],
@@ -176,6 +176,7 @@ def report_docx(report: AnnualReport) -> bytes:
     normal = document.styles["Normal"]
     normal.font.size = Pt(12)
     # Chinese text needs an East Asian font named explicitly, or Word falls back to a Latin one.
+    normal.font.name = "SimSun"
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
     title = document.add_heading(report_title(report), level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -111,4 +111,3 @@ class WorkPlanItemForm(forms.ModelForm):
         fields = ["text"]
         labels = {"text": _("Work plan item")}
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
-

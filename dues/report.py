@@ -61,7 +61,7 @@ class YearWork:
 
     @property
     def visits_by_kind(self) -> list[tuple[str, int]]:
-        return [(label, sum(self.visits_by_month[kind])) for kind, label in self.visit_kinds]
+        return [(str(label), sum(self.visits_by_month[kind])) for kind, label in self.visit_kinds]
 
     @property
     def visits_total(self) -> int:
@@ -173,10 +173,7 @@ def _add_visits(work: YearWork, branch: Branch, year: int) -> None:
     work.has_visits = True
     work.visit_kinds = list(PlannedVisit.Kind.choices)
     work.visits_by_month = {kind: [0] * 12 for kind, _label in work.visit_kinds}
-    rows = (
-        Visit.objects.filter(member__branch=branch, date__year=year)
-        .values_list("kind", "date")
-    )
+    rows = Visit.objects.filter(member__branch=branch, date__year=year).values_list("kind", "date")
     for kind, day in rows:
         work.visits_by_month.setdefault(kind, [0] * 12)[day.month - 1] += 1
     State = Concern.State

@@ -16,7 +16,7 @@ from accounts.permissions import COMMITTEE, branch_ids
 from members.models import Branch, Member
 
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
-from .money import ZERO, add_months, month_start, months_between
+from .money import ZERO, add_months, month_start, months_between, to_fen
 
 
 def ledger_branches(user) -> list[Branch]:
@@ -56,9 +56,11 @@ def committee_users(branch: Branch):
     """Who may approve spending: the branch committee (secretary, deputy, committee members)."""
     from accounts.models import User
 
-    return User.objects.filter(
-        branch_roles__branch=branch, branch_roles__role__in=COMMITTEE
-    ).distinct().order_by("last_name", "first_name")
+    return (
+        User.objects.filter(branch_roles__branch=branch, branch_roles__role__in=COMMITTEE)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
 
 
 def rate_in_force(rates: list[DuesRate], month: datetime.date) -> DuesRate | None:
@@ -110,9 +112,7 @@ class MemberDues:
                 runs[-1].append(month)
             else:
                 runs.append([month])
-        return ", ".join(
-            f"{run[0]:%Y-%m}" + (f"–{run[-1]:%Y-%m}" if len(run) > 1 else "") for run in runs
-        )
+        return ", ".join(f"{run[0]:%Y-%m}" + (f"–{run[-1]:%Y-%m}" if len(run) > 1 else "") for run in runs)
 
 
 def _standing(member: Member, rates: list[DuesRate], payments: list[Payment], upto: datetime.date):
@@ -214,8 +214,11 @@ def year_account(*, branch: Branch, year: int) -> YearAccount:
     end = datetime.date(year + 1, 1, 1)
     payments = Payment.objects.filter(branch=branch)
     expenditures = Expenditure.objects.filter(branch=branch)
-    before_in = payments.filter(paid_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO
-    before_out = expenditures.filter(spent_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO
+    # SQLite hands sums back without their scale: every aggregate goes through to_fen.
+    before_in = to_fen(payments.filter(paid_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO)
+    before_out = to_fen(
+        expenditures.filter(spent_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO
+    )
     by_month = [ZERO] * 12
     payers = set()
     rows = payments.filter(paid_on__gte=start, paid_on__lt=end).values_list("paid_on", "amount", "member_id")
@@ -232,7 +235,7 @@ def year_account(*, branch: Branch, year: int) -> YearAccount:
         .order_by()
     )
     for row in grouped:
-        spent[row["purpose"]] = row["total"]
+        spent[row["purpose"]] = to_fen(row["total"])
     return YearAccount(
         year=year,
         carried_over=before_in - before_out,
@@ -277,4 +280,3 @@ def ledger_years(*, branch: Branch, today: datetime.date) -> list[int]:
     years.update(d.year for d in Payment.objects.filter(branch=branch).dates("paid_on", "year"))
     years.update(d.year for d in Expenditure.objects.filter(branch=branch).dates("spent_on", "year"))
     return sorted(years, reverse=True)
-

@@ -45,6 +45,11 @@ def pay(actor, member, first: datetime.date, last: datetime.date, paid_on: datet
 
     amount = kwargs.pop("amount", None) or dues_owed(member=member, first_month=first, last_month=last)
     return services.payment_record(
-        actor=actor, member=member, first_month=first, last_month=last, amount=amount, paid_on=paid_on,
+        actor=actor,
+        member=member,
+        first_month=first,
+        last_month=last,
+        amount=amount,
+        paid_on=paid_on,
         **kwargs,
     )

@@ -23,8 +23,9 @@ def many_members(branch, group, secretary, count: int):
 
 
 @pytest.mark.parametrize("count", [1, 12])
-def test_ledger_runs_a_constant_number_of_queries(client, secretary, branch, group, count,
-                                                  django_assert_max_num_queries):
+def test_ledger_runs_a_constant_number_of_queries(
+    client, secretary, branch, group, count, django_assert_max_num_queries
+):
     many_members(branch, group, secretary, count)
     client.force_login(secretary)
     with django_assert_max_num_queries(24):
@@ -36,17 +37,31 @@ def test_ledger_runs_a_constant_number_of_queries(client, secretary, branch, gro
 def test_ledger_filters_by_year_member_and_purpose(client, secretary, rated_member, branch):
     pay(secretary, rated_member, D(2025, 1, 1), D(2025, 12, 1), D(2025, 1, 5))
     pay(secretary, rated_member, D(2026, 1, 1), D(2026, 1, 1), D(2026, 1, 5))
-    services.expenditure_record(actor=secretary, branch=branch, spent_on=D(2025, 6, 1), amount=Decimal("50"),
-                                purpose=Expenditure.Purpose.STUDY, approver=secretary)
-    services.expenditure_record(actor=secretary, branch=branch, spent_on=D(2025, 7, 1), amount=Decimal("80"),
-                                purpose=Expenditure.Purpose.VISITS, approver=secretary)
+    services.expenditure_record(
+        actor=secretary,
+        branch=branch,
+        spent_on=D(2025, 6, 1),
+        amount=Decimal("50"),
+        purpose=Expenditure.Purpose.STUDY,
+        approver=secretary,
+    )
+    services.expenditure_record(
+        actor=secretary,
+        branch=branch,
+        spent_on=D(2025, 7, 1),
+        amount=Decimal("80"),
+        purpose=Expenditure.Purpose.VISITS,
+        approver=secretary,
+    )
     client.force_login(secretary)
     response = client.get(LEDGER, {"year": 2025, "purpose": "study"})
     assert [p.receipt for p in response.context["payments"]] == ["2025-0001"]
     assert [e.amount for e in response.context["expenditures"]] == [Decimal("50.00")]
     account = response.context["account"]
     assert (account.collected, account.spent, account.balance) == (
-        Decimal("240.00"), Decimal("130.00"), Decimal("110.00"),
+        Decimal("240.00"),
+        Decimal("130.00"),
+        Decimal("110.00"),
     )
     other = MemberFactory(branch=branch)
     response = client.get(LEDGER, {"year": 2026, "member": other.pk})
@@ -64,21 +79,39 @@ def test_ledger_lists_arrears_and_members_without_rate(client, secretary, rated_
 
 def test_secretary_records_a_quarter_from_the_ledger(client, secretary, rated_member, branch):
     client.force_login(secretary)
-    response = client.post(reverse("dues:payment_create"), {
-        "branch": branch.pk, "payment-member": rated_member.pk, "payment-first_month": "2025-04",
-        "payment-last_month": "2025-06", "payment-amount": "60.00", "payment-paid_on": "2025-04-02",
-    })
+    response = client.post(
+        reverse("dues:payment_create"),
+        {
+            "branch": branch.pk,
+            "payment-member": rated_member.pk,
+            "payment-first_month": "2025-04",
+            "payment-last_month": "2025-06",
+            "payment-amount": "60.00",
+            "payment-paid_on": "2025-04-02",
+        },
+    )
     assert response.status_code == 302
     payment = Payment.objects.get()
-    assert (payment.first_month, payment.last_month, payment.receipt) == (D(2025, 4, 1), D(2025, 6, 1), "2025-0001")
+    assert (payment.first_month, payment.last_month, payment.receipt) == (
+        D(2025, 4, 1),
+        D(2025, 6, 1),
+        "2025-0001",
+    )
 
 
 def test_wrong_amount_re_renders_the_form_with_the_reason(client, secretary, rated_member, branch):
     client.force_login(secretary)
-    response = client.post(reverse("dues:payment_create"), {
-        "branch": branch.pk, "payment-member": rated_member.pk, "payment-first_month": "2025-04",
-        "payment-last_month": "2025-06", "payment-amount": "20.00", "payment-paid_on": "2025-04-02",
-    })
+    response = client.post(
+        reverse("dues:payment_create"),
+        {
+            "branch": branch.pk,
+            "payment-member": rated_member.pk,
+            "payment-first_month": "2025-04",
+            "payment-last_month": "2025-06",
+            "payment-amount": "20.00",
+            "payment-paid_on": "2025-04-02",
+        },
+    )
     assert response.status_code == 200
     assert "60.00" in response.context["payment_form"].errors["amount"][0]
     assert not Payment.objects.exists()
@@ -86,15 +119,28 @@ def test_wrong_amount_re_renders_the_form_with_the_reason(client, secretary, rat
 
 def test_secretary_sets_a_rate_and_records_spending(client, secretary, rated_member, branch):
     client.force_login(secretary)
-    client.post(reverse("dues:rate_set"), {
-        "branch": branch.pk, "rate-member": rated_member.pk, "rate-valid_from": "2026-01",
-        "rate-monthly_pension": "5000.01",
-    })
-    assert DuesRate.objects.get(member=rated_member, valid_from=D(2026, 1, 1)).monthly_dues == Decimal("50.00")
-    client.post(reverse("dues:expenditure_create"), {
-        "branch": branch.pk, "expenditure-spent_on": "2026-02-03", "expenditure-amount": "300",
-        "expenditure-purpose": "remittance", "expenditure-approver": secretary.pk,
-    })
+    client.post(
+        reverse("dues:rate_set"),
+        {
+            "branch": branch.pk,
+            "rate-member": rated_member.pk,
+            "rate-valid_from": "2026-01",
+            "rate-monthly_pension": "5000.01",
+        },
+    )
+    assert DuesRate.objects.get(member=rated_member, valid_from=D(2026, 1, 1)).monthly_dues == Decimal(
+        "50.00"
+    )
+    client.post(
+        reverse("dues:expenditure_create"),
+        {
+            "branch": branch.pk,
+            "expenditure-spent_on": "2026-02-03",
+            "expenditure-amount": "300",
+            "expenditure-purpose": "remittance",
+            "expenditure-approver": secretary.pk,
+        },
+    )
     assert Expenditure.objects.get().purpose == Expenditure.Purpose.REMITTANCE
 
 
@@ -109,17 +155,25 @@ def test_committee_reads_but_cannot_record(client, committee, rated_member, bran
 
 def test_stranger_cannot_post_to_another_branch(client, stranger, rated_member, branch):
     client.force_login(stranger)
-    response = client.post(reverse("dues:payment_create"), {
-        "branch": branch.pk, "payment-member": rated_member.pk, "payment-first_month": "2025-04",
-        "payment-last_month": "2025-04", "payment-amount": "20.00", "payment-paid_on": "2025-04-02",
-    })
+    response = client.post(
+        reverse("dues:payment_create"),
+        {
+            "branch": branch.pk,
+            "payment-member": rated_member.pk,
+            "payment-first_month": "2025-04",
+            "payment-last_month": "2025-04",
+            "payment-amount": "20.00",
+            "payment-paid_on": "2025-04-02",
+        },
+    )
     assert response.status_code == 404
     assert not Payment.objects.exists()
 
 
 def test_member_sees_only_their_own_dues(client, member_user, own_member, rated_member, secretary):
-    services.dues_rate_set(actor=secretary, member=own_member, valid_from=D(2025, 1, 1),
-                           monthly_pension=Decimal("6000.00"))
+    services.dues_rate_set(
+        actor=secretary, member=own_member, valid_from=D(2025, 1, 1), monthly_pension=Decimal("6000.00")
+    )
     pay(secretary, own_member, D(2025, 1, 1), D(2025, 2, 1), D(2025, 2, 1))
     pay(secretary, rated_member, D(2025, 1, 1), D(2025, 2, 1), D(2025, 2, 1))
     client.force_login(member_user)

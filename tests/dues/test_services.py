@@ -47,7 +47,11 @@ def test_override_needs_a_reason_and_wins_over_the_rule(secretary, member):
         set_rate(secretary, member, D(2025, 1, 1), "4000.00", override_amount=Decimal("100"))
     assert not DuesRate.objects.exists()
     rate = set_rate(
-        secretary, member, D(2025, 1, 1), "4000.00", override_amount=Decimal("100"),
+        secretary,
+        member,
+        D(2025, 1, 1),
+        "4000.00",
+        override_amount=Decimal("100"),
         override_reason="自愿多交",
     )
     assert rate.rule_amount == Decimal("20.00")
@@ -84,8 +88,12 @@ def test_payment_across_a_rate_change_owes_each_months_rate(secretary, member):
     assert owed == Decimal("480.00")
     with pytest.raises(ValidationError) as error:
         services.payment_record(
-            actor=secretary, member=member, first_month=D(2025, 1, 1), last_month=D(2025, 12, 1),
-            amount=Decimal("240.00"), paid_on=D(2025, 1, 5),
+            actor=secretary,
+            member=member,
+            first_month=D(2025, 1, 1),
+            last_month=D(2025, 12, 1),
+            amount=Decimal("240.00"),
+            paid_on=D(2025, 1, 5),
         )
     assert "480.00" in str(error.value)
     assert not Payment.objects.exists()
@@ -114,16 +122,26 @@ def test_a_month_without_a_rate_is_refused(secretary, member):
     set_rate(secretary, member, D(2025, 3, 1), "4000.00")
     with pytest.raises(ValidationError) as error:
         services.payment_record(
-            actor=secretary, member=member, first_month=D(2025, 2, 1), last_month=D(2025, 3, 1),
-            amount=Decimal("40.00"), paid_on=D(2025, 3, 1),
+            actor=secretary,
+            member=member,
+            first_month=D(2025, 2, 1),
+            last_month=D(2025, 3, 1),
+            amount=Decimal("40.00"),
+            paid_on=D(2025, 3, 1),
         )
     assert "2025-02" in str(error.value)
 
 
 def test_a_different_amount_needs_the_flag_and_a_note(secretary, member):
     set_rate(secretary, member, D(2025, 1, 1), "4000.00")
-    kwargs = dict(actor=secretary, member=member, first_month=D(2025, 1, 1), last_month=D(2025, 1, 1),
-                  amount=Decimal("1000.00"), paid_on=D(2025, 1, 3))
+    kwargs = dict(
+        actor=secretary,
+        member=member,
+        first_month=D(2025, 1, 1),
+        last_month=D(2025, 1, 1),
+        amount=Decimal("1000.00"),
+        paid_on=D(2025, 1, 3),
+    )
     with pytest.raises(ValidationError):
         services.payment_record(**kwargs)
     with pytest.raises(ValidationError):
@@ -150,8 +168,13 @@ def test_receipts_are_numbered_per_branch_and_year_without_gaps(secretary, stran
 
 
 def test_expenditure_needs_a_committee_approver(secretary, liaison, branch):
-    kwargs = dict(actor=secretary, branch=branch, spent_on=D(2025, 5, 1), amount=Decimal("300"),
-                  purpose=Expenditure.Purpose.VISITS)
+    kwargs = dict(
+        actor=secretary,
+        branch=branch,
+        spent_on=D(2025, 5, 1),
+        amount=Decimal("300"),
+        purpose=Expenditure.Purpose.VISITS,
+    )
     with pytest.raises(ValidationError):
         services.expenditure_record(**kwargs, approver=liaison)
     spent = services.expenditure_record(**kwargs, approver=secretary, note="看望住院党员")
