@@ -22,7 +22,7 @@ from accounts.permissions import branch_ids, capability_required
 
 from . import roster
 from .models import Branch, ContactGroup
-from .roster_forms import RosterUploadForm
+from .roster.forms import RosterUploadForm
 
 SESSION_KEY = "roster_uploads"
 UPLOAD_TTL = datetime.timedelta(hours=1)

@@ -12,7 +12,7 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import Branch, ContactGroup, Member
+from ..models import Branch, ContactGroup, Member
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 FULL_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]

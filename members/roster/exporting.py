@@ -1,0 +1,112 @@
+"""The export (a django-import-export Resource over COLUMNS) and the blank template, as .xlsx."""
+
+import datetime
+import io
+
+import openpyxl
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import resources
+from import_export.fields import Field
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from ..models import Branch, ContactGroup, Member
+from .columns import COLUMNS, allowed_values, export_value
+
+
+class MemberResource(resources.Resource):
+    """django-import-export's view of a Member: the COLUMNS, valued as the import reads them back."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields = {c.field: Field(attribute=c.field, column_name=c.header) for c in COLUMNS}
+
+    def export_field(self, field, instance, **kwargs):
+        return export_value(field.attribute, getattr(instance, field.attribute))
+
+
+def roster_members(branch: Branch):
+    """The branch's whole roster for export: active members first, then those who left, by pinyin."""
+    return (
+        Member.objects.in_branch(branch)
+        .select_related("contact_group")
+        .order_by("status", "name_pinyin", "id")
+    )
+
+
+def roster_workbook(branch: Branch) -> bytes:
+    """The branch's roster as .xlsx: phones and other numbers as text cells, dates as date cells."""
+    dataset = MemberResource().export(queryset=list(roster_members(branch)))
+    workbook = openpyxl.Workbook()
+    _fill_roster_sheet(workbook.active, dataset.headers, dataset)
+    return _save(workbook)
+
+
+def template_workbook(groups: list[ContactGroup]) -> bytes:
+    """The blank roster: the header, one example row, and a second sheet explaining each column."""
+    workbook = openpyxl.Workbook()
+    _fill_roster_sheet(workbook.active, [c.header for c in COLUMNS], [[c.example for c in COLUMNS]])
+    help_sheet = workbook.create_sheet(_("How to fill in"))
+    help_sheet.append([_("Column"), _("Required"), _("What to write"), _("Allowed values"), _("Example")])
+    for column in COLUMNS:
+        help_sheet.append(
+            [
+                column.header,
+                _("yes") if column.required else "",
+                str(column.help),
+                allowed_values(column, groups),
+                _example_text(column.example),
+            ]
+        )
+    help_sheet.append([])
+    for note in (
+        _("Dates: 1945-03-02, 1945/3/2, 1945.3.2 or 1945年3月2日; Excel date cells work too."),
+        _(
+            "A member is matched by name and date of birth: a row that matches updates that member, "
+            "other rows add new members."
+        ),
+        _("Columns left out of the file are not changed; an empty cell in a column clears that value."),
+        _("The whole file is checked first; nothing is saved unless every row is correct."),
+        _("Replace the example row with your members."),
+    ):
+        help_sheet.append([note])
+    _style(help_sheet, widths=[16, 8, 48, 40, 16])
+    return _save(workbook)
+
+
+def _example_text(example) -> str:
+    return example.isoformat() if isinstance(example, datetime.date) else str(example)
+
+
+def _fill_roster_sheet(sheet, headers: list[str], rows) -> None:
+    sheet.title = "花名册"
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(list(row))
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            # Text cells keep 139… and leading zeros as typed; dates stay real dates.
+            cell.number_format = "yyyy-mm-dd" if isinstance(cell.value, datetime.date) else "@"
+    _style(sheet, widths=[max(10, len(h) * 2 + 4) for h in headers])
+    sheet.freeze_panes = "B2"
+
+
+def _style(sheet, *, widths: list[int]) -> None:
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _save(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_filename(branch: Branch, kind: str) -> str:
+    return f"{branch.name}{kind}-{timezone.localdate():%Y%m%d}.xlsx"

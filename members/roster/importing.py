@@ -1,0 +1,217 @@
+"""The import: every row checked with RosterRowForm and planned (create / update / unchanged);
+applied all or nothing through the member services."""
+
+import copy
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import services
+from ..models import Branch, ContactGroup, Member
+from .columns import BY_FIELD, BY_HEADER, REQUIRED_COLUMNS, Column, cell_text
+from .forms import RosterRowForm
+from .reading import RosterFileError, read_table
+
+
+@dataclass
+class RowError:
+    line: int | None  # the spreadsheet's own line number; None for the whole file
+    column: str
+    message: str
+
+
+@dataclass
+class RowPlan:
+    line: int
+    values: dict  # field -> cleaned value, for the file's columns only
+    member: Member | None = None
+    changes: dict = field(default_factory=dict)  # field -> new value, for updates
+
+    @property
+    def name(self) -> str:
+        return self.values["name"]
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """The row's values as the spreadsheet writes them, for the preview."""
+        return {name: cell_text(name, value) for name, value in self.values.items()}
+
+    def change_list(self) -> list[tuple[str, str, str]]:
+        """(column, old, new) as the spreadsheet writes them, for the preview."""
+        return [
+            (BY_FIELD[name].header, cell_text(name, getattr(self.member, name)), cell_text(name, value))
+            for name, value in self.changes.items()
+        ]
+
+
+@dataclass
+class ImportResult:
+    to_create: list[RowPlan] = field(default_factory=list)
+    to_update: list[RowPlan] = field(default_factory=list)
+    unchanged: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def roster_import(*, actor, branch: Branch, file, dry_run: bool) -> ImportResult:
+    """Reads and checks every row of a roster file; unless `dry_run`, applies it all or nothing.
+
+    Nothing is written when any row has an error. Creates and updates go through the member services.
+    """
+    result = ImportResult()
+    try:
+        header_line, headers, rows = read_table(file)
+    except RosterFileError as error:
+        result.errors.append(RowError(None, "", str(error)))
+        return result
+    columns = _columns(headers, header_line, result)
+    if not result.ok:
+        return result
+    if not rows:
+        result.errors.append(RowError(None, "", _("The file has a header row but no members below it.")))
+        return result
+    _plan(branch, columns, rows, result)
+    if result.ok and not dry_run:
+        _apply(actor, branch, result)
+    return result
+
+
+def _columns(headers: list[str], header_line: int, result: ImportResult) -> dict[int, Column]:
+    """Position → column of the file; records missing required columns and names the ignored ones."""
+    columns: dict[int, Column] = {}
+    for position, header in enumerate(headers):
+        column = BY_HEADER.get(header)
+        if column is None:
+            if header:
+                result.ignored_columns.append(header)
+        elif column in columns.values():
+            result.errors.append(RowError(header_line, header, _("This column appears twice.")))
+        else:
+            columns[position] = column
+    for column in REQUIRED_COLUMNS:
+        if column not in columns.values():
+            result.errors.append(
+                RowError(
+                    header_line,
+                    column.header,
+                    _("The required column “%(column)s” is missing.") % {"column": column.header},
+                )
+            )
+    return columns
+
+
+def _plan(branch: Branch, columns: dict[int, Column], rows, result: ImportResult) -> None:
+    groups = list(ContactGroup.objects.filter(branch=branch))
+    existing: dict[tuple, list[Member]] = {}
+    for member in Member.objects.filter(branch=branch).select_related("contact_group"):
+        existing.setdefault((member.name, member.birth_date), []).append(member)
+    seen: dict[tuple, int] = {}
+    for line, cells in rows:
+        data = {column.field: cells[i] if i < len(cells) else "" for i, column in columns.items()}
+        form = RosterRowForm(data, groups=groups)
+        if not form.is_valid():
+            _add_errors(result, line, form.errors.as_data())
+            continue
+        values = form.cleaned_data
+        key = (values["name"], values["birth_date"])
+        if key in seen:
+            result.errors.append(
+                RowError(
+                    line,
+                    BY_FIELD["name"].header,
+                    _("Line %(line)s already has %(name)s born %(date)s: each member may appear only once.")
+                    % {"line": seen[key], "name": key[0], "date": key[1].isoformat()},
+                )
+            )
+            continue
+        seen[key] = line
+        _plan_row(branch, RowPlan(line, values), existing.get(key, []), result)
+
+
+def _plan_row(branch: Branch, plan: RowPlan, matches: list[Member], result: ImportResult) -> None:
+    if len(matches) > 1:
+        result.errors.append(
+            RowError(
+                plan.line,
+                BY_FIELD["name"].header,
+                _(
+                    "The branch has several members called %(name)s born on the same day: "
+                    "edit them on their own pages."
+                )
+                % {"name": plan.name},
+            )
+        )
+        return
+    if not matches:
+        candidate = Member(branch=branch, **plan.values)
+        bucket = result.to_create
+    else:
+        plan.member = matches[0]
+        plan.changes = {
+            name: value
+            for name, value in plan.values.items()
+            if _comparable(value) != _comparable(getattr(plan.member, name))
+        }
+        candidate = copy.copy(plan.member)
+        for name, value in plan.changes.items():
+            setattr(candidate, name, value)
+        bucket = result.to_update if plan.changes else result.unchanged
+    if candidate.status != Member.Status.ACTIVE and not candidate.status_changed_on:
+        header = BY_FIELD["status_changed_on"].header
+        result.errors.append(
+            RowError(plan.line, header, _("Enter the date the member died or was transferred out."))
+        )
+        return
+    try:
+        # The model's own rules (e.g. a deceased member needs the date), checked before anything is written.
+        candidate.full_clean(exclude=["branch", "contact_group", "user"], validate_unique=False)
+    except ValidationError as error:
+        _add_errors(result, plan.line, error.error_dict)
+        return
+    bucket.append(plan)
+
+
+def _apply(actor, branch: Branch, result: ImportResult) -> None:
+    try:
+        with transaction.atomic():
+            for plan in result.to_create:
+                _apply_row(plan, result, services.member_create, actor=actor, branch=branch, **plan.values)
+            for plan in result.to_update:
+                _apply_row(
+                    plan, result, services.member_update, actor=actor, member=plan.member, **plan.changes
+                )
+    except ValidationError:
+        return
+    result.applied = True
+
+
+def _apply_row(plan: RowPlan, result: ImportResult, service, **kwargs) -> None:
+    try:
+        service(**kwargs)
+    except ValidationError as error:
+        _add_errors(
+            result, plan.line, error.error_dict if hasattr(error, "error_dict") else {"": error.error_list}
+        )
+        raise
+
+
+def _add_errors(result: ImportResult, line: int, error_dict: dict) -> None:
+    for name, errors in error_dict.items():
+        column = BY_FIELD[name].header if name in BY_FIELD else ""
+        for error in errors:
+            result.errors.append(RowError(line, column, " ".join(ValidationError(error).messages)))
+
+
+def _comparable(value):
+    if hasattr(value, "as_e164"):
+        return value.as_e164 if value.is_valid() else str(value)
+    if isinstance(value, ContactGroup):
+        return value.pk
+    return "" if value is None else value
