@@ -65,6 +65,16 @@ PAGES = [
     Page("study:member_panel", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
     Page("study:calendar_token", expected=statuses()),
     Page("study:calendar_feed", expected=statuses(404, anonymous=404)),  # without a token
+    Page("dues:ledger", expected=statuses(200, liaison=403)),  # a member sees their own dues
+    Page("dues:report", lambda o: [2025], statuses(200, liaison=403, member=403)),
+    Page("dues:report_docx", lambda o: [2025], statuses(200, liaison=403, member=403)),
+    Page("dues:report_xlsx", lambda o: [2025], statuses(200, liaison=403, member=403)),
+    Page("dues:member_panel", lambda o: [o["own_member"].pk], statuses(200, liaison=204, stranger=404)),
+    Page("dues:member_panel", lambda o: [o["member"].pk], statuses(200, liaison=204, member=404, stranger=404)),
+    Page("dues:payment_create", expected=statuses(405)),  # POST only
+    Page("dues:expenditure_create", expected=statuses(405)),
+    Page("dues:rate_set", expected=statuses(405)),
+    Page("dues:plan_item_add", lambda o: [2025], statuses(405)),
 ]
 
 
