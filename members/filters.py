@@ -2,7 +2,8 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
@@ -65,8 +66,9 @@ class MemberFilter(django_filters.FilterSet):
         condition = Q(name__icontains=value)
         latin = value.replace(" ", "").lower()
         if latin.isascii():
-            # "zzy" → the initials of 张志远; "zhiyuan" → part of the full pinyin.
-            condition |= Q(name_initials__startswith=latin) | Q(name_pinyin__contains=latin)
+            # "zzy" → the initials of 张志远; "zhiyuan" → part of the full pinyin (stored "zhang zhi yuan").
+            queryset = queryset.alias(pinyin_compact=Replace("name_pinyin", Value(" "), Value("")))
+            condition |= Q(name_initials__startswith=latin) | Q(pinyin_compact__contains=latin)
         return queryset.filter(condition)
 
     def filter_care(self, queryset, name, value):

@@ -68,9 +68,17 @@ class MemberForm(forms.ModelForm):
             self.fields[name].validators.append(validate_cn_mobile)
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            *[Fieldset(legend, *[n for n in names if n in self.fields]) for legend, names in FIELDSETS],
+            *[Fieldset(legend, Div(*self._columns(names), css_class="row")) for legend, names in FIELDSETS],
             Div(Submit("save", _("Save"), css_class="btn-lg"), css_class="mt-3"),
         )
+
+    def _columns(self, names: list[str]) -> list[Div]:
+        wide = {"notes", "address"}
+        return [
+            Div(name, css_class="col-12" if name in wide else "col-12 col-md-6 col-xl-4")
+            for name in names
+            if name in self.fields
+        ]
 
     def _health_initial(self) -> None:
         health = HealthRecord.objects.filter(member=self.instance).first()
@@ -105,6 +113,7 @@ class ContactGroupForm(forms.ModelForm):
     class Meta:
         model = ContactGroup
         fields = ["name", "leader", "deputy", "leader_away"]
+        labels = {"name": _("Group name")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -160,7 +160,9 @@ def _history_entry(entry: LogEntry, model, related: dict) -> HistoryEntry:
     if model is CarePeriod:
         subject = f"{subject}: {entry.object_repr.split(' · ')[-1]}"
     changes = []
-    for name, values in (entry.changes_dict or {}).items():
+    # A creation lists no fields: the profile above shows what it holds now.
+    shown = entry.changes_dict if entry.action == LogEntry.Action.UPDATE else {}
+    for name, values in (shown or {}).items():
         model_field = _shown_field(model, name)
         if model_field is None:
             continue
@@ -189,10 +191,12 @@ def _related_names(entries: list[LogEntry], models_by_type: dict) -> dict:
     """(related model, pk) → name for every foreign key the entries mention, one query per model."""
     wanted: dict = {}
     for entry in entries:
+        if entry.action != LogEntry.Action.UPDATE:
+            continue
         model = models_by_type[entry.content_type_id]
         for name, values in (entry.changes_dict or {}).items():
             model_field = _shown_field(model, name)
-            if model_field is not None and model_field.many_to_one:
+            if model_field is not None and model_field.is_relation:
                 ids = {v for v in values[:2] if v not in (None, "None", "")}
                 wanted.setdefault(model_field.related_model, set()).update(ids)
     related = {}
@@ -207,7 +211,7 @@ def _display(model_field, value, related: dict) -> str:
         return "—"
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.many_to_one:
+    if model_field.is_relation:
         return related.get((model_field.related_model, str(value)), str(value))
     if model_field.get_internal_type() == "BooleanField":
         return _("yes") if value == "True" else _("no")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from accounts.models import BranchRole
 from accounts.permissions import CARERS
@@ -29,9 +29,23 @@ CONDITION_CATEGORIES = {
 FRAIL_MOBILITY = {HealthRecord.Mobility.HOUSEBOUND, HealthRecord.Mobility.BEDRIDDEN}
 
 
+# Family names read differently from the same character in ordinary words (曾 zēng, not céng).
+SURNAME_PINYIN = {
+    "曾": "zeng", "单": "shan", "解": "xie", "查": "zha", "朴": "piao", "仇": "qiu", "区": "ou",
+    "乐": "yue", "覃": "qin", "翟": "zhai", "盖": "ge", "缪": "miao", "种": "chong", "柏": "bai",
+    "员": "yun", "召": "shao", "秘": "bi", "繁": "po", "隗": "wei", "尉": "yu",
+}
+
+
 def name_pinyin(name: str) -> tuple[str, str]:
-    """("zhangzhiyuan", "zzy") for 张志远: the sort key and the initials that search matches."""
-    return "".join(lazy_pinyin(name)).lower(), "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).lower()
+    """("zhang zhi yuan", "zzy") for 张志远: the sort key and the initials that search matches.
+
+    Syllables are separated by a space so that 陈 (chen) sorts before 程 (cheng) whatever follows.
+    """
+    syllables = [s.lower() for s in lazy_pinyin(name.strip())]
+    if syllables and name.strip()[:1] in SURNAME_PINYIN:
+        syllables[0] = SURNAME_PINYIN[name.strip()[0]]
+    return " ".join(syllables), "".join(s[:1] for s in syllables)
 
 
 def stored_categories(member: Member, health: HealthRecord | None) -> set[str]:

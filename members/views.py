@@ -30,7 +30,9 @@ class MemberPaginator(Paginator):
 def member_list(request):
     members = selectors.member_list(user=request.user)
     member_filter = MemberFilter(request.GET, queryset=members, request=request)
-    page = MemberPaginator(member_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # An impossible filter (e.g. another branch's group) shows nothing and says why, rather than everyone.
+    found = member_filter.qs if member_filter.is_valid() else members.none()
+    page = MemberPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "members/member_list.html#results" if request.htmx else "members/member_list.html"
     return render(request, template, {"filter": member_filter, "page": page})
 

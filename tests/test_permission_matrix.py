@@ -51,6 +51,12 @@ PAGES = [
     Page("members:import", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("members:import_template", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("members:import_preview", lambda o: ["unknown"], statuses(302, liaison=403, member=403, bureau=403)),
+    Page("members:create", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("members:edit", lambda o: [o["member"].pk],
+         statuses(200, liaison=403, member=403, bureau=403, stranger=404)),
+    Page("members:groups", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("members:group_update", lambda o: [o["member"].contact_group_id], statuses(405)),  # POST only
+    Page("members:contact_map_xlsx", expected=CARERS_ONLY),
     Page("members:export", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("study:list", expected=statuses()),
     Page("study:detail", lambda o: [o["activity"].pk], statuses(200, stranger=404)),

@@ -1,0 +1,107 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from branch_portal.calendar import years_before
+from members import services
+from members.models import HealthRecord, HealthRecordView, Member
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+@pytest.fixture
+def patient(branch, group):
+    return MemberFactory(
+        branch=branch,
+        contact_group=group,
+        condition="seriously_ill",
+        health_note="心脏搭桥术后",
+        emergency_name_1="张伟",
+        emergency_phone_1="+8613800000001",
+    )
+
+
+def test_carer_sees_health_and_each_view_is_logged(client, liaison, patient):
+    client.force_login(liaison)
+    html = client.get(patient.get_absolute_url()).content.decode()
+    client.get(patient.get_absolute_url())
+    assert "心脏搭桥术后" in html
+    views = HealthRecordView.objects.filter(member=patient)
+    assert views.count() == 2
+    assert {view.viewer for view in views} == {liaison}
+
+
+def test_bureau_reads_health_too(client, bureau, patient):
+    client.force_login(bureau)
+    assert "心脏搭桥术后" in client.get(patient.get_absolute_url()).content.decode()
+    assert HealthRecordView.objects.filter(member=patient, viewer=bureau).exists()
+
+
+def test_member_sees_own_profile_without_health_or_history(client, member_user, own_member):
+    services.member_update(actor=None, member=own_member, condition="critical", health_note="病危通知")
+    client.force_login(member_user)
+    response = client.get(own_member.get_absolute_url())
+    html = response.content.decode()
+    assert own_member.phone.as_national in html
+    assert "病危通知" not in html
+    assert "health" not in response.context and "history" not in response.context
+    assert not HealthRecordView.objects.exists()
+
+
+def test_member_cannot_open_a_neighbours_page(client, member_user, own_member, patient):
+    client.force_login(member_user)
+    assert client.get(patient.get_absolute_url()).status_code == 404
+    assert not HealthRecordView.objects.exists()
+
+
+def test_history_says_who_changed_which_field(client, secretary, committee, patient):
+    services.member_update(actor=committee, member=patient, district="朝阳区")
+    client.force_login(secretary)
+    history = client.get(patient.get_absolute_url()).context["history"]
+    change = next(entry for entry in history if entry.changes and entry.changes[0].new == "朝阳区")
+    assert change.actor == committee
+    assert [(c.field, c.old, c.new) for c in change.changes] == [(label(Member, "district"), "—", "朝阳区")]
+
+
+def test_history_of_health_says_changed_without_values(client, secretary, committee, patient):
+    services.member_update(actor=committee, member=patient, condition="hospitalised", health_note="住院观察")
+    client.force_login(secretary)
+    response = client.get(patient.get_absolute_url())
+    health_entries = [e for e in response.context["history"] if e.changes and e.changes[0].masked]
+    assert health_entries and health_entries[0].actor == committee
+    assert {c.field for c in health_entries[0].changes} == {
+        label(HealthRecord, "condition"),
+        label(HealthRecord, "note"),
+    }
+    assert all(c.old is None and c.new is None for c in health_entries[0].changes)
+    history_html = response.content.decode().split('id="history-heading"')[1]
+    assert "住院观察" not in history_html and "心脏搭桥术后" not in history_html
+
+
+def test_care_categories_show_since_and_until_and_the_80th_birthday(client, secretary, branch):
+    today = timezone.localdate()
+    born = years_before(today, 85) - datetime.timedelta(days=10)
+    member = MemberFactory(
+        branch=branch, birth_date=born, living_situation="alone", on=today - datetime.timedelta(days=30)
+    )
+    services.member_update(actor=secretary, member=member, living_situation="with_family")
+    client.force_login(secretary)
+    lines = client.get(member.get_absolute_url()).context["care_lines"]
+    elderly, alone = lines
+    assert elderly.computed and elderly.since == years_before(born, -80)
+    assert (alone.since, alone.until) == (today - datetime.timedelta(days=30), today)
+
+
+def test_group_leader_and_deputy_with_phones_show(client, secretary, patient, group, committee):
+    services.contact_group_update(
+        actor=secretary, group=group, name=group.name, leader=group.leader, deputy=committee
+    )
+    client.force_login(secretary)
+    html = client.get(patient.get_absolute_url()).content.decode()
+    assert str(group.leader) in html and str(committee) in html

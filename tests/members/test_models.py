@@ -1,0 +1,51 @@
+import datetime
+
+import pytest
+
+from members.models import CareCategory, Member
+from members.services import name_pinyin
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_aged_at_least_80_counts_from_the_80th_birthday(branch):
+    born = datetime.date(1946, 3, 15)
+    member = MemberFactory(branch=branch, birth_date=born)
+    eve, birthday = datetime.date(2026, 3, 14), datetime.date(2026, 3, 15)
+    assert member not in Member.objects.aged_at_least(80, on=eve)
+    assert member in Member.objects.aged_at_least(80, on=birthday)
+    assert member in Member.objects.in_care_category(CareCategory.ELDERLY, on=birthday)
+    assert member not in Member.objects.in_care_category(CareCategory.ELDERLY, on=eve)
+
+
+def test_leap_day_birth_counts_a_year_older_from_1_march_and_agrees_with_age_on(branch):
+    member = MemberFactory(branch=branch, birth_date=datetime.date(1944, 2, 29))
+    assert member in Member.objects.aged_at_least(80, on=datetime.date(2024, 2, 29))
+    assert member.elderly_since == datetime.date(2024, 2, 29)
+    for day, older in [(datetime.date(2025, 2, 28), False), (datetime.date(2025, 3, 1), True)]:
+        assert (member in Member.objects.aged_at_least(81, on=day)) is older
+        assert (member.age_on(day) >= 81) is older
+
+
+def test_name_pinyin_gives_sort_key_and_initials():
+    assert name_pinyin("张志远") == ("zhang zhi yuan", "zzy")
+
+
+def test_name_pinyin_reads_family_names_as_names():
+    assert name_pinyin("曾磊") == ("zeng lei", "zl")
+    assert name_pinyin("单田芳")[1] == "stf"
+
+
+def test_syllables_sort_chen_before_cheng_whatever_follows(branch):
+    for name in ["程琳", "陈桂芳", "蔡建"]:
+        MemberFactory(branch=branch, name=name)
+    assert list(Member.objects.values_list("name", flat=True)) == ["蔡建", "陈桂芳", "程琳"]
+
+
+def test_care_badges_put_elderly_first_and_read_stored_periods(branch):
+    member = MemberFactory(branch=branch, birth_date=datetime.date(1930, 1, 1), living_situation="alone")
+    assert [str(label) for label in member.care_badges] == [
+        str(CareCategory.ELDERLY.label),
+        str(CareCategory.ALONE.label),
+    ]
