@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/ping", views.ping, name="ping"),
     path("accounts/", include("accounts.urls")),
     path("members/", include("members.urls")),
     path("study/", include("study.urls")),

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -18,6 +18,13 @@ def healthz(request):
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(state == "ok" for state in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_GET
+def ping(request):
+    """"ok" through every middleware, with no query: the ceiling `make bench` compares pages to."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def _check_database() -> str:

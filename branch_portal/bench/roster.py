@@ -12,7 +12,7 @@ from members.services import name_pinyin, stored_categories
 from .base import ADMIN_USERNAME, PASSWORD, USERNAME_PREFIX, Context, insert, raw_delete
 
 FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
-GIVEN = "建国秀英志远淑华德明玉兰永康桂芳文军立平海燕" "振华凤英春生金花明辉丽娟宝山学勤长青淑珍国强惠敏"
+GIVEN = "建国秀英志远淑华德明玉兰永康桂芳文军立平海燕振华凤英春生金花明辉丽娟宝山学勤长青淑珍国强惠敏"
 DISTRICTS = ["西城区", "东城区", "海淀区", "朝阳区", "丰台区", "石景山区"]
 UNITS = ["办公厅", "政策研究司", "劳动关系司", "社会保险司", "人事司", "培训中心", "信息中心"]
 # Six contact groups a branch: led by the secretary, deputy, three committee members and the liaison.
@@ -45,7 +45,10 @@ def seed(*, branches: int, members_per_branch: int, today: datetime.date, rng) -
         ContactGroup,
         [
             ContactGroup(
-                branch=branch, number=i + 1, name=GROUP_NAMES[i], leader_id=users[i],
+                branch=branch,
+                number=i + 1,
+                name=GROUP_NAMES[i],
+                leader_id=users[i],
                 deputy_id=users[(i + 1) % len(users)],
             )
             for branch, users in zip(branch_rows, leaders, strict=True)
@@ -61,8 +64,10 @@ def seed(*, branches: int, members_per_branch: int, today: datetime.date, rng) -
 def _users_and_roles(branches: list[Branch], password: str) -> list[list[int]]:
     users = [
         User(
-            username=f"{USERNAME_PREFIX}b{n:04d}-{suffix}", password=password,
-            last_name=FAMILY[(n + i) % len(FAMILY)], first_name=GIVEN[i * 2: i * 2 + 2],
+            username=f"{USERNAME_PREFIX}b{n:04d}-{suffix}",
+            password=password,
+            last_name=FAMILY[(n + i) % len(FAMILY)],
+            first_name=GIVEN[i * 2 : i * 2 + 2],
         )
         for n in range(1, len(branches) + 1)
         for i, (suffix, _role) in enumerate(LEADER_ROLES)
@@ -83,7 +88,7 @@ def _users_and_roles(branches: list[Branch], password: str) -> list[list[int]]:
     # The bureau role, held in one branch, reads every branch of the bureau.
     roles.append(BranchRole(user=users[-2], branch=branches[0], role=BranchRole.Role.BUREAU))
     insert(BranchRole, roles)
-    return [[u.pk for u in users[b * per_branch:(b + 1) * per_branch]] for b in range(len(branches))]
+    return [[u.pk for u in users[b * per_branch : (b + 1) * per_branch]] for b in range(len(branches))]
 
 
 def _name(rng) -> str:
@@ -177,7 +182,8 @@ def load(bureau: Bureau, today: datetime.date, rng) -> Context:
     ]
     leaders: dict[int, list[int]] = {}
     for branch_id, leader_id in (
-        ContactGroup.objects.filter(branch__bureau=bureau).order_by("branch", "number")
+        ContactGroup.objects.filter(branch__bureau=bureau)
+        .order_by("branch", "number")
         .values_list("branch_id", "leader_id")
     ):
         leaders.setdefault(branch_id, []).append(leader_id)

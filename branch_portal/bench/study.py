@@ -26,8 +26,13 @@ def seed(ctx: Context) -> None:
         StudyActivity,
         [
             StudyActivity(
-                organiser_id=branch_id, kind=StudyActivity.Kind.MONTHLY, theme=rng.choice(THEMES), date=day,
-                starts_at=datetime.time(9, 30), ends_at=datetime.time(11, 30), place="老干部活动中心",
+                organiser_id=branch_id,
+                kind=StudyActivity.Kind.MONTHLY,
+                theme=rng.choice(THEMES),
+                date=day,
+                starts_at=datetime.time(9, 30),
+                ends_at=datetime.time(11, 30),
+                place="老干部活动中心",
                 summary="学习讨论，大家踊跃发言。" if day < today else "",
             )
             for branch_id in ctx.branch_ids

@@ -54,8 +54,12 @@ class Command(BaseCommand):
             base.faster_writes()
             if bureau is None:
                 bureau = self._timed(
-                    "members", roster.seed, branches=branches, members_per_branch=members_per_branch,
-                    today=today, rng=random.Random(seed),
+                    "members",
+                    roster.seed,
+                    branches=branches,
+                    members_per_branch=members_per_branch,
+                    today=today,
+                    rng=random.Random(seed),
                 )
             ctx = roster.load(bureau, today, random.Random(seed + 1))
             for label, section in installed_sections():

@@ -1,0 +1,210 @@
+"""`make bench`: the bureau-scale benchmark (README "Performance", issue #8).
+
+    python -m tests.bench.run [--seconds 10] [--rounds 2] [--branches 200 --members-per-branch 50]
+
+Builds or reuses the bench database (PostgreSQL, 10,000 members), serves it with gunicorn
+(2 sync workers, production settings) on 127.0.0.1 and loads every main page with wrk, in
+rounds whose page order alternates so that drift on a shared machine averages out. Then it
+times the visit planner and a notice fan-out through Celery. Prints a table and writes the
+same figures as JSON to $BENCH_OUT (default var/bench.json). Targets are reported, not asserted.
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+import urllib.request
+from pathlib import Path
+
+from . import services
+from .load import combine, run_wrk
+from .services import log
+
+TARGETS = {
+    "min_ratio_to_bare": 0.10,
+    "max_p99_ms": 100,
+    "min_ratio_to_admin": 10,
+    "max_queries": 10,
+    "max_planner_to_floor": 3,
+    "max_planner_again_to_floor": 1,
+    "min_fanout_to_noop": 1,
+}
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    started = time.monotonic()
+    env = prepare(args)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from . import pages as page_module
+
+    branch_id, member_id = page_module.bench_branch_and_member()
+    pages = page_module.resolve(page_module.PAGES, member_id)
+    page_module.count_queries(pages)
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
+        "settings": {
+            "workers": 2,
+            "threads": 2,
+            "connections": 16,
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+        },
+        "branch_id": branch_id,
+        "pages": measure_pages(env, pages, args),
+        "targets": TARGETS,
+    }
+    from . import jobs
+
+    result["planner"] = jobs.planner()
+    result["fanout"] = jobs.fanout(env)
+    result["elapsed_s"] = round(time.monotonic() - started, 1)
+    print(report(result))
+    out = Path(os.environ.get("BENCH_OUT") or services.ROOT / "var" / "bench.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    log(f"wrote {out} ({result['elapsed_s']} s in all)")
+    return 0
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=5, help="Length of one wrk run (per page per round).")
+    parser.add_argument("--rounds", type=int, default=2, help="Rounds over all pages, alternating order.")
+    parser.add_argument("--branches", type=int, default=200)
+    parser.add_argument("--members-per-branch", type=int, default=50)
+    return parser.parse_args(argv)
+
+
+def prepare(args) -> dict[str, str]:
+    services.start_servers()
+    database = services.database_name(args.branches, args.members_per_branch)
+    services.prepare_database(database)
+    env = services.environment(database)
+    services.manage(env, "migrate", "--noinput", "-v0")
+    services.remember_migrations(database)
+    services.manage(
+        env,
+        "seed_bench",
+        "--branches",
+        str(args.branches),
+        "--members-per-branch",
+        str(args.members_per_branch),
+    )
+    services.manage(env, "collectstatic", "--noinput", "-v0")
+    return env
+
+
+def measure_pages(env, pages, args) -> dict:
+    from .pages import ADMIN, ANONYMOUS, COMMITTEE, http_login
+
+    present = [page for page in pages if page.url]
+    port = services.free_port()
+    base = f"http://127.0.0.1:{port}"
+    runs = {page.key: [] for page in present}
+    with services.gunicorn(env, port):
+        cookies = {
+            ANONYMOUS: "",
+            COMMITTEE: http_login(base, page_user(COMMITTEE)),
+            ADMIN: http_login(base, page_user(ADMIN)),
+        }
+        for page in present:
+            run_wrk(base + page.url, cookies[page.user], seconds=1)  # warm both workers' caches
+            settle(base)
+        for round_no in range(args.rounds):
+            order = present if round_no % 2 == 0 else list(reversed(present))
+            for page in order:
+                load = run_wrk(base + page.url, cookies[page.user], seconds=args.seconds)
+                settle(base)
+                runs[page.key].append(load)
+                log(f"round {round_no + 1} {page.key}: {load.rps:.0f} req/s, p99 {load.p99_ms:.1f} ms")
+    loads = {key: combine(value) for key, value in runs.items()}
+    bare = loads.get("bare")
+    admin = loads.get("admin")
+    figures = {}
+    for page in pages:
+        entry = {"title": page.title, "url": page.url, "queries": page.queries, "notes": page.notes}
+        if page.url is None:
+            entry["notes"] = ["not built yet: no URL named " + " / ".join(page.url_names)]
+        elif page.key in loads:
+            load = loads[page.key]
+            entry.update(
+                rps=round(load.rps, 1),
+                p50_ms=round(load.p50_ms, 1),
+                p99_ms=round(load.p99_ms, 1),
+                requests=load.requests,
+                failures=load.failures,
+                ratio_to_bare=round(load.rps / bare.rps, 4) if bare and bare.rps else None,
+                ratio_to_admin=round(load.rps / admin.rps, 2) if admin and admin.rps else None,
+                rounds=[round(r.rps, 1) for r in runs[page.key]],
+            )
+            entry["meets_targets"] = meets(page.key, entry)
+        figures[page.key] = entry
+    return figures
+
+
+def settle(base: str, timeout: float = 60) -> None:
+    """Waits until the requests wrk left queued at its end are served: the next page starts clean."""
+    quick = 0
+    deadline = time.monotonic() + timeout
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        with urllib.request.urlopen(base + "/healthz/ping", timeout=timeout) as response:
+            response.read()
+        quick = quick + 1 if time.perf_counter() - started < 0.05 else 0
+
+
+def page_user(role: str) -> str:
+    from branch_portal.bench.base import ADMIN_USERNAME, committee_username
+
+    return ADMIN_USERNAME if role == "admin" else committee_username(1)
+
+
+def meets(key: str, entry: dict) -> bool | None:
+    if key in ("bare", "admin"):
+        return None
+    return (
+        entry["failures"] == 0
+        and entry["queries"] is not None
+        and entry["queries"] <= TARGETS["max_queries"]
+        and entry["ratio_to_bare"] >= TARGETS["min_ratio_to_bare"]
+        and entry["p99_ms"] < TARGETS["max_p99_ms"]
+        and entry["ratio_to_admin"] >= TARGETS["min_ratio_to_admin"]
+    )
+
+
+def report(result: dict) -> str:
+    lines = [
+        "",
+        f"{'page':<16} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'×bare':>7} {'×admin':>7}"
+        "  target",
+    ]
+    for key, entry in result["pages"].items():
+        if "rps" not in entry:
+            lines.append(f"{key:<16} {'—':>8}  {'; '.join(entry['notes'])}")
+            continue
+        verdict = {None: "", True: "met", False: "NOT met"}[entry["meets_targets"]]
+        if entry["failures"]:
+            verdict += f" ({entry['failures']} failed responses)"
+        lines.append(
+            f"{key:<16} {entry['rps']:>8.1f} {entry['p50_ms']:>7.1f} {entry['p99_ms']:>7.1f} "
+            f"{entry['queries'] if entry['queries'] is not None else '?':>7} "
+            f"{entry['ratio_to_bare']:>7.1%} {entry['ratio_to_admin']:>7.1f}  {verdict}"
+        )
+    for name in ("planner", "fanout"):
+        job = result.get(name) or {}
+        lines.append(f"{name}: {job.get('summary', 'not measured')}")
+    lines.append(
+        f"machine: {result['machine']['cpus']} CPUs, load average at start {result['machine']['load']}"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
