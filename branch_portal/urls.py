@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz/ping", views.ping, name="ping"),
     path("accounts/", include("accounts.urls")),
     path("members/", include("members.urls")),
+    path("notifications/", include("notifications.urls")),
     path("study/", include("study.urls")),
     path("dues/", include("dues.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

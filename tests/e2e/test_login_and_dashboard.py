@@ -50,7 +50,7 @@ def test_member_sees_their_group_and_can_enlarge_the_text(page, demo_branch):
 
     expect(page.get_by_role("heading", level=1)).to_have_text("周桂兰,您好")
     expect(page.get_by_role("heading", name="我的联络小组")).to_be_visible()
-    expect(page.locator("a.tile")).to_have_count(0)
+    expect(page.locator("a.tile", has_text="在册党员")).to_have_count(0)  # the roster is not a member's
     assert_accessible(page)
     assert_age_friendly(page)
     standard_px = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
