@@ -34,6 +34,7 @@ def for_user(user) -> dict:
             },
         ]
         context["tiles"] += _next_study_tile(user)
+    context["tiles"] += _notice_tiles(user)
     own = Member.objects.filter(user=user).select_related("contact_group__leader").first()
     context["own_member"] = own
     return context
@@ -47,3 +48,20 @@ def _next_study_tile(user) -> list[dict]:
     label = _("Next study day: %(theme)s") % {"theme": upcoming.theme}
     value = date_format(upcoming.date, "MONTH_DAY_FORMAT")
     return [{"label": label, "value": value, "url": upcoming.get_absolute_url()}]
+
+
+def _notice_tiles(user) -> list[dict]:
+    """For the committee: this year's notice issues, and messages that failed (two queries)."""
+    from notifications.models import Message, Notice
+
+    sending = branch_ids(user, "send_notices")
+    if not sending:
+        return []
+    year = timezone.localdate().year
+    issued = Notice.objects.in_branches(sending).filter(year=year).numbered().count()
+    failed = Message.objects.filter(branch_id__in=sending, status=Message.Status.FAILED).count()
+    url = reverse("notifications:list")
+    tiles = [{"label": _("Notices issued this year"), "value": issued, "url": url}]
+    if failed:
+        tiles.append({"label": _("Messages that failed to send"), "value": failed, "url": url})
+    return tiles

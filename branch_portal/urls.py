@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("members/", include("members.urls")),
     path("notifications/", include("notifications.urls")),
+    path("visits/", include("visits.urls")),
     path("study/", include("study.urls")),
     path("dues/", include("dues.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from notifications import services as notifications_services
 from study import services as study_services
 from tests.factories import MemberFactory
 from tests.study.factories import StudyActivityFactory
@@ -81,6 +82,16 @@ PAGES = [
     Page("dues:expenditure_create", expected=statuses(405)),
     Page("dues:rate_set", expected=statuses(405)),
     Page("dues:plan_item_add", lambda o: [2025], statuses(405)),
+    Page("notifications:list", expected=statuses()),
+    Page("notifications:new", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("notifications:preview", expected=statuses(405, liaison=403, member=403, bureau=403)),  # POST only
+    Page("notifications:reminders", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("notifications:detail", lambda o: [o["notice"].pk], statuses(200, stranger=404)),
+    Page(
+        "notifications:retry", lambda o: [o["notice"].pk], statuses(405, liaison=403, member=403, bureau=403)
+    ),
+    Page("notifications:member_panel", lambda o: [o["own_member"].pk], statuses(200, stranger=404)),
+    Page("notifications:member_panel", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
 ]
 
 
@@ -96,6 +107,10 @@ def objects(branch, own_member, group):
         "own_member": own_member,
         "activity": activity,
         "material": material,
+        "notice": notifications_services.notice_send(
+            actor=None,
+            notice=notifications_services.notice_create(actor=None, branch=branch, title="通知", body="b"),
+        ),
     }
 
 

@@ -176,6 +176,18 @@ class PlannedVisit(models.Model):
     def is_overdue(self, today: datetime.date) -> bool:
         return self.status == self.Status.DUE and self.due_by < today
 
+    @property
+    def occasion_label(self) -> str:
+        return occasion_label(self.occasion)
+
+
+def occasion_label(occasion: str) -> str:
+    """"2026-mid_autumn" → "2026 Mid-Autumn Festival (中秋)"; other occasions need no label."""
+    prefix, _sep, rest = occasion.partition("-")
+    if prefix.isdigit() and rest in Festival.values:
+        return f"{prefix} {Festival(rest).label}"
+    return ""
+
 
 class Visit(models.Model):
     """A visit that took place (or a call), recorded by a carer; it fulfils at most one planned visit."""

@@ -1,0 +1,125 @@
+"""The compose form: template, text, audience, channels, time."""
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import CareCategory, ContactGroup, Member
+
+from . import texts
+from .models import Notice, NoticeTemplate
+
+
+class NoticeForm(forms.ModelForm):
+    template = forms.ModelChoiceField(
+        NoticeTemplate.objects.all(),
+        required=False,
+        label=_("Start from a template"),
+        empty_label=_("(write from scratch)"),
+    )
+    care_categories = forms.MultipleChoiceField(
+        choices=CareCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Care categories"),
+    )
+
+    class Meta:
+        model = Notice
+        fields = [
+            "category",
+            "title",
+            "body",
+            "audience",
+            "groups",
+            "care_categories",
+            "members",
+            "send_sms",
+            "send_branch_wechat",
+            "send_committee_wechat",
+            "scheduled_for",
+        ]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 5}),
+            "audience": forms.RadioSelect,
+            "groups": forms.CheckboxSelectMultiple,
+            "members": forms.SelectMultiple(attrs={"size": 8}),
+            "scheduled_for": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+        error_messages = {"body": {"required": _("Write the text of the notice.")}}
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.branch = branch
+        # Choosing a template reloads the form with its title and text (htmx, see notice_new).
+        self.fields["template"].widget.attrs.update(
+            {
+                "hx-get": reverse("notifications:new"),
+                "hx-target": "#compose",
+                "hx-select": "#compose",
+                "hx-swap": "outerHTML",
+            }
+        )
+        self.fields["template"].help_text = _("Choosing a template replaces the title and the text.")
+        self.fields["groups"].queryset = ContactGroup.objects.filter(branch=branch)
+        self.fields["members"].queryset = Member.objects.in_branch(branch).active().order_by("name_pinyin")
+        self.fields["members"].help_text = _("Hold Ctrl (or long-press on a phone) to choose several.")
+        self.order_fields(["template"])
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        unknown = texts.unknown_placeholders(body)
+        if unknown:
+            names = "、".join(f"{{{name}}}" for name in unknown)
+            raise forms.ValidationError(
+                _("Unknown placeholders: %(names)s. Use {姓名} or {支部}."),
+                code="placeholder",
+                params={"names": names},
+            )
+        return body
+
+    def clean_scheduled_for(self):
+        moment = self.cleaned_data["scheduled_for"]
+        if moment and moment < timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future, or leave it empty."), code="past")
+        return moment
+
+    def clean(self):
+        data = super().clean()
+        audience = data.get("audience")
+        needed = {
+            Notice.Audience.GROUPS: ("groups", _("Choose at least one contact group.")),
+            Notice.Audience.CARE: ("care_categories", _("Choose at least one care category.")),
+            Notice.Audience.MEMBERS: ("members", _("Choose at least one member.")),
+        }
+        if audience in needed:
+            name, message = needed[audience]
+            if not data.get(name):
+                self.add_error(name, message)
+        if not (data.get("send_sms") or data.get("send_branch_wechat") or data.get("send_committee_wechat")):
+            raise forms.ValidationError(_("Choose at least one way to send the notice."), code="no_channel")
+        return data
+
+    def notice(self) -> Notice:
+        """An unsaved notice from what is valid so far, for the preview."""
+        data = getattr(self, "cleaned_data", {})
+        return Notice(
+            branch=self.branch,
+            title=data.get("title", ""),
+            body=data.get("body") or self.data.get("body", ""),
+            audience=data.get("audience") or Notice.Audience.BRANCH,
+            care_categories=data.get("care_categories", []),
+            send_sms=data.get("send_sms", False),
+            send_branch_wechat=data.get("send_branch_wechat", False),
+            send_committee_wechat=data.get("send_committee_wechat", False),
+        )
+
+
+class ReminderSettingsForm(forms.Form):
+    birthday_greeting = forms.BooleanField(required=False, label=_("Birthday greeting on the day"))
+    study_day_before = forms.BooleanField(required=False, label=_("Study day reminder the day before"))
+    visit_digest = forms.BooleanField(required=False, label=_("Monday digest of visits for group leaders"))
+    concern_escalation = forms.BooleanField(
+        required=False, label=_("Unanswered concern escalated to the secretary")
+    )

@@ -1,0 +1,161 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import branch_ids, capability_required, has_capability
+from members.models import Branch
+from members.selectors import member_get_for_user
+
+from . import audience, selectors, services, texts
+from .delivery import messages_retry_failed
+from .forms import NoticeForm, ReminderSettingsForm
+from .models import Channel, Notice, NoticeTemplate, ReminderSettings
+
+PREVIEW_ROWS = 30
+
+
+def _sending_branch(request) -> Branch:
+    """The branch the user sends notices for (the first, if several)."""
+    ids = branch_ids(request.user, "send_notices")
+    if not ids:
+        raise PermissionDenied
+    return get_object_or_404(Branch, pk=ids[0])
+
+
+@capability_required("view_study")
+def notice_list(request):
+    notices = selectors.notice_list(user=request.user)[:100]
+    return render(request, "notifications/notice_list.html", {"notices": notices})
+
+
+@capability_required("send_notices")
+def notice_new(request):
+    branch = _sending_branch(request)
+    initial = {"audience": Notice.Audience.BRANCH, "send_sms": True}
+    template = NoticeTemplate.objects.filter(pk=request.GET.get("template") or None).first()
+    if template:
+        initial.update(
+            template=template, category=template.category, title=template.title, body=template.body
+        )
+    form = NoticeForm(request.POST or None, branch=branch, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = services.notice_create(actor=request.user, branch=branch, **_notice_fields(form))
+            if request.POST.get("action") == "send":
+                notice = services.notice_send(actor=request.user, notice=notice)
+                messages.success(request, _sent_message(notice))
+            else:
+                messages.success(request, _("The draft has been saved."))
+            return redirect(notice)
+        except ValidationError as error:
+            form.add_error(None, error)
+    response = render(request, "notifications/notice_form.html", {"form": form, "branch": branch})
+    if request.htmx:
+        response["HX-Trigger"] = "compose-changed"
+    return response
+
+
+def _notice_fields(form: NoticeForm) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("template", None)
+    return data
+
+
+def _sent_message(notice: Notice) -> str:
+    if notice.status == Notice.Status.SCHEDULED:
+        when = timezone.localtime(notice.scheduled_for).strftime("%Y-%m-%d %H:%M")
+        return _("The notice will be sent at %(when)s.") % {"when": when}
+    return _("%(issue)s has been sent.") % {"issue": notice.issue_label}
+
+
+@capability_required("send_notices")
+@require_POST
+def notice_preview(request):
+    """The compose page's live preview: each recipient's SMS with its length, and who cannot get one."""
+    branch = _sending_branch(request)
+    form = NoticeForm(request.POST, branch=branch)
+    form.is_valid()
+    notice = form.notice()
+    data = form.cleaned_data
+    members = audience.audience_members(
+        branch=branch,
+        audience=notice.audience,
+        groups=data.get("groups") or [],
+        care_categories=notice.care_categories,
+        members=data.get("members") or [],
+        on=timezone.localdate(),
+    )
+    plan = audience.plan(notice=notice, members=members, now=timezone.now(), key_prefix="preview")
+    rows = [
+        {
+            "message": m,
+            "length": len(texts.sms_text(m.body)),
+            "segments": texts.sms_segments(texts.sms_text(m.body)),
+        }
+        for m in plan.sms
+    ]
+    context = {
+        "plan": plan,
+        "rows": rows[:PREVIEW_ROWS],
+        "more": max(0, len(rows) - PREVIEW_ROWS),
+        "max_segments": max((r["segments"] for r in rows), default=0),
+        "total_segments": sum(r["segments"] for r in rows),
+        "group_messages": [m for m in plan.messages if m.channel != Channel.SMS],
+        "sign_name": texts.sms_text(""),
+    }
+    return render(request, "notifications/_preview.html", context)
+
+
+def notice_detail(request, pk: int):
+    notice = selectors.notice_get_for_user(request.user, pk)
+    committee = has_capability(request.user, "send_notices", notice.branch_id)
+    context = {"notice": notice, "committee": committee}
+    if committee:
+        context["messages_sent"] = selectors.notice_messages(notice)
+    return render(request, "notifications/notice_detail.html", context)
+
+
+@capability_required("send_notices")
+@require_POST
+def notice_send(request, pk: int):
+    notice = selectors.notice_get_for_user(request.user, pk)
+    try:
+        notice = services.notice_send(actor=request.user, notice=notice)
+        messages.success(request, _sent_message(notice))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(notice)
+
+
+@capability_required("send_notices")
+@require_POST
+def notice_retry(request, pk: int):
+    notice = selectors.notice_get_for_user(request.user, pk)
+    if not has_capability(request.user, "send_notices", notice.branch_id):
+        raise PermissionDenied
+    count = messages_retry_failed(notice=notice)
+    messages.success(request, _("%(count)d failed messages will be sent again.") % {"count": count})
+    return redirect(notice)
+
+
+def member_panel(request, member_id: int):
+    """Notices and reminders the member received, loaded with htmx into the member's page."""
+    member = member_get_for_user(request.user, member_id)
+    received = selectors.member_messages(member)
+    return render(request, "notifications/member_panel.html", {"member": member, "received": received})
+
+
+@capability_required("send_notices")
+def reminder_settings(request):
+    branch = _sending_branch(request)
+    current = ReminderSettings.objects.filter(branch=branch).first() or ReminderSettings(branch=branch)
+    initial = {name: getattr(current, name) for name in services.REMINDERS}
+    form = ReminderSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.reminder_settings_update(actor=request.user, branch=branch, **form.cleaned_data)
+        messages.success(request, _("The reminder settings have been saved."))
+        return redirect("notifications:reminders")
+    return render(request, "notifications/reminder_settings.html", {"form": form, "branch": branch})

@@ -1,0 +1,183 @@
+import pytest
+from django.urls import reverse
+
+from notifications import services
+from notifications.models import Message, Notice
+from tests.factories import MemberFactory
+
+from .factories import NoticeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def compose(**overrides):
+    data = {
+        "category": "study",
+        "title": "学习安排",
+        "body": "{姓名}同志：周三上午9点学习。",
+        "audience": "branch",
+        "send_sms": "on",
+        "action": "send",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_secretary_sends_a_notice_from_the_compose_page(client, secretary, branch, clock):
+    MemberFactory(branch=branch, name="张志远")
+    client.force_login(secretary)
+    response = client.post(reverse("notifications:new"), compose())
+    notice = Notice.objects.get()
+    assert response.status_code == 302 and response["Location"] == notice.get_absolute_url()
+    assert (notice.status, notice.number, notice.created_by) == ("sent", 1, secretary)
+    assert Message.objects.get(notice=notice).body == "张志远同志：周三上午9点学习。"
+
+
+def test_saving_a_draft_gives_no_number(client, secretary, branch):
+    client.force_login(secretary)
+    client.post(reverse("notifications:new"), compose(action="draft"))
+    notice = Notice.objects.get()
+    assert (notice.status, notice.number) == ("draft", None)
+
+
+def test_invalid_compose_rerenders_with_errors_and_saves_nothing(client, secretary):
+    client.force_login(secretary)
+    response = client.post(
+        reverse("notifications:new"), compose(body="{名字}同志", audience="groups", send_sms="")
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"body", "groups", "__all__"}
+    assert not Notice.objects.exists()
+
+
+def test_choosing_a_template_fills_title_and_text(client, secretary):
+    from notifications.models import NoticeTemplate
+
+    template = NoticeTemplate.objects.get(name="天气提醒")
+    client.force_login(secretary)
+    response = client.get(reverse("notifications:new"), {"template": template.pk}, HTTP_HX_REQUEST="true")
+    assert response.context["form"].initial["body"] == template.body
+    assert response["HX-Trigger"] == "compose-changed"
+
+
+def test_preview_shows_each_sms_with_length_parts_and_who_has_no_mobile(client, secretary, branch):
+    MemberFactory(branch=branch, name="张志远")
+    MemberFactory(branch=branch, name="钱无号", phone="")
+    client.force_login(secretary)
+    long_text = "{姓名}同志：" + "学" * 80
+    response = client.post(reverse("notifications:preview"), compose(body=long_text))
+    text = response.content.decode()
+    assert response.status_code == 200
+    [row] = response.context["rows"]
+    assert (row["length"], row["segments"]) == (86, 2)
+    assert "钱无号" in text and "张志远同志：学学" in text
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_notice_list_runs_a_fixed_number_of_queries(
+    client, secretary, branch, count, django_assert_max_num_queries, daytime
+):
+    MemberFactory(branch=branch)
+    for _ in range(count):
+        services.notice_send(
+            actor=secretary, notice=NoticeFactory(branch=branch, created_by=secretary), now=daytime
+        )
+    client.force_login(secretary)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("notifications:list"))
+    assert len(response.context["notices"]) == count
+
+
+def test_the_list_shows_counts_of_sent_failed_and_waiting(client, secretary, branch, daytime):
+    for _ in range(3):
+        MemberFactory(branch=branch)
+    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+    first, second, _third = Message.objects.filter(notice=notice)
+    Message.objects.filter(pk=first.pk).update(status="sent")
+    Message.objects.filter(pk=second.pk).update(status="failed")
+    client.force_login(secretary)
+    row = client.get(reverse("notifications:list")).context["notices"][0]
+    assert (row.sent_count, row.failed_count, row.pending_count) == (1, 1, 1)
+
+
+def test_members_see_sent_notices_to_the_branch_or_to_them_but_not_drafts(
+    client, member_user, own_member, branch, secretary, daytime
+):
+    other = MemberFactory(branch=branch)
+    to_all = services.notice_send(
+        actor=secretary, notice=NoticeFactory(branch=branch, title="全体"), now=daytime
+    )
+    mine = services.notice_create(
+        actor=secretary, branch=branch, title="给我", body="b", audience="members", members=[own_member]
+    )
+    services.notice_send(actor=secretary, notice=mine, now=daytime)
+    theirs = services.notice_create(
+        actor=secretary, branch=branch, title="给别人", body="b", audience="members", members=[other]
+    )
+    services.notice_send(actor=secretary, notice=theirs, now=daytime)
+    NoticeFactory(branch=branch, title="草稿")
+    client.force_login(member_user)
+    titles = {n.title for n in client.get(reverse("notifications:list")).context["notices"]}
+    assert titles == {"全体", "给我"}
+    assert client.get(reverse("notifications:detail", args=[theirs.pk])).status_code == 404
+    page = client.get(reverse("notifications:detail", args=[to_all.pk]))
+    assert page.status_code == 200 and "messages_sent" not in page.context
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_notice_detail_lists_each_recipient_in_fixed_queries(
+    client, secretary, branch, count, django_assert_max_num_queries, daytime
+):
+    for _ in range(count):
+        MemberFactory(branch=branch)
+    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+    client.force_login(secretary)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("notifications:detail", args=[notice.pk]))
+    assert len(response.context["messages_sent"]) == count
+
+
+def test_retry_failed_queues_the_failed_messages_again(client, secretary, branch, clock):
+    for _ in range(2):
+        MemberFactory(branch=branch)
+    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=clock.now)
+    failed = Message.objects.filter(notice=notice).first()
+    Message.objects.filter(pk=failed.pk).update(
+        status="failed", attempts=6, last_error="isv.BUSINESS_LIMIT_CONTROL"
+    )
+    client.force_login(secretary)
+    response = client.post(reverse("notifications:retry", args=[notice.pk]))
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("queued", 0)
+
+
+def test_a_draft_is_sent_from_its_page_and_strangers_get_404(client, secretary, stranger, branch, clock):
+    MemberFactory(branch=branch)
+    notice = NoticeFactory(branch=branch)
+    client.force_login(stranger)
+    assert client.post(reverse("notifications:send", args=[notice.pk])).status_code == 404
+    client.force_login(secretary)
+    client.post(reverse("notifications:send", args=[notice.pk]))
+    notice.refresh_from_db()
+    assert notice.status == "sent"
+
+
+def test_member_panel_lists_what_the_member_received(client, liaison, branch, secretary, own_member, daytime):
+    services.notice_send(
+        actor=secretary, notice=NoticeFactory(branch=branch, title="重阳节问候"), now=daytime
+    )
+    client.force_login(liaison)
+    response = client.get(reverse("notifications:member_panel", args=[own_member.pk]))
+    assert [m.notice.title for m in response.context["received"]] == ["重阳节问候"]
+
+
+def test_reminder_switches_are_saved(client, secretary, branch):
+    from notifications.models import ReminderSettings
+
+    client.force_login(secretary)
+    client.post(reverse("notifications:reminders"), {"birthday_greeting": "on", "visit_digest": "on"})
+    saved = ReminderSettings.objects.get(branch=branch)
+    assert (saved.birthday_greeting, saved.study_day_before, saved.visit_digest) == (True, False, True)

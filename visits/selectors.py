@@ -1,0 +1,185 @@
+"""Reads of visits and concerns, each scoped to the branches where the user holds the capability."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.permissions import branch_ids
+from members.models import Member
+
+from .models import Concern, ConcernEvent, PlannedVisit, Visit, occasion_label
+
+COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90, 95, 100)
+STALE_ESCALATION_DAYS = 30
+State = Concern.State
+
+
+def planned_visit_list(*, user, mine: bool = False):
+    """Open planned visits of active members in the user's visiting branches (only theirs when `mine`)."""
+    visits = (
+        PlannedVisit.objects.open()
+        .filter(member__branch_id__in=branch_ids(user, "record_visits"), member__status=Member.Status.ACTIVE)
+        .select_related("member__contact_group", "responsible")
+        .order_by("due_by", "member__name_pinyin", "id")
+    )
+    return visits.filter(responsible=user) if mine else visits
+
+
+@dataclass
+class Schedule:
+    overdue: list
+    this_week: list
+    upcoming: list
+
+
+def schedule_sections(visits, today: datetime.date) -> Schedule:
+    """Splits open planned visits (one query) into overdue / due this week / upcoming."""
+    week_end = today + datetime.timedelta(days=6)
+    schedule = Schedule([], [], [])
+    for visit in visits:
+        if visit.due_by < today:
+            schedule.overdue.append(visit)
+        elif visit.due_by <= week_end:
+            schedule.this_week.append(visit)
+        else:
+            schedule.upcoming.append(visit)
+    return schedule
+
+
+def festival_progress(*, user, today: datetime.date, mine: bool = False) -> list[dict]:
+    """Per festival round and contact group: planned and done, for rounds from 30 days ago to 60 ahead."""
+    rows = (
+        PlannedVisit.objects.filter(
+            kind=PlannedVisit.Kind.FESTIVAL,
+            member__branch_id__in=branch_ids(user, "record_visits"),
+            occasion_date__range=(today - datetime.timedelta(days=30), today + datetime.timedelta(days=60)),
+        )
+        .exclude(status=PlannedVisit.Status.CANCELLED)
+        .values("occasion", "occasion_date", "member__contact_group__number", "member__contact_group__name")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(status=PlannedVisit.Status.DONE)))
+        .order_by("occasion_date", "occasion", "member__contact_group__number")
+    )
+    if mine:
+        rows = rows.filter(responsible=user)
+    rounds: dict[str, dict] = {}
+    for row in rows:
+        entry = rounds.setdefault(
+            row["occasion"],
+            {
+                "label": occasion_label(row["occasion"]),
+                "date": row["occasion_date"],
+                "groups": [],
+                "total": 0,
+                "done": 0,
+            },
+        )
+        entry["groups"].append(
+            {"name": row["member__contact_group__name"] or "—", "total": row["total"], "done": row["done"]}
+        )
+        entry["total"] += row["total"]
+        entry["done"] += row["done"]
+    return list(rounds.values())
+
+
+def collective_birthdays(*, user, year: int):
+    """Active members turning 80, 85, 90, … in `year`, for the branch's collective celebration."""
+    born_in = [year - age for age in COLLECTIVE_BIRTHDAY_AGES]
+    members = (
+        Member.objects.active()
+        .in_branches(branch_ids(user, "record_visits"))
+        .filter(birth_date__year__in=born_in)
+        .select_related("contact_group")
+        .order_by("birth_date", "name_pinyin")
+    )
+    return [(year - member.birth_date.year, member) for member in members]
+
+
+def month_visits(*, user, first: datetime.date, mine: bool = False):
+    """Planned visits (open or done) falling due in the month that starts on `first`, for the printed view."""
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    visits = (
+        PlannedVisit.objects.filter(
+            member__branch_id__in=branch_ids(user, "record_visits"), due_by__range=(first, last)
+        )
+        .exclude(status=PlannedVisit.Status.CANCELLED)
+        .select_related("member", "responsible")
+        .order_by("due_by", "member__name_pinyin")
+    )
+    return visits.filter(responsible=user) if mine else visits
+
+
+def member_search(*, user, query: str, limit: int = 8):
+    """Active members of the user's visiting branches whose name, pinyin or initials start with the query."""
+    query = query.strip().lower()
+    if not query:
+        return Member.objects.none()
+    return (
+        Member.objects.active()
+        .in_branches(branch_ids(user, "record_visits"))
+        .filter(
+            Q(name__contains=query) | Q(name_initials__startswith=query) | Q(name_pinyin__startswith=query)
+        )
+        .select_related("contact_group")
+        .order_by("name_pinyin")[:limit]
+    )
+
+
+def member_for_visit_get(user, pk: int) -> Member:
+    """An active member the user may record a visit for; 404 otherwise."""
+    members = Member.objects.active().in_branches(branch_ids(user, "record_visits"))
+    return get_object_or_404(members.select_related("branch", "contact_group"), pk=pk)
+
+
+def due_for_member(member: Member):
+    return PlannedVisit.objects.open().filter(member=member).order_by("due_by", "id")
+
+
+def member_panel(*, member: Member, recent: int = 5) -> dict:
+    """What the member page's visits section shows: recent visits, open planned visits, concerns."""
+    visits = (
+        Visit.objects.filter(member=member)
+        .select_related("planned")
+        .prefetch_related("visitors")
+        .order_by("-date", "-id")[:recent]
+    )
+    return {
+        "visits": list(visits),
+        "planned": list(due_for_member(member).select_related("responsible")),
+        "concerns": list(Concern.objects.filter(member=member).order_by("-raised_on", "-id")),
+    }
+
+
+def concern_list(*, user, inbox: bool = False):
+    """The concerns of the user's caring branches; with `inbox`, escalations from the bureau's branches."""
+    events = Prefetch("events", queryset=ConcernEvent.objects.select_related("actor"))
+    if inbox:
+        concerns = Concern.objects.filter(
+            member__branch_id__in=branch_ids(user, "answer_escalations"), escalated_at__isnull=False
+        )
+    else:
+        concerns = Concern.objects.filter(member__branch_id__in=branch_ids(user, "record_visits"))
+    return (
+        concerns.select_related("member__branch")
+        .prefetch_related(events)
+        .order_by("state", "-raised_on", "-id")
+    )
+
+
+def concern_get_for_user(user, pk: int) -> Concern:
+    """A concern the user may act on (the branch's carers, or the bureau for escalated ones); else 404."""
+    visible = Q(member__branch_id__in=branch_ids(user, "record_visits")) | Q(
+        member__branch_id__in=branch_ids(user, "answer_escalations"), escalated_at__isnull=False
+    )
+    return get_object_or_404(Concern.objects.filter(visible).select_related("member"), pk=pk)
+
+
+def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
+    return (now or timezone.now()) - datetime.timedelta(days=STALE_ESCALATION_DAYS)
+
+
+def is_stale(concern: Concern, now: datetime.datetime | None = None) -> bool:
+    """An escalation the bureau has not answered for 30 days."""
+    return concern.state == State.ESCALATED and concern.escalated_at < stale_before(now)

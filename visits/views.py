@@ -1,0 +1,265 @@
+import calendar
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import branch_ids, capability_required, has_capability
+from members.models import Member
+from members.selectors import member_get_for_user
+
+from . import exports, selectors, services
+from .forms import ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
+from .models import Concern, PlannedVisit, VisitPolicy
+from .services import TRANSITIONS
+
+
+def _mine(request) -> bool:
+    """ "Mine" unless asked otherwise; the default for someone who leads no group is the whole branch."""
+    scope = request.GET.get("scope")
+    if scope in ("mine", "branch"):
+        return scope == "mine"
+    return request.user.led_groups.exists() or request.user.deputised_groups.exists()
+
+
+@capability_required("record_visits")
+def schedule(request):
+    today = timezone.localdate()
+    mine = _mine(request)
+    visits = selectors.planned_visit_list(user=request.user, mine=mine)
+    context = {
+        "mine": mine,
+        "today": today,
+        "schedule": selectors.schedule_sections(visits, today),
+        "progress": selectors.festival_progress(user=request.user, today=today, mine=mine),
+        "birthdays": selectors.collective_birthdays(user=request.user, year=today.year),
+        "can_edit_policy": has_capability(request.user, "edit_members"),
+    }
+    return render(request, "visits/schedule.html", context)
+
+
+@capability_required("record_visits")
+def schedule_xlsx(request):
+    today = timezone.localdate()
+    mine = _mine(request)
+    visits = selectors.planned_visit_list(user=request.user, mine=mine)
+    progress = selectors.festival_progress(user=request.user, today=today, mine=mine)
+    response = HttpResponse(
+        exports.schedule_workbook(visits, progress, today),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="visits-{today:%Y-%m-%d}.xlsx"'
+    return response
+
+
+@capability_required("record_visits")
+def schedule_month(request):
+    """A printable month: one cell per day listing the visits due that day."""
+    today = timezone.localdate()
+    try:
+        first = datetime.date.fromisoformat(request.GET.get("month", f"{today:%Y-%m}") + "-01")
+    except ValueError as error:
+        raise Http404 from error
+    mine = _mine(request)
+    by_day: dict[datetime.date, list] = {}
+    for visit in selectors.month_visits(user=request.user, first=first, mine=mine):
+        by_day.setdefault(visit.due_by, []).append(visit)
+    weeks = [
+        [(day, by_day.get(day, [])) if day.month == first.month else (None, []) for day in week]
+        for week in calendar.Calendar().monthdatescalendar(first.year, first.month)
+    ]
+    previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    weekday_names = [date_format(day, "D") for day in calendar.Calendar().monthdatescalendar(2026, 6)[1]]
+    context = {"first": first, "weeks": weeks, "mine": mine, "previous": previous, "following": following,
+               "weekday_names": weekday_names}
+    return render(request, "visits/schedule_month.html", context)
+
+
+@capability_required("record_visits")
+def visit_new(request):
+    """The phone-first form: find the member, then record the visit with big buttons."""
+    member_id = request.POST.get("member") or request.GET.get("member")
+    if not member_id or not member_id.isdigit():
+        return _member_choice(request)
+    member = selectors.member_for_visit_get(request.user, int(member_id))
+    due = list(selectors.due_for_member(member))
+    form = VisitForm(request.POST or None, branch=member.branch, initial=_initial(request, due))
+    if request.method == "POST" and form.is_valid():
+        visit = _record(request, form, member)
+        if visit is not None:
+            messages.success(request, _("Visit to %(name)s recorded.") % {"name": member.name})
+            return redirect("visits:schedule")
+    return render(request, "visits/visit_new.html", {"member": member, "form": form, "due": due})
+
+
+def _member_choice(request):
+    """Step one: search (htmx as you type, or a plain GET), with the user's visits due now as shortcuts."""
+    query = request.GET.get("q", "")
+    today = timezone.localdate()
+    due_now = selectors.planned_visit_list(user=request.user, mine=True).filter(due_from__lte=today)[:6]
+    found = selectors.member_search(user=request.user, query=query)
+    context = {"member": None, "query": query, "found": found, "due_now": due_now}
+    return render(request, "visits/visit_new.html", context)
+
+
+def _initial(request, due: list[PlannedVisit]) -> dict:
+    today = timezone.localdate()
+    current = [p for p in due if p.due_from <= today] or due
+    kind = current[0].kind if current else PlannedVisit.Kind.ROUTINE
+    mode = "hospital" if kind == PlannedVisit.Kind.HOSPITAL else "home"
+    return {"kind": kind, "date": today, "mode": mode, "visitors": [request.user.pk]}
+
+
+def _record(request, form, member):
+    data = form.cleaned_data
+    try:
+        visit = services.visit_record(
+            actor=request.user,
+            member=member,
+            date=data["date"],
+            kind=data["kind"],
+            mode=data["mode"],
+            visitors=list(data["visitors"]),
+            amount=data["amount"] or 0,
+            health=data["health"] or "",
+            notes=data["notes"],
+            follow_up=data["follow_up"],
+        )
+        if data["concern_text"].strip():
+            services.concern_raise(
+                actor=request.user,
+                member=member,
+                category=data["concern_category"],
+                text=data["concern_text"],
+                visit=visit,
+                raised_on=data["date"],
+            )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return None
+    return visit
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@capability_required("record_visits")
+def member_search(request):
+    """htmx: members matching a name, pinyin or pinyin initials, as big buttons."""
+    found = selectors.member_search(user=request.user, query=request.GET.get("q", ""))
+    return render(
+        request, "visits/visit_new.html#results", {"found": found, "query": request.GET.get("q", "")}
+    )
+
+
+def member_panel(request, member_id: int):
+    """The member page's visits section (loaded with htmx); 204 for users who do not see visits."""
+    member = member_get_for_user(request.user, member_id)
+    if not has_capability(request.user, "view_roster", member.branch_id):
+        return HttpResponse(status=204)
+    context = {"member": member, "today": timezone.localdate(), **selectors.member_panel(member=member)}
+    context["can_record"] = has_capability(request.user, "record_visits", member.branch_id)
+    return render(request, "visits/member_panel.html", context)
+
+
+def concerns(request):
+    """Carers: the branch's concerns. Bureau users: the inbox of escalations from their branches."""
+    carer = has_capability(request.user, "record_visits")
+    bureau = has_capability(request.user, "answer_escalations")
+    if not (carer or bureau):
+        raise PermissionDenied
+    inbox = bureau and (request.GET.get("view") == "inbox" or not carer)
+    members = (
+        Member.objects.active().in_branches(branch_ids(request.user, "record_visits")).order_by("name_pinyin")
+    )
+    return _render_concerns(request, inbox, ConcernForm(members=members) if carer else None)
+
+
+def _render_concerns(request, inbox: bool, form, status: int = 200):
+    rows = []
+    now = timezone.now()
+    for concern in selectors.concern_list(user=request.user, inbox=inbox):
+        allowed = [
+            (state, state.label)
+            for state, capability in TRANSITIONS[Concern.State(concern.state)].items()
+            if has_capability(request.user, capability, concern.member.branch_id)
+        ]
+        rows.append({"concern": concern, "stale": selectors.is_stale(concern, now), "actions": allowed})
+    context = {
+        "rows": rows,
+        "inbox": inbox,
+        "form": form,
+        "can_inbox": has_capability(request.user, "answer_escalations"),
+        "can_branch": has_capability(request.user, "record_visits"),
+    }
+    return render(request, "visits/concern_list.html", context, status=status)
+
+
+@require_POST
+@capability_required("record_visits")
+def concern_create(request):
+    members = Member.objects.active().in_branches(branch_ids(request.user, "record_visits"))
+    form = ConcernForm(request.POST, members=members)
+    if form.is_valid():
+        try:
+            services.concern_raise(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Concern recorded."))
+            return redirect("visits:concerns")
+    messages.error(request, _("The concern was not recorded: see the form below."))
+    return _render_concerns(request, False, form)
+
+
+@require_POST
+def concern_transition(request, pk: int):
+    concern = selectors.concern_get_for_user(request.user, pk)
+    form = TransitionForm(request.POST)
+    back = redirect(
+        reverse("visits:concerns") + ("?view=inbox" if request.POST.get("view") == "inbox" else "")
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return back
+    try:
+        services.concern_transition(actor=request.user, concern=concern, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Concern updated."))
+    return back
+
+
+@capability_required("edit_members")
+def policy_edit(request):
+    branch_id = branch_ids(request.user, "edit_members")[0]
+    policy = VisitPolicy.objects.filter(branch_id=branch_id).first() or VisitPolicy(branch_id=branch_id)
+    form = VisitPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_update(
+                actor=request.user,
+                branch=policy.branch,
+                **{name: form.cleaned_data[name] for name in form.fields},
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Visit policy saved. The next planning run uses it."))
+            return redirect("visits:schedule")
+    return render(request, "visits/policy_form.html", {"form": form, "policy": policy})
