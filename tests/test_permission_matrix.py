@@ -14,6 +14,7 @@ from notifications import services as notifications_services
 from study import services as study_services
 from tests.factories import MemberFactory
 from tests.study.factories import StudyActivityFactory
+from tests.visits.factories import ConcernFactory
 
 ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "bureau", "stranger"]
 LOGIN = "login"  # anonymous users are sent to the login page
@@ -39,6 +40,7 @@ def statuses(default: int = 200, anonymous=LOGIN, **overrides) -> dict:
 PUBLIC = dict.fromkeys(ROLES, 200)
 CARERS_ONLY = statuses(200, member=403)  # a stranger sees their own branch only
 STUDY_MANAGERS_OF_BRANCH = statuses(200, member=403, bureau=403, stranger=404)
+VISITORS = statuses(200, member=403, bureau=403)  # record_visits; a stranger sees their own branch
 
 PAGES = [
     Page("accounts:login", expected=statuses(anonymous=200, **{r: 302 for r in ROLES[1:]})),
@@ -82,6 +84,17 @@ PAGES = [
     Page("dues:expenditure_create", expected=statuses(405)),
     Page("dues:rate_set", expected=statuses(405)),
     Page("dues:plan_item_add", lambda o: [2025], statuses(405)),
+    Page("visits:schedule", expected=VISITORS),
+    Page("visits:schedule_xlsx", expected=VISITORS),
+    Page("visits:schedule_month", expected=VISITORS),
+    Page("visits:new", expected=VISITORS),
+    Page("visits:member_search", expected=VISITORS),
+    Page("visits:member_panel", lambda o: [o["own_member"].pk], statuses(200, member=204, stranger=404)),
+    Page("visits:member_panel", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
+    Page("visits:concerns", expected=statuses(200, member=403)),  # bureau: the escalations inbox
+    Page("visits:concern_create", expected=statuses(405)),  # POST only
+    Page("visits:concern_transition", lambda o: [o["concern"].pk], statuses(405)),
+    Page("visits:policy", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("notifications:list", expected=statuses()),
     Page("notifications:new", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("notifications:preview", expected=statuses(405, liaison=403, member=403, bureau=403)),  # POST only
@@ -111,6 +124,7 @@ def objects(branch, own_member, group):
             actor=None,
             notice=notifications_services.notice_create(actor=None, branch=branch, title="通知", body="b"),
         ),
+        "concern": ConcernFactory(member=own_member),
     }
 
 
