@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dues import demo as dues_demo
 from members import demo as members_demo
+from notifications import demo as notifications_demo
 from study import demo as study_demo
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         if created:
             # Each app adds its demo data here, in import order: visits, study, notifications, dues.
             study_demo.seed(branch, today)
+            notifications_demo.seed(branch, today)
             dues_demo.seed(branch, today)
         count = branch.members.count()
         self.stdout.write(self.style.SUCCESS(f"Demo branch ready: {branch} ({count} members)."))

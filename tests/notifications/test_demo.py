@@ -1,0 +1,29 @@
+import datetime
+
+import pytest
+
+from members import demo as members_demo
+from notifications import demo, services
+from notifications.models import Message, Notice, NoticeCounter
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_a_year_of_numbered_issues_with_deliveries_and_numbering_carries_on(db):
+    today = datetime.date(2026, 11, 25)
+    branch, _created = members_demo.seed(today)
+    demo.seed(branch, today)
+    issued = Notice.objects.filter(branch=branch, status="sent")
+    assert issued.count() == 20
+    numbers_2026 = sorted(issued.filter(year=2026).values_list("number", flat=True))
+    assert numbers_2026 == list(range(1, len(numbers_2026) + 1))
+    assert issued.filter(year=2025).count() == 20 - len(numbers_2026)
+    assert Message.objects.filter(notice__branch=branch, status="sent").count() > 20 * 30
+    assert not Message.objects.filter(status__in=["queued", "sending"]).exists()
+    counter = NoticeCounter.objects.get(branch=branch, year=2026)
+    assert counter.last_number == len(numbers_2026)
+    draft = Notice.objects.get(branch=branch, status="draft")
+    sent = services.notice_send(
+        actor=None, notice=draft, now=datetime.datetime(2026, 11, 25, 10, tzinfo=demo.LOCAL)
+    )
+    assert sent.number == len(numbers_2026) + 1
