@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import BranchRole
 from accounts.permissions import branch_ids, roles_by_branch
+from dues import glance
 from members.models import Branch, CareCategory, Member
 from study.selectors import next_activity
 
@@ -35,6 +36,9 @@ def for_user(user) -> dict:
         ]
         context["tiles"] += _next_study_tile(user)
     context["tiles"] += _notice_tiles(user)
+    # dues: this month's dues figures and the year at a glance in three small charts.
+    context["tiles"] += glance.dues_tiles(user, timezone.localdate())
+    context["charts"] = glance.charts(user, timezone.localdate())
     own = Member.objects.filter(user=user).select_related("contact_group__leader").first()
     context["own_member"] = own
     return context

@@ -139,22 +139,28 @@ def member_dues(*, member: Member, upto: datetime.date) -> MemberDues:
 
 
 def branch_standings(*, branch: Branch, upto: datetime.date) -> list[MemberDues]:
-    """Every member's standing in the branch up to the month of `upto`, in three queries whatever the size.
+    """Every member's standing in the branch up to the month of `upto`, in three queries whatever the size."""
+    return standings_in_branches(branch_ids=[branch.pk], upto=upto)
+
+
+def standings_in_branches(*, branch_ids: list[int], upto: datetime.date) -> list[MemberDues]:
+    """Every member's standing in the branches up to the month of `upto`, in three queries.
 
     Members who left the branch are counted until the month they left; those who left
     before `upto`'s year began and owe nothing are left out.
     """
     members = list(
-        Member.objects.in_branch(branch).filter(
+        Member.objects.in_branches(branch_ids).filter(
             Q(status=Member.Status.ACTIVE) | Q(status_changed_on__gte=datetime.date(upto.year, 1, 1))
         )
     )
     rates: dict[int, list[DuesRate]] = defaultdict(list)
-    for rate in DuesRate.objects.filter(branch=branch).order_by("member_id", "valid_from"):
+    for rate in DuesRate.objects.filter(branch_id__in=branch_ids).order_by("member_id", "valid_from"):
         rates[rate.member_id].append(rate)
     payments: dict[int, list[Payment]] = defaultdict(list)
     # Only what was paid by `upto` counts, so a past year's report shows the arrears as they stood then.
-    for payment in Payment.objects.filter(branch=branch, paid_on__lte=upto).order_by("first_month"):
+    paid = Payment.objects.filter(branch_id__in=branch_ids, paid_on__lte=upto).order_by("first_month")
+    for payment in paid:
         payments[payment.member_id].append(payment)
     return [_standing(m, rates[m.pk], payments[m.pk], upto) for m in members]
 

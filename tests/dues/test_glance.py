@@ -1,0 +1,69 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
+
+from dues import services
+from members.models import CareCategory
+from study.models import Attendance, StudyActivity
+from tests.dues.factories import pay
+from tests.factories import MemberFactory
+from tests.study.factories import AttendanceFactory, StudyActivityFactory
+
+
+def _branch_with(branch, group, secretary, count: int, today: datetime.date):
+    month = today.replace(day=1)
+    activity = StudyActivityFactory(
+        organiser=branch, branches=[branch], date=today, kind=StudyActivity.Kind.MONTHLY, theme="本月学习"
+    )
+    for i in range(count):
+        member = MemberFactory(
+            branch=branch, contact_group=group, birth_date=datetime.date(today.year - 60 - 3 * i, 1, 1)
+        )
+        services.dues_rate_set(
+            actor=secretary, member=member, valid_from=month, monthly_pension=Decimal("4000")
+        )
+        if i % 2:
+            pay(secretary, member, month, month, today)
+        status = Attendance.Status.PRESENT if i % 3 else Attendance.Status.ABSENT
+        AttendanceFactory(activity=activity, member=member, status=status)
+        if apps.is_installed("visits"):
+            from visits.models import Visit
+
+            Visit.objects.create(member=member, date=today, kind="routine", recorded_by=secretary)
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_dashboard_shows_dues_figures_and_charts_in_constant_queries(
+    client, secretary, branch, group, count, django_assert_max_num_queries
+):
+    today = timezone.localdate()
+    _branch_with(branch, group, secretary, count, today)
+    client.force_login(secretary)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("home"))
+    tiles = {t["label"]: t["value"] for t in response.context["tiles"]}
+    collected = [v for label, v in tiles.items() if label.startswith("Dues collected") or "党费" in label]
+    assert Decimal("20.00") * (count // 2) in collected
+    assert count - count // 2 in tiles.values()  # members owing this month
+    charts = {c["id"]: c for c in response.context["charts"]}
+    attendance = charts["glance-attendance"]
+    present = sum(1 for i in range(count) if i % 3)
+    assert attendance["spec"]["datasets"][0]["data"] == [round(100 * present / count)]
+    age_care = charts["glance-age-care"]
+    elderly = [row for row in age_care["rows"] if row[0] == str(CareCategory.ELDERLY.label)][0]
+    assert sum(elderly[1:]) == sum(1 for i in range(count) if 60 + 3 * i >= 80)
+    if "glance-visits" in charts:
+        routine = [d for d in charts["glance-visits"]["spec"]["datasets"] if d["data"][-1]]
+        assert [d["data"][-1] for d in routine] == [count]
+    assert 'data-chart="glance-attendance-data"' in response.content.decode()
+
+
+def test_member_sees_no_charts_or_dues_tiles(client, member_user, own_member):
+    client.force_login(member_user)
+    response = client.get(reverse("home"))
+    assert response.context["charts"] == []
+    assert not any("glance" in str(t["url"]) or "dues" in str(t["url"]) for t in response.context["tiles"])
