@@ -5,7 +5,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import branch_ids
 from members.models import Member
@@ -183,3 +185,55 @@ def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
 def is_stale(concern: Concern, now: datetime.datetime | None = None) -> bool:
     """An escalation the bureau has not answered for 30 days."""
     return concern.state == State.ESCALATED and concern.escalated_at < stale_before(now)
+
+
+def dashboard_tiles(user, today: datetime.date) -> list[dict]:
+    """Dashboard tiles: overdue and this week's visits, open concerns, stale escalations (two queries)."""
+    tiles = []
+    visiting = branch_ids(user, "record_visits")
+    if visiting:
+        open_visits = PlannedVisit.objects.open().filter(
+            member__branch_id__in=visiting, member__status=Member.Status.ACTIVE
+        )
+        counts = open_visits.aggregate(
+            overdue=Count("id", filter=Q(due_by__lt=today)),
+            week=Count("id", filter=Q(due_by__gte=today, due_by__lte=today + datetime.timedelta(days=6))),
+        )
+        schedule = reverse("visits:schedule") + "?scope=branch"
+        tiles += [
+            {"label": _("Overdue visits"), "value": counts["overdue"], "url": schedule},
+            {"label": _("Visits due this week"), "value": counts["week"], "url": schedule},
+        ]
+    answering = branch_ids(user, "answer_escalations")
+    if visiting or answering:
+        concerns = Concern.objects.aggregate(
+            open=Count("id", filter=Q(member__branch_id__in=visiting, state=State.OPEN)),
+            waiting=Count("id", filter=Q(member__branch_id__in=answering, state=State.ESCALATED)),
+            stale=Count(
+                "id",
+                filter=Q(
+                    member__branch_id__in=set(visiting) | set(answering),
+                    state=State.ESCALATED,
+                    escalated_at__lt=stale_before(),
+                ),
+            ),
+        )
+        url = reverse("visits:concerns")
+        if visiting:
+            tiles.append({"label": _("Open concerns"), "value": concerns["open"], "url": url})
+        if answering:
+            tiles.append(
+                {
+                    "label": _("Escalations awaiting the bureau"),
+                    "value": concerns["waiting"],
+                    "url": url + "?view=inbox",
+                }
+            )
+        tiles.append(
+            {
+                "label": _("Escalations unanswered for 30 days"),
+                "value": concerns["stale"],
+                "url": url + ("?view=inbox" if answering else ""),
+            }
+        )
+    return tiles

@@ -11,6 +11,7 @@ from tests.factories import MemberFactory
 from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 from visits import services
 from visits.models import Concern, PlannedVisit, Visit, VisitPolicy
+from visits.selectors import dashboard_tiles
 
 pytestmark = pytest.mark.django_db
 Kind = PlannedVisit.Kind
@@ -311,3 +312,22 @@ def test_policy_form_rejects_nonsense_ages_and_saves_nothing(client, secretary, 
     assert response.status_code == 200
     assert response.context["form"].errors["milestone_ages"]
     assert not VisitPolicy.objects.exists()
+
+
+def test_dashboard_shows_overdue_and_weekly_visits_and_concern_tiles(
+    client, secretary, liaison, bureau, member, today
+):
+    PlannedVisitFactory(member=member, due_from=today - days(9), due_by=today - days(1))
+    PlannedVisitFactory(
+        member=member, kind=Kind.BIRTHDAY, occasion="birthday-2026", due_from=today, due_by=today + days(2)
+    )
+    ConcernFactory(member=member)
+    stale = ConcernFactory(member=member)
+    services.concern_escalate(actor=liaison, concern=stale, comment="上报")
+    Concern.objects.filter(pk=stale.pk).update(escalated_at=timezone.now() - days(40))
+    client.force_login(secretary)
+    home = {(str(t["label"]), t["value"]) for t in client.get(reverse("home")).context["tiles"]}
+    ours = dashboard_tiles(secretary, today)
+    assert {(str(t["label"]), t["value"]) for t in ours} <= home
+    assert [t["value"] for t in ours] == [1, 1, 1, 1]  # overdue, this week, open concerns, stale escalations
+    assert [t["value"] for t in dashboard_tiles(bureau, today)] == [1, 1]  # awaiting, stale
