@@ -10,6 +10,7 @@ from accounts.permissions import branch_ids, roles_by_branch
 from dues import glance
 from members.models import Branch, CareCategory, Member
 from study.selectors import next_activity
+from visits.selectors import dashboard_tiles as visit_tiles
 
 
 def for_user(user) -> dict:
@@ -36,6 +37,7 @@ def for_user(user) -> dict:
         ]
         context["tiles"] += _next_study_tile(user)
     context["tiles"] += _notice_tiles(user)
+    context["tiles"] += visit_tiles(user, timezone.localdate())  # visits: overdue, this week, concerns
     # dues: this month's dues figures and the year at a glance in three small charts.
     context["tiles"] += glance.dues_tiles(user, timezone.localdate())
     context["charts"] = glance.charts(user, timezone.localdate())
