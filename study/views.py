@@ -45,7 +45,8 @@ def _stats_for(user, year: int) -> dict | None:
     stats = selectors.attendance_stats(managed, year)
     stats["chart"] = {
         "label": _("Attendance rate (%)"),
-        "labels": [f"{row.date:%m-%d} {row.theme[:12]}" for row in stats["activities"]],
+        "labels": [f"{row.date:%m-%d}" for row in stats["activities"]],
+        "titles": [f"{row.date:%m-%d} {row.theme}" for row in stats["activities"]],
         "rates": [row.percent for row in stats["activities"]],
     }
     return stats
