@@ -15,13 +15,13 @@ from .columns import REQUIRED_COLUMNS
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 HEADER_SEARCH_ROWS = 5  # a title row such as "第16党支部党员花名册" may sit above the header
+MAX_LINES = 10_000  # a bureau's roster fits many times over; a runaway sheet does not
+# Sheets formatted down to row 1,048,576 read as endless blank rows: that many in a row end the table.
+BLANK_RUN_END = 1_000
 
 
 class RosterFileError(Exception):
     """The file as a whole cannot be read as a roster."""
-
-
-# Reading ----------------------------------------------------------------------------------------
 
 
 def read_table(file) -> tuple[int, list[str], list[tuple[int, list]]]:
@@ -63,9 +63,7 @@ def _xlsx_lines(data: bytes) -> list[tuple[int, list]]:
         (s for s in sheets if _has_header(s.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))),
         sheets[0],
     )
-    lines = [
-        (number, [_cell(v) for v in row]) for number, row in enumerate(sheet.iter_rows(values_only=True), 1)
-    ]
+    lines = _filled_lines(sheet.iter_rows(values_only=True))
     workbook.close()
     return lines
 
@@ -87,7 +85,27 @@ def _csv_lines(data: bytes) -> list[tuple[int, list]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(number, [_cell(v) for v in row]) for number, row in enumerate(reader, 1)]
+    return _filled_lines(reader)
+
+
+def _filled_lines(rows) -> list[tuple[int, list]]:
+    """(line number, cells) of the lines that hold anything, numbered as the spreadsheet shows them."""
+    lines, blank_run = [], 0
+    for number, row in enumerate(rows, 1):
+        cells = [_cell(value) for value in row]
+        if not any(cell != "" for cell in cells):
+            blank_run += 1
+            if blank_run >= BLANK_RUN_END:
+                break
+            continue
+        blank_run = 0
+        lines.append((number, cells))
+        if len(lines) > MAX_LINES:
+            raise RosterFileError(
+                _("The file has more than %(count)d rows: split it into smaller files.")
+                % {"count": MAX_LINES}
+            )
+    return lines
 
 
 def _has_header(rows) -> bool:
@@ -95,13 +113,12 @@ def _has_header(rows) -> bool:
 
 
 def _split_header(lines) -> tuple[int, list[str], list[tuple[int, list]]]:
-    filled = [(number, cells) for number, cells in lines if any(c != "" for c in cells)]
-    if not filled:
+    if not lines:
         raise RosterFileError(_("The file is empty."))
-    candidates = filled[:HEADER_SEARCH_ROWS]
+    candidates = lines[:HEADER_SEARCH_ROWS]
     header_at = next((i for i, (_n, cells) in enumerate(candidates) if _has_header([cells])), 0)
-    header_line, header_cells = filled[header_at]
-    return header_line, [_header(c) for c in header_cells], filled[header_at + 1 :]
+    header_line, header_cells = lines[header_at]
+    return header_line, [_header(c) for c in header_cells], lines[header_at + 1 :]
 
 
 def _header(value) -> str:

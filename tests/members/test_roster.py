@@ -188,6 +188,25 @@ def test_a_non_spreadsheet_renamed_xlsx_is_refused_in_plain_words(branch):
     assert Member.objects.count() == 0
 
 
+def test_a_title_row_and_blank_lines_keep_the_spreadsheet_line_numbers(branch, groups):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"] = "第16党支部党员花名册"
+    for row in [HEADERS, GOOD_ROWS[0], [], ["李秀英", "女", "1950-02-30", "", "", ""]]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = check(branch, SimpleUploadedFile("花名册.xlsx", buffer.getvalue()))
+    assert [(e.line, e.column) for e in result.errors] == [(5, "出生日期")]
+    assert [p.line for p in result.to_create] == [3]
+
+
+def test_a_runaway_file_is_refused(branch):
+    rows = [[f"党员{n}", "男", "1945-03-02", "", "", ""] for n in range(10_001)]
+    result = check(branch, csv(rows, "utf-8"))
+    assert errors_of(result) == [(None, "", "文件超过 10000 行，请拆分成几个较小的文件。")]
+
+
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
 def test_csv_in_gbk_or_utf8_with_or_without_bom_is_read(branch, groups, encoding):
     rows = [["张志远", "男", "1945-03-02", "13912345678", "1", "独居"]]
