@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import BranchRole, User
+from accounts.models import User
 from accounts.permissions import CARERS, branch_ids
 
 from .models import Branch, CareCategory, CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
@@ -264,10 +264,7 @@ def own_contact_groups(*, user) -> list[ContactGroup]:
     rows = (
         Member.objects.filter(user=user, contact_group__isnull=False)
         .exclude(branch_id__in=branch_ids(user, "view_roster"))
-        .select_related("contact_group__leader", "contact_group__branch")
+        .select_related("contact_group__leader", "contact_group__deputy")
     )
     return [row.contact_group for row in rows]
 
-
-def has_member_role(user) -> bool:
-    return BranchRole.objects.filter(user=user, role=BranchRole.Role.MEMBER).exists()

@@ -83,15 +83,15 @@ def care_periods_sync(*, member: Member, on: datetime.date | None = None) -> set
 
 @contextlib.contextmanager
 def history_actor(actor):
-    """Records `actor` as the author of the history entries written inside, unless the request
-    (AuditlogMiddleware) already names them; restores the outer context afterwards."""
-    current = auditlog_value.get(None)
-    if actor is None or (current is not None and current.get("actor") == actor):
+    """Records `actor` as the author of the history entries written inside (also outside a request,
+    e.g. in a command), keeping the request's address; restores the outer context afterwards."""
+    if actor is None:
         yield
         return
+    outer = auditlog_value.get(None) or {}
     token = auditlog_value.set({})
     try:
-        with set_actor(actor):
+        with set_actor(actor, remote_addr=outer.get("remote_addr"), remote_port=outer.get("remote_port")):
             yield
     finally:
         auditlog_value.reset(token)
