@@ -415,6 +415,22 @@ def test_user_with_two_branches_chooses_where_to_import(client, secretary, branc
     assert Member.objects.get().branch == second
 
 
+def test_export_asks_which_branch_and_never_serves_a_foreign_one(client, secretary, branch, other_branch):
+    second = BranchFactory(name="第18党支部")
+    BranchRoleFactory(user=secretary, branch=second, role=BranchRole.Role.SECRETARY)
+    MemberFactory(branch=second, name="吴国华")
+    client.force_login(secretary)
+
+    choice = client.get(reverse("members:export"))
+    assert choice["Content-Type"].startswith("text/html") and "第18党支部" in choice.content.decode()
+    foreign = client.get(reverse("members:export"), {"branch": other_branch.pk})
+    assert foreign["Content-Type"].startswith("text/html")
+
+    response = client.get(reverse("members:export"), {"branch": second.pk})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["吴国华"]
+
+
 def test_template_has_the_headers_an_example_and_an_explanation_sheet(client, secretary, groups):
     client.force_login(secretary)
     response = client.get(reverse("members:import_template"))
