@@ -29,6 +29,8 @@ class BenchMember:
     group_id: int | None
     birth_date: datetime.date
     active: bool
+    left_on: datetime.date | None = None  # deceased or transferred on
+    cared: bool = False  # in a stored care category now
 
 
 @dataclasses.dataclass
@@ -40,6 +42,8 @@ class Context:
     members: list[BenchMember]
     # Branch id -> the users who lead its contact groups (committee first).
     leaders: dict[int, list[int]]
+    # Contact group id -> (leader, deputy).
+    group_leaders: dict[int, tuple[int, int | None]]
     today: datetime.date
     rng: random.Random
 
@@ -54,6 +58,25 @@ class Context:
 def insert(model, objects: list) -> list:
     """bulk_create in batches; the primary keys come back on PostgreSQL and SQLite."""
     return model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+
+
+def reserve_ids(model, count: int) -> range:
+    """Primary keys for `count` rows about to be inserted with copy_rows, so children can refer to them.
+
+    The seed is the only writer while it runs, so taking the sequence forward in one step is safe.
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            first = cursor.fetchone()[0]
+            cursor.execute("SELECT setval(%s, %s)", [sequence, first + max(count, 1) - 1])
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {connection.ops.quote_name(table)}")
+            first = cursor.fetchone()[0]
+    return range(first, first + count)
 
 
 def copy_rows(model, fields: list[str], rows: Iterable[tuple]) -> int:
@@ -123,6 +146,13 @@ def raw_delete(queryset) -> int:
     Only for bench rows: callers delete children before parents themselves.
     """
     return queryset._raw_delete(queryset.db)
+
+
+def analyze() -> None:
+    """Fresh planner statistics: right after a bulk load PostgreSQL would plan with empty-table guesses."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def faster_writes() -> None:

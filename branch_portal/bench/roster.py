@@ -174,21 +174,36 @@ def load(bureau: Bureau, today: datetime.date, rng) -> Context:
     from .base import BenchMember
 
     branch_ids = list(Branch.objects.filter(bureau=bureau).order_by("pk").values_list("pk", flat=True))
-    members = [
-        BenchMember(pk, branch_id, group_id, birth, status == "active")
-        for pk, branch_id, group_id, birth, status in Member.objects.filter(branch__bureau=bureau)
+    cared = set(
+        CarePeriod.objects.filter(member__branch__bureau=bureau, ended_on__isnull=True).values_list(
+            "member_id", flat=True
+        )
+    )
+    rows = (
+        Member.objects.filter(branch__bureau=bureau)
         .order_by("pk")
-        .values_list("pk", "branch_id", "contact_group_id", "birth_date", "status")
+        .values_list("pk", "branch_id", "contact_group_id", "birth_date", "status", "status_changed_on")
+    )
+    members = [
+        BenchMember(pk, branch_id, group_id, birth, status == "active", left_on, pk in cared)
+        for pk, branch_id, group_id, birth, status, left_on in rows
     ]
     leaders: dict[int, list[int]] = {}
-    for branch_id, leader_id in (
-        ContactGroup.objects.filter(branch__bureau=bureau)
-        .order_by("branch", "number")
-        .values_list("branch_id", "leader_id")
+    group_leaders = {}
+    groups = ContactGroup.objects.filter(branch__bureau=bureau).order_by("branch", "number")
+    for group_id, branch_id, leader_id, deputy_id in groups.values_list(
+        "pk", "branch_id", "leader_id", "deputy_id"
     ):
         leaders.setdefault(branch_id, []).append(leader_id)
+        group_leaders[group_id] = (leader_id, deputy_id)
     return Context(
-        bureau_id=bureau.pk, branch_ids=branch_ids, members=members, leaders=leaders, today=today, rng=rng
+        bureau_id=bureau.pk,
+        branch_ids=branch_ids,
+        members=members,
+        leaders=leaders,
+        group_leaders=group_leaders,
+        today=today,
+        rng=rng,
     )
 
 

@@ -53,6 +53,37 @@ def test_study_days_have_attendance_of_active_members_only():
     assert all([a.organiser_id] == [b.pk for b in a.branches.all()] for a in StudyActivity.objects.all())
 
 
+def test_visits_span_five_years_and_the_planned_ones_are_consistent():
+    from branch_portal.bench import visits
+    from visits.models import Concern, ConcernEvent, PlannedVisit, Visit
+
+    seed()
+    today = timezone.localdate()
+    assert Visit.objects.count() >= 10 * 5 * 2  # every member at least twice a year
+    first = Visit.objects.order_by("date").first().date
+    assert (today - first).days > 365 * (visits.YEARS - 1)
+    assert not Visit.objects.filter(date__gte=today).exists()
+    assert all(v.visitors.exists() for v in Visit.objects.prefetch_related("visitors"))
+    done = PlannedVisit.objects.filter(status="done")
+    assert done.count() == Visit.objects.filter(planned__isnull=False).count() > 0
+    active = Member.objects.filter(status="active")
+    assert PlannedVisit.objects.filter(status="due", kind="routine").count() == active.count()
+    assert not PlannedVisit.objects.filter(status="due").exclude(member__in=active).exists()
+    for concern in Concern.objects.all():
+        events = list(ConcernEvent.objects.filter(concern=concern).order_by("at"))
+        assert (events[-1].to_state if events else "open") == concern.state
+
+
+def test_the_real_planner_finds_the_seeded_schedule_complete_for_routine_visits():
+    from visits.models import PlannedVisit
+    from visits.planning import plan_visits
+
+    seed()
+    routine = PlannedVisit.objects.filter(kind="routine", status="due").count()
+    plan_visits()
+    assert PlannedVisit.objects.filter(kind="routine", status="due").count() == routine
+
+
 def test_running_again_adds_nothing():
     seed()
     counts = (Member.objects.count(), CarePeriod.objects.count(), User.objects.count())

@@ -20,7 +20,7 @@ from branch_portal.bench import base, roster
 from members.models import Bureau, Member
 
 # The apps' sections in import order (visits, study, notifications, dues); each runs if its app is installed.
-SECTIONS = ["study"]
+SECTIONS = ["visits", "study"]
 
 
 def installed_sections() -> list[tuple[str, object]]:
@@ -67,6 +67,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"{label}: present")
                 else:
                     self._timed(label, section.seed, ctx)
+        base.analyze()
         self.stdout.write(self.style.SUCCESS(f"Bench bureau ready: {len(ctx.members)} members."))
 
     def _check_size(self, bureau, branches: int, members_per_branch: int) -> None:
