@@ -75,7 +75,8 @@ def _member_dues(member, index, start, today, rng, secretary) -> None:
     month = start
     while month <= month_start(today):
         last = add_months(month, rhythm - 1)
-        paid_on = month + datetime.timedelta(days=rng.randint(2, 20))
+        # Quarterly payers pay in the quarter's second month, at the study day or a visit.
+        paid_on = add_months(month, 1 if rhythm == 3 else 0) + datetime.timedelta(days=rng.randint(2, 20))
         if paid_on > today or (behind and month >= add_months(month_start(today), -4)):
             break
         services.payment_record(

@@ -17,7 +17,7 @@ class PaymentFilter(django_filters.FilterSet):
     year = django_filters.ChoiceFilter(
         field_name="paid_on", lookup_expr="year", label=_("Year"), empty_label=None
     )
-    member = MemberFilter(queryset=Member.objects.none(), label=_("Member"), empty_label=_("All members"))
+    member = MemberFilter(queryset=Member.objects.none(), label=_("Member"), empty_label=_("Any member"))
 
     class Meta:
         model = Payment
@@ -34,7 +34,7 @@ class ExpenditureFilter(django_filters.FilterSet):
         field_name="spent_on", lookup_expr="year", label=_("Year"), empty_label=None
     )
     purpose = django_filters.ChoiceFilter(
-        choices=Expenditure.Purpose.choices, label=_("Purpose"), empty_label=_("All purposes")
+        choices=Expenditure.Purpose.choices, label=_("Purpose"), empty_label=_("Any purpose")
     )
 
     class Meta:

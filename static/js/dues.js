@@ -5,6 +5,19 @@
   const palette = ["#9b1c1c", "#0a4f9e", "#2e6b30", "#8a6d00", "#5b2c83", "#4a4a4a"];
   const font = { size: 15 };
 
+  // Long labels (English purposes) go on several lines instead of being cut off on a phone.
+  function wrap(label) {
+    const words = String(label).split(" ");
+    if (words.length < 2 || String(label).length <= 16) return label;
+    const lines = [""];
+    words.forEach((word) => {
+      const line = lines[lines.length - 1];
+      if (line && (line + " " + word).length > 16) lines.push(word);
+      else lines[lines.length - 1] = line ? line + " " + word : word;
+    });
+    return lines;
+  }
+
   function draw(canvas) {
     const source = document.getElementById(canvas.dataset.chart);
     if (!source) return;
@@ -18,10 +31,11 @@
     }));
     const valueAxis = { beginAtZero: true, stacked: Boolean(spec.stacked), ticks: { font, precision: 0 } };
     if (spec.percent) valueAxis.max = 100;
-    const labelAxis = { stacked: Boolean(spec.stacked), ticks: { font, autoSkip: true } };
+    // Every category of a horizontal chart is named; time axes may skip labels when crowded.
+    const labelAxis = { stacked: Boolean(spec.stacked), ticks: { font, autoSkip: !spec.horizontal } };
     new window.Chart(canvas, {
       type: spec.type,
-      data: { labels: spec.labels, datasets },
+      data: { labels: spec.labels.map(wrap), datasets },
       options: {
         indexAxis: spec.horizontal ? "y" : "x",
         responsive: true,
