@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE["visits-plan"] = {
     "task": "visits.tasks.plan_visits_task",
     "schedule": crontab(hour=2, minute=30),
 }
+# study: the day-before SMS for tomorrow's study activities at 10:00, idempotent per member and day.
+CELERY_BEAT_SCHEDULE["study-day-before"] = {"task": "study.day_before_reminders", "schedule": crontab(hour=10, minute=0)}
 
 # Notices and reminders: channel backends and provider accounts, from the environment only.
 NOTIFICATIONS = {

@@ -4,14 +4,17 @@ import calendar
 import datetime
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import has_capability
 from members.models import Branch, Member
+from notifications.services import notify
 
 from .models import (
     Attendance,
@@ -244,3 +247,40 @@ def calendar_token_regenerate(*, user) -> CalendarToken:
 def calendar_token_revoke(*, user) -> None:
     """Deletes the user's calendar secret: the feed address stops working until a new one is made."""
     CalendarToken.objects.filter(user=user).delete()
+
+
+def study_reminders_send(*, on: datetime.date) -> int:
+    """The day-before SMS to the active members of every branch taking part in an activity the next day.
+
+    Queued once per activity, date and member however often it runs (a moved day is reminded again);
+    a branch that switched the reminder off gets none. Returns the number of messages queued.
+    """
+    queued = 0
+    tomorrow = on + datetime.timedelta(days=1)
+    for activity in StudyActivity.objects.filter(date=tomorrow).prefetch_related("branches"):
+        text = _reminder_text(activity)
+        for branch in activity.branches.all():
+            result = notify(
+                branch=branch,
+                occasion=f"study-eve:{activity.pk}:{activity.date:%Y%m%d}",
+                text=text,
+                recipients=Member.objects.active().in_branch(branch),
+                reminder="study_day_before",
+            )
+            queued += result.queued
+    return queued
+
+
+def _reminder_text(activity: StudyActivity) -> str:
+    # Members read their SMS in the portal's language, whatever language the worker runs in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "{姓名}: tomorrow, %(date)s, at %(time)s, %(kind)s at %(place)s. Theme: %(theme)s. "
+            "If you cannot come, please tell your contact group leader. {支部}"
+        ) % {
+            "date": date_format(activity.date, "MONTH_DAY_FORMAT"),
+            "time": f"{activity.starts_at:%H:%M}",
+            "kind": activity.get_kind_display(),
+            "place": activity.place or _("the usual place"),
+            "theme": activity.theme,
+        }
