@@ -225,6 +225,7 @@ class Visit(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="visits_recorded",
         verbose_name=_("recorded by"),
     )

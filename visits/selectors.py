@@ -52,12 +52,12 @@ def schedule_sections(visits, today: datetime.date) -> Schedule:
 
 
 def festival_progress(*, user, today: datetime.date, mine: bool = False) -> list[dict]:
-    """Per festival round and contact group: planned and done, for rounds from 30 days ago to 60 ahead."""
+    """Per festival round and contact group: planned and done, for rounds from 60 days ago to 60 ahead."""
     rows = (
         PlannedVisit.objects.filter(
             kind=PlannedVisit.Kind.FESTIVAL,
             member__branch_id__in=branch_ids(user, "record_visits"),
-            occasion_date__range=(today - datetime.timedelta(days=30), today + datetime.timedelta(days=60)),
+            occasion_date__range=(today - datetime.timedelta(days=60), today + datetime.timedelta(days=60)),
         )
         .exclude(status=PlannedVisit.Status.CANCELLED)
         .values("occasion", "occasion_date", "member__contact_group__number", "member__contact_group__name")

@@ -12,6 +12,7 @@ from dues import demo as dues_demo
 from members import demo as members_demo
 from notifications import demo as notifications_demo
 from study import demo as study_demo
+from visits import demo as visits_demo
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         branch, created = members_demo.seed(today)
         if created:
             # Each app adds its demo data here, in import order: visits, study, notifications, dues.
+            visits_demo.seed(branch, today)
             study_demo.seed(branch, today)
             notifications_demo.seed(branch, today)
             dues_demo.seed(branch, today)

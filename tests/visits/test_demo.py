@@ -1,0 +1,27 @@
+import time
+
+import pytest
+from django.utils import timezone
+
+from members import demo as members_demo
+from visits import demo
+from visits.models import Concern, PlannedVisit, Visit
+from visits.selectors import collective_birthdays, festival_progress, planned_visit_list, schedule_sections
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_fills_every_section_of_the_schedule_quickly():
+    today = timezone.localdate()
+    branch, _created = members_demo.seed(today)
+    started = time.monotonic()
+    demo.seed(branch, today)
+    assert time.monotonic() - started < 10
+    secretary = branch.roles.get(role="secretary").user
+    schedule = schedule_sections(planned_visit_list(user=secretary), today)
+    assert schedule.overdue and schedule.this_week and schedule.upcoming
+    assert festival_progress(user=secretary, today=today)
+    assert PlannedVisit.objects.filter(kind=PlannedVisit.Kind.HOSPITAL, status="due").exists()
+    assert Visit.objects.filter(date__lt=today - timezone.timedelta(days=300)).exists()
+    assert {c.state for c in Concern.objects.all()} >= {"open", "escalated", "bureau_replied", "closed"}
+    assert isinstance(collective_birthdays(user=secretary, year=today.year), list)
