@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from accounts.permissions import branch_ids
 from members.models import Member
 
-from .models import Attendance, CalendarToken, StudyActivity, StudyMaterial, StudyPlan
+from .models import Attendance, CalendarToken, InterestGroup, StudyActivity, StudyMaterial, StudyPlan
 
 FEED_DAYS_BACK = 180
 
@@ -127,6 +127,18 @@ def member_attendance(*, member: Member, limit: int = 24):
         Attendance.objects.filter(member=member)
         .select_related("activity")
         .order_by("-activity__date", "-activity__starts_at")[:limit]
+    )
+
+
+def interest_group_list(*, user):
+    """The interest groups of the user's branches, with their members and the activities they held."""
+    return (
+        InterestGroup.objects.filter(branch_id__in=branch_ids(user, "view_study"))
+        .select_related("branch")
+        .prefetch_related(
+            Prefetch("members", queryset=Member.objects.active().order_by("name_pinyin")),
+            Prefetch("activities", queryset=StudyActivity.objects.order_by("-date")),
+        )
     )
 
 

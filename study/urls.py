@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.attendance_take, name="attendance"),
     path("<int:pk>/attendance/<int:member_id>/", views.attendance_mark, name="attendance_mark"),
     path("materials/<int:pk>/", views.material_download, name="material"),
+    path("groups/", views.interest_groups, name="groups"),
     path("make-up/", views.makeup_list, name="makeup"),
     path("make-up/<int:pk>/", views.makeup_record, name="makeup_record"),
     path("plan/", views.plan_home, name="plan_home"),

@@ -153,6 +153,12 @@ def attendance_mark(request, pk: int, member_id: int):
     return render(request, "study/attendance_take.html#row", context)
 
 
+@capability_required("view_study")
+def interest_groups(request):
+    groups = selectors.interest_group_list(user=request.user)
+    return render(request, "study/interest_group_list.html", {"groups": groups})
+
+
 @capability_required("manage_study")
 def makeup_list(request):
     return _makeup_page(request)

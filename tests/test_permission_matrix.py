@@ -73,6 +73,7 @@ PAGES = [
     Page("study:member_panel", lambda o: [o["own_member"].pk], statuses(200, stranger=404)),
     Page("study:member_panel", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
     Page("study:calendar_token", expected=statuses()),
+    Page("study:groups", expected=statuses()),
     Page("study:calendar_feed", expected=statuses(404, anonymous=404)),  # without a token
     Page("dues:ledger", expected=statuses(200, liaison=403)),  # a member sees their own dues
     Page("dues:report", lambda o: [2025], statuses(200, liaison=403, member=403)),

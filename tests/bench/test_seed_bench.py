@@ -84,6 +84,24 @@ def test_the_real_planner_finds_the_seeded_schedule_complete_for_routine_visits(
     assert PlannedVisit.objects.filter(kind="routine", status="due").count() == routine
 
 
+def test_dues_have_rates_and_gap_free_receipts_per_branch_and_year():
+    from dues.models import DuesRate, Payment, WorkPlanItem
+    from dues.money import dues_for_pension
+
+    seed()
+    assert set(DuesRate.objects.values_list("member_id", flat=True)) == set(
+        Member.objects.values_list("pk", flat=True)
+    )
+    assert all(r.rule_amount == dues_for_pension(r.monthly_pension) for r in DuesRate.objects.all())
+    for branch_id, year in Payment.objects.values_list("branch_id", "year").distinct():
+        numbers = sorted(
+            Payment.objects.filter(branch_id=branch_id, year=year).values_list("receipt_no", flat=True)
+        )
+        assert numbers == list(range(1, len(numbers) + 1))
+    assert not Payment.objects.filter(paid_on__gt=timezone.localdate()).exists()
+    assert WorkPlanItem.objects.filter(year=timezone.localdate().year + 1).count() == 2 * 5
+
+
 def test_running_again_adds_nothing():
     seed()
     counts = (Member.objects.count(), CarePeriod.objects.count(), User.objects.count())

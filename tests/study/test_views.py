@@ -282,3 +282,23 @@ def test_member_panel_shows_the_members_attendance(client, secretary, own_member
     response = client.get(reverse("study:member_panel", args=[own_member.pk]))
     assert activity.theme in response.content.decode()
     assert "<html" not in response.content.decode()
+
+
+def test_interest_groups_show_members_and_activities_in_constant_queries(
+    client, own_member, branch, other_branch, django_assert_max_num_queries
+):
+    group = services.interest_group_create(
+        actor=None, branch=branch, name="理论学习兴趣小组", members=[own_member, MemberFactory(branch=branch)]
+    )
+    StudyActivityFactory(organiser=branch, kind="interest_group", interest_group=group, theme="热点问题讲座")
+    services.interest_group_create(actor=None, branch=other_branch, name="书画兴趣小组")
+    client.force_login(own_member.user)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("study:groups"))
+    for n in range(5):
+        services.interest_group_create(actor=None, branch=branch, name=f"小组{n}", members=[own_member])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("study:groups"))
+    html = response.content.decode()
+    assert "理论学习兴趣小组" in html and "热点问题讲座" in html and own_member.name in html
+    assert "书画兴趣小组" not in html
