@@ -35,6 +35,10 @@ AGES = [91, 89, 88, 86, 85, 84, 83, 82, 81, 81, 80, 80] + [
     79, 78, 77, 76, 76, 75, 74, 73, 72, 71, 70, 70, 69, 68, 67, 67, 66, 65, 65, 64,
     63, 63, 62, 61, 61, 60, 60, 59, 58, 58, 57, 57, 56, 56,
 ]
+# The committee are younger retirees (72, 70, 67, 65, 63): the oldest, 91, is the `member` account.
+COMMITTEE_AGES = (20, 22, 27, 30, 33)
+ROSTER_AGES = [AGES[i] for i in COMMITTEE_AGES] + [a for i, a in enumerate(AGES) if i not in COMMITTEE_AGES]
+HOSPITALISED = (8, 14)  # positions in ROSTER_AGES: aged 86 and 81
 
 
 def seed(today: datetime.date) -> tuple[Branch, bool]:
@@ -86,11 +90,13 @@ class RosterBuilder:
             if name not in names and len(name) <= 3:
                 names.add(name)
                 people.append((name, None))
-        for index, ((name, user), age) in enumerate(zip(people, AGES, strict=False)):
+        for index, ((name, user), age) in enumerate(zip(people, ROSTER_AGES, strict=False)):
             self.member(branch, groups[index % 6], name, user, age, index, rng, today)
         member_user = self.user("member", "周", "桂兰", rng)
         frail_elder = branch.members.filter(user__isnull=True).order_by("birth_date").first()
-        services.member_update(actor=None, member=frail_elder, user=member_user, name="周桂兰")
+        services.member_update(
+            actor=None, member=frail_elder, user=member_user, name="周桂兰", gender=Member.Gender.FEMALE
+        )
         BranchRole.objects.get_or_create(user=member_user, branch=branch, role=BranchRole.Role.MEMBER)
 
     def member(self, branch, group, name, user, age, index, rng, today) -> Member:
@@ -101,7 +107,7 @@ class RosterBuilder:
             weights=[5, 3, 1, 2, 1] if old else [12, 3, 1, 1, 0],
         )[0]
         condition = HealthRecord.Condition.GOOD
-        if index in (3, 9):
+        if index in HOSPITALISED:
             condition = HealthRecord.Condition.HOSPITALISED
         elif old and rng.random() < 0.5:
             condition = rng.choice([HealthRecord.Condition.POOR, HealthRecord.Condition.SERIOUSLY_ILL])

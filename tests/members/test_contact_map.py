@@ -1,6 +1,8 @@
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -91,3 +93,15 @@ def test_map_runs_a_constant_number_of_queries(
     assert response.context["maps"][0].member_count == count + 3
     with django_assert_max_num_queries(10):
         assert client.get(XLSX).status_code == 200
+
+
+def test_map_and_list_query_counts_do_not_grow_with_the_roster(client, secretary, branch, group):
+    client.force_login(secretary)
+    counts = []
+    for batch in (50, 450):
+        bulk_members(branch, batch, [group], start=len(counts) * 50)
+        with CaptureQueriesContext(connection) as page_queries:
+            client.get(URL)
+            client.get(reverse("members:list"), {"care": "any"})
+        counts.append(len(page_queries))
+    assert counts[0] == counts[1]
