@@ -31,6 +31,8 @@ class BenchMember:
     active: bool
     left_on: datetime.date | None = None  # deceased or transferred on
     cared: bool = False  # in a stored care category now
+    name: str = ""
+    phone: str = ""
 
 
 @dataclasses.dataclass

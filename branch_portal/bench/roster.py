@@ -179,14 +179,20 @@ def load(bureau: Bureau, today: datetime.date, rng) -> Context:
             "member_id", flat=True
         )
     )
-    rows = (
-        Member.objects.filter(branch__bureau=bureau)
-        .order_by("pk")
-        .values_list("pk", "branch_id", "contact_group_id", "birth_date", "status", "status_changed_on")
-    )
+    fields = [
+        "pk",
+        "branch_id",
+        "contact_group_id",
+        "birth_date",
+        "status",
+        "status_changed_on",
+        "name",
+        "phone",
+    ]
+    rows = Member.objects.filter(branch__bureau=bureau).order_by("pk").values_list(*fields)
     members = [
-        BenchMember(pk, branch_id, group_id, birth, status == "active", left_on, pk in cared)
-        for pk, branch_id, group_id, birth, status, left_on in rows
+        BenchMember(pk, branch_id, group, birth, status == "active", left_on, pk in cared, name, _e164(phone))
+        for pk, branch_id, group, birth, status, left_on, name, phone in rows
     ]
     leaders: dict[int, list[int]] = {}
     group_leaders = {}
@@ -205,6 +211,10 @@ def load(bureau: Bureau, today: datetime.date, rng) -> Context:
         today=today,
         rng=rng,
     )
+
+
+def _e164(phone) -> str:
+    return phone.as_e164 if phone else ""
 
 
 def wipe(bureau: Bureau) -> None:

@@ -102,6 +102,28 @@ def test_dues_have_rates_and_gap_free_receipts_per_branch_and_year():
     assert WorkPlanItem.objects.filter(year=timezone.localdate().year + 1).count() == 2 * 5
 
 
+def test_notices_are_numbered_and_reach_every_active_member_by_sms():
+    from branch_portal.bench import notifications
+    from notifications.models import Message, Notice, NoticeCounter
+
+    seed()
+    assert Notice.objects.count() == 2 * notifications.MONTHS
+    for branch_id, year in Notice.objects.values_list("branch_id", "year").distinct():
+        numbers = sorted(
+            Notice.objects.filter(branch_id=branch_id, year=year).values_list("number", flat=True)
+        )
+        assert numbers == list(range(1, len(numbers) + 1))
+        assert NoticeCounter.objects.get(branch_id=branch_id, year=year).last_number == len(numbers)
+    notice = Notice.objects.order_by("-sent_at").first()
+    assert notice.sent_at < timezone.now()
+    active = Member.objects.filter(branch=notice.branch, status="active")
+    messages = Message.objects.filter(notice=notice)
+    assert set(messages.values_list("member_id", flat=True)) >= set(active.values_list("pk", flat=True))
+    message = messages.select_related("member").first()
+    assert message.to == message.member.phone.as_e164
+    assert message.member.name in message.body and "{" not in message.body
+
+
 def test_running_again_adds_nothing():
     seed()
     counts = (Member.objects.count(), CarePeriod.objects.count(), User.objects.count())

@@ -20,7 +20,7 @@ from branch_portal.bench import base, roster
 from members.models import Bureau, Member
 
 # The apps' sections in import order (visits, study, notifications, dues); each runs if its app is installed.
-SECTIONS = ["visits", "study", "dues"]
+SECTIONS = ["visits", "study", "notifications", "dues"]
 
 
 def installed_sections() -> list[tuple[str, object]]:
