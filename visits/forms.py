@@ -6,7 +6,7 @@ from accounts.permissions import CARERS
 from members.models import CareCategory
 
 from .lunar import Festival
-from .models import Concern, Visit, VisitPolicy
+from .models import Concern, PlannedVisit, Visit, VisitPolicy
 
 
 class VisitForm(forms.ModelForm):
@@ -41,6 +41,7 @@ class VisitForm(forms.ModelForm):
         )
         self.fields["health"].choices = [("", _("Not noted")), *self.fields["health"].choices[1:]]
         self.fields["health"].required = False
+        self.fields["kind"].choices = PlannedVisit.Kind.choices  # no empty choice among the big buttons
         self.fields["amount"].required = False
 
     def clean(self):
