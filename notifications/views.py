@@ -14,8 +14,6 @@ from .delivery import messages_retry_failed
 from .forms import NoticeForm, ReminderSettingsForm
 from .models import Channel, Notice, NoticeTemplate, ReminderSettings
 
-PREVIEW_ROWS = 30
-
 
 def _sending_branch(request) -> Branch:
     """The branch the user sends notices for (the first, if several)."""
@@ -99,8 +97,7 @@ def notice_preview(request):
     ]
     context = {
         "plan": plan,
-        "rows": rows[:PREVIEW_ROWS],
-        "more": max(0, len(rows) - PREVIEW_ROWS),
+        "rows": rows,
         "max_segments": max((r["segments"] for r in rows), default=0),
         "total_segments": sum(r["segments"] for r in rows),
         "group_messages": [m for m in plan.messages if m.channel != Channel.SMS],
