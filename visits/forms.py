@@ -12,6 +12,12 @@ from .models import Concern, PlannedVisit, Visit, VisitPolicy
 class VisitForm(forms.ModelForm):
     """The bedside form: few fields, big choices; a concern raised at the visit can be noted at once."""
 
+    planned = forms.ModelChoiceField(
+        label=_("Planned visit this fulfils"),
+        queryset=PlannedVisit.objects.none(),
+        required=False,
+        empty_label=_("Match automatically"),
+    )
     concern_category = forms.ChoiceField(
         label=_("Concern raised (optional)"), choices=[("", "—"), *Concern.Category.choices], required=False
     )
@@ -32,8 +38,12 @@ class VisitForm(forms.ModelForm):
             "amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
         }
 
-    def __init__(self, *args, branch, **kwargs):
+    def __init__(self, *args, branch, due=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["planned"].queryset = due if due is not None else PlannedVisit.objects.none()
+        self.fields["planned"].label_from_instance = lambda p: " · ".join(
+            str(part) for part in (p.get_kind_display(), p.occasion_label, p.due_by) if part
+        )
         self.fields["visitors"].queryset = (
             User.objects.filter(branch_roles__branch=branch, branch_roles__role__in=CARERS)
             .distinct()

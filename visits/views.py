@@ -78,8 +78,14 @@ def schedule_month(request):
     previous = (first - datetime.timedelta(days=1)).replace(day=1)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     weekday_names = [date_format(day, "D") for day in calendar.Calendar().monthdatescalendar(2026, 6)[1]]
-    context = {"first": first, "weeks": weeks, "mine": mine, "previous": previous, "following": following,
-               "weekday_names": weekday_names}
+    context = {
+        "first": first,
+        "weeks": weeks,
+        "mine": mine,
+        "previous": previous,
+        "following": following,
+        "weekday_names": weekday_names,
+    }
     return render(request, "visits/schedule_month.html", context)
 
 
@@ -90,8 +96,11 @@ def visit_new(request):
     if not member_id or not member_id.isdigit():
         return _member_choice(request)
     member = selectors.member_for_visit_get(request.user, int(member_id))
-    due = list(selectors.due_for_member(member))
-    form = VisitForm(request.POST or None, branch=member.branch, initial=_initial(request, due))
+    due_visits = selectors.due_for_member(member)
+    due = list(due_visits)
+    form = VisitForm(
+        request.POST or None, branch=member.branch, due=due_visits, initial=_initial(request, due)
+    )
     if request.method == "POST" and form.is_valid():
         visit = _record(request, form, member)
         if visit is not None:
@@ -132,6 +141,7 @@ def _record(request, form, member):
             health=data["health"] or "",
             notes=data["notes"],
             follow_up=data["follow_up"],
+            planned=data["planned"] or services.AUTO,
         )
         if data["concern_text"].strip():
             services.concern_raise(

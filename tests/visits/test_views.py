@@ -331,3 +331,31 @@ def test_dashboard_shows_overdue_and_weekly_visits_and_concern_tiles(
     assert {(str(t["label"]), t["value"]) for t in ours} <= home
     assert [t["value"] for t in ours] == [1, 1, 1, 1]  # overdue, this week, open concerns, stale escalations
     assert [t["value"] for t in dashboard_tiles(bureau, today)] == [1, 1]  # awaiting, stale
+
+
+def test_the_recorder_can_pick_which_planned_visit_the_visit_fulfils(client, liaison, member, today):
+    routine = PlannedVisitFactory(member=member, due_from=today - days(1), due_by=today + days(5))
+    birthday = PlannedVisitFactory(
+        member=member,
+        kind=Kind.BIRTHDAY,
+        occasion="birthday-2026",
+        due_from=today + days(20),
+        due_by=today + days(27),
+    )
+    client.force_login(liaison)
+    client.post(
+        reverse("visits:new"),
+        {
+            "member": member.pk,
+            "kind": "birthday",
+            "date": today.isoformat(),
+            "mode": "home",
+            "visitors": [liaison.pk],
+            "planned": birthday.pk,
+        },
+    )
+    birthday.refresh_from_db()
+    routine.refresh_from_db()
+    assert birthday.status == PlannedVisit.Status.DONE
+    assert Visit.objects.get(member=member).planned == birthday
+    assert routine.status == PlannedVisit.Status.DONE  # the member was seen: the routine visit is done too
