@@ -117,7 +117,7 @@ def _work_section(report: AnnualReport) -> Section:
     tables = [
         Table(
             _("Study days and attendance"),
-            [_("Date"), _("Theme"), _("Recorded"), _("Took part"), _("Attendance (%)")],
+            [_("Date"), _("Theme"), _("Recorded"), _("Took part"), _("Attendance (per cent)")],
             [[f"{d.date:%Y-%m-%d}", d.theme, d.recorded, d.attended, d.percent] for d in work.study_days],
         ),
         Table(

@@ -89,7 +89,9 @@ class RateForm(forms.Form):
     override_amount = yuan_field(
         _("Agreed monthly dues (yuan)"),
         required=False,
-        help_text=_("Leave empty to use the rule: 0.5 % of a pension up to 5,000 yuan, 1 % above."),
+        help_text=_(
+            "Leave empty to use the rule: 0.5 per cent of a pension up to 5,000 yuan, 1 per cent above."
+        ),
     )
     override_reason = forms.CharField(label=_("Reason for the agreed amount"), max_length=200, required=False)
 

@@ -114,14 +114,14 @@ def _attendance_chart(carers: list[int], today: datetime.date) -> dict:
     labels = [f"{d.date:%Y-%m-%d}" for d in days]
     return _chart(
         "glance-attendance",
-        _("Attendance per study day (%)"),
+        _("Attendance per study day (per cent)"),
         {
             "type": "line",
             "percent": True,
             "labels": labels,
-            "datasets": [{"label": _("Attendance (%)"), "data": [d.percent for d in days]}],
+            "datasets": [{"label": _("Attendance (per cent)"), "data": [d.percent for d in days]}],
         },
-        [_("Date"), _("Theme"), _("Took part"), _("Attendance (%)")],
+        [_("Date"), _("Theme"), _("Took part"), _("Attendance (per cent)")],
         [
             [label, d.theme, f"{d.attended}/{d.recorded}", d.percent]
             for label, d in zip(labels, days, strict=True)

@@ -223,7 +223,9 @@ def chart_data(report: AnnualReport) -> dict:
             "type": "line",
             "percent": True,
             "labels": [f"{d.date:%m-%d}" for d in report.work.study_days],
-            "datasets": [{"label": _("Attendance (%)"), "data": [d.percent for d in report.work.study_days]}],
+            "datasets": [
+                {"label": _("Attendance (per cent)"), "data": [d.percent for d in report.work.study_days]}
+            ],
         },
     }
     if report.work.has_visits:

@@ -88,7 +88,7 @@ def payment_record(
         raise ValidationError(
             {
                 "amount": ngettext(
-                    "The dues owed for this month are %(owed)s yuan, not %(amount)s yuan.",
+                    "The dues owed for %(count)d month are %(owed)s yuan, not %(amount)s yuan.",
                     "The dues owed for these %(count)d months are %(owed)s yuan, not %(amount)s yuan.",
                     months,
                 )
