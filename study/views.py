@@ -28,12 +28,14 @@ def activity_list(request):
     today = timezone.localdate()
     activities = selectors.activity_list(user=request.user)
     past = PastActivityFilter(request.GET, queryset=activities.past(today))
+    # The statistics follow the year chosen for the past activities.
+    year = (past.form.cleaned_data.get("year") if past.is_valid() else None) or today.year
     context = {
         "upcoming": activities.upcoming(today)[:UPCOMING_LIMIT],
         "past": past.qs[:PAST_LIMIT],
         "filter": past,
         "today": today,
-        "stats": _stats_for(request.user, today.year),
+        "stats": _stats_for(request.user, int(year)),
     }
     return render(request, "study/activity_list.html", context)
 

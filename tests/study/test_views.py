@@ -302,3 +302,15 @@ def test_interest_groups_show_members_and_activities_in_constant_queries(
     html = response.content.decode()
     assert "理论学习兴趣小组" in html and "热点问题讲座" in html and own_member.name in html
     assert "书画兴趣小组" not in html
+
+
+def test_statistics_follow_the_chosen_year(client, secretary, branch):
+    last_year = StudyActivityFactory(organiser=branch, date=datetime.date(2025, 6, 10))
+    services.attendance_mark(
+        actor=None, activity=last_year, member=MemberFactory(branch=branch), status="absent"
+    )
+    client.force_login(secretary)
+    assert client.get(reverse("study:list")).context["stats"]["activities"] == []
+    stats = client.get(reverse("study:list"), {"year": 2025}).context["stats"]
+    assert stats["year"] == 2025
+    assert [(r.activity_id, r.percent) for r in stats["activities"]] == [(last_year.pk, 0)]
