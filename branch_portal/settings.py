@@ -232,8 +232,8 @@ CELERY_BEAT_SCHEDULE["study-day-before"] = {"task": "study.day_before_reminders"
 
 # Notices and reminders: channel backends and provider accounts, from the environment only.
 NOTIFICATIONS = {
-    "SMS_BACKEND": os.environ.get("SMS_BACKEND", "notifications.transports.console.ConsoleTransport"),
-    "WECHAT_BACKEND": os.environ.get("WECHAT_BACKEND", "notifications.transports.console.ConsoleTransport"),
+    "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),  # console | locmem | aliyun | tencent
+    "WECHAT_BACKEND": os.environ.get("WECHAT_BACKEND", "console"),  # console | locmem | wecom
     "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", ""),
     "ALIYUN_SMS_ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
     "ALIYUN_ACCESS_KEY_ID": os.environ.get("ALIYUN_ACCESS_KEY_ID", ""),

@@ -78,8 +78,18 @@ class Transport:
             raise TransportError(f"not JSON: {exc}") from exc
 
 
+# Short names for the settings (SMS_BACKEND=aliyun); a dotted path to any Transport works too.
+BACKENDS = {
+    "console": "notifications.transports.console.ConsoleTransport",
+    "locmem": "notifications.transports.locmem.LocmemTransport",
+    "aliyun": "notifications.transports.aliyun.AliyunSmsTransport",
+    "tencent": "notifications.transports.tencent.TencentSmsTransport",
+    "wecom": "notifications.transports.wecom.WeComRobotTransport",
+}
+
+
 def get_transport(channel: str) -> Transport:
     """The configured backend for a channel: SMS_BACKEND for SMS, WECHAT_BACKEND for the two groups."""
-    name = "WECHAT_BACKEND" if channel in GROUP_CHANNELS else "SMS_BACKEND"
-    return import_string(settings.NOTIFICATIONS[name])(channel)
+    name = settings.NOTIFICATIONS["WECHAT_BACKEND" if channel in GROUP_CHANNELS else "SMS_BACKEND"]
+    return import_string(BACKENDS.get(name, name))(channel)
 

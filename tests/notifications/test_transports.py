@@ -249,3 +249,13 @@ def test_wecom_robot_takes_at_most_20_messages_a_minute(branch, clock, wecom, mo
     waiting = Message.objects.filter(status="queued")
     assert waiting.count() == 2
     assert {m.last_error for m in waiting} == {"over 20 messages this minute"}
+
+
+def test_backends_are_chosen_by_short_name_or_dotted_path(settings):
+    from notifications.transports import get_transport
+    from notifications.transports.tencent import TencentSmsTransport
+    from notifications.transports.wecom import WeComRobotTransport
+
+    use(settings, SMS_BACKEND="tencent", WECHAT_BACKEND="notifications.transports.wecom.WeComRobotTransport")
+    assert isinstance(get_transport(Channel.SMS), TencentSmsTransport)
+    assert isinstance(get_transport(Channel.COMMITTEE_WECHAT), WeComRobotTransport)
