@@ -111,7 +111,7 @@ def _work_section(report: AnnualReport) -> Section:
             "on average %(rate)d %% of the members recorded took part."
         )
         % {"days": work.study_days_held, "all": work.activities_held, "rate": work.average_attendance},
-        _("Collective birthdays celebrated %(count)d members turning 80, 85 or 90.")
+        _("Collective birthdays celebrated %(count)d members turning 80, 85, 90 or older.")
         % {"count": work.birthday_count},
     ]
     tables = [

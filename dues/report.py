@@ -19,7 +19,8 @@ from . import selectors
 from .money import ZERO
 from .selectors import MemberDues, YearAccount
 
-# DESIGN.md: collective birthday celebrations for members turning 80, 85 and 90.
+# DESIGN.md: collective birthday celebrations for members turning 80, 85 and 90 (the visits app,
+# which organises them, goes on to 95 and 100; its list wins when it is installed).
 COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90)
 
 
@@ -133,10 +134,19 @@ def year_work(*, branch: Branch, year: int, as_of: datetime.date) -> YearWork:
     return work
 
 
+def birthday_ages() -> tuple[int, ...]:
+    if apps.is_installed("visits"):
+        from visits.selectors import COLLECTIVE_BIRTHDAY_AGES as ages
+
+        return tuple(ages)
+    return COLLECTIVE_BIRTHDAY_AGES
+
+
 def collective_birthdays(*, branch: Branch, year: int) -> dict[int, list[str]]:
-    """Members turning 80, 85 or 90 in the year, whom the collective birthday celebrates (one query)."""
-    born = {year - age: age for age in COLLECTIVE_BIRTHDAY_AGES}
-    result: dict[int, list[str]] = {age: [] for age in COLLECTIVE_BIRTHDAY_AGES}
+    """Members turning 80, 85, 90 … in the year, whom the collective birthday celebrates (one query)."""
+    ages = birthday_ages()
+    born = {year - age: age for age in ages}
+    result: dict[int, list[str]] = {age: [] for age in ages}
     members = (
         Member.objects.in_branch(branch)
         .filter(Q(status=Member.Status.ACTIVE) | Q(status_changed_on__year__gte=year))

@@ -150,7 +150,12 @@ def test_the_years_work_and_next_years_plan(branch, known_year):
         (D(2025, 9, 10), 3, 3, 100),
     ]
     assert (work.study_days_held, work.activities_held, work.average_attendance) == (3, 4, 78)
-    assert work.birthdays == {80: ["李秀英"], 85: ["王建国"], 90: ["赵无率"]}
+    assert {age: names for age, names in work.birthdays.items() if names} == {
+        80: ["李秀英"],
+        85: ["王建国"],
+        90: ["赵无率"],
+    }
+    assert work.birthday_count == 3
     assert (report.plan_year, [i.text for i in report.plan]) == (
         2026,
         ["坚持每月支部学习活动日", "落实三探望制度"],
