@@ -78,9 +78,10 @@ def visit_record(
         planned=planned,
         recorded_by=actor,
     )
-    visit.full_clean()
+    # The related rows come in as loaded instances: skip re-querying each one to check it exists.
+    visit.full_clean(exclude=["member", "planned", "recorded_by"])
     visit.save()
-    visit.visitors.set(visitors or ([actor] if actor else []))
+    visit.visitors.add(*(visitors or ([actor] if actor else [])))
     if planned is not None:
         _close(planned)
     if kind != PlannedVisit.Kind.ROUTINE:
