@@ -106,7 +106,7 @@ class MilestonesField(forms.CharField):
 
 class VisitPolicyForm(forms.ModelForm):
     festivals = forms.MultipleChoiceField(
-        label=_("Festival rounds"),
+        label=_("Festivals visited"),
         choices=Festival.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
