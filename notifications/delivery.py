@@ -54,8 +54,10 @@ def messages_deliver(*, message_ids: list[int]) -> int:
     """Claims the queued, due messages among the ids and sends them; returns how many were claimed."""
     now = timezone.now()
     token = uuid.uuid4().hex
-    claimed = Message.objects.filter(pk__in=message_ids).due(now).update(
-        status=Message.Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+    claimed = (
+        Message.objects.filter(pk__in=message_ids)
+        .due(now)
+        .update(status=Message.Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
         return 0
@@ -65,6 +67,7 @@ def messages_deliver(*, message_ids: list[int]) -> int:
         by_channel[message.channel].append(message)
     for channel, group in by_channel.items():
         transport = get_transport(channel)
+        group = _drop_already_sent(transport, group, token)
         for start in range(0, len(group), transport.max_batch):
             batch = group[start : start + transport.max_batch]
             try:
@@ -73,6 +76,18 @@ def messages_deliver(*, message_ids: list[int]) -> int:
                 outcomes = {m.pk: Outcome(error=exc) for m in batch}
             record(batch, outcomes, token=token)
     return claimed
+
+
+def _drop_already_sent(transport, group: list[Message], token: str) -> list[Message]:
+    """Records as sent the messages the provider says it already took; returns the others."""
+    unsure = [m for m in group if m.verify_before_send]
+    if not unsure:
+        return group
+    found = transport.check(unsure)
+    if found:
+        logger.info("%d messages were already with the provider; not sent again", len(found))
+        record([m for m in unsure if m.pk in found], found, token=token)
+    return [m for m in group if m.pk not in found]
 
 
 @transaction.atomic
@@ -87,7 +102,10 @@ def record(batch: list[Message], outcomes: dict[int, Outcome], *, token: str) ->
         error = outcome.error
         if error is None:
             mine.update(
-                status=Message.Status.SENT, sent_at=now, last_error="",
+                status=Message.Status.SENT,
+                sent_at=now,
+                last_error="",
+                verify_before_send=False,
                 provider_message_id=outcome.provider_message_id[:100],
             )
         elif error.permanent or message.attempts >= opts["MAX_ATTEMPTS"]:
@@ -99,8 +117,12 @@ def record(batch: list[Message], outcomes: dict[int, Outcome], *, token: str) ->
             if message.channel == Channel.SMS:
                 due = after_quiet_hours(due)
             mine.update(
-                status=Message.Status.QUEUED, not_before=due, dispatched_at=due, claim_token="",
+                status=Message.Status.QUEUED,
+                not_before=due,
+                dispatched_at=due,
+                claim_token="",
                 last_error=error.message[:500],
+                verify_before_send=message.verify_before_send or error.uncertain,
             )
             if due - now < datetime.timedelta(hours=1):
                 retry_rows.append(((message.pk, message.channel), int((due - now).total_seconds())))
@@ -119,7 +141,9 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     given_up = sending.filter(attempts__gte=opts["MAX_ATTEMPTS"]).update(
         status=Message.Status.FAILED, last_error=_("The worker sending it stopped too often.")
     )
-    requeued = sending.update(status=Message.Status.QUEUED, claim_token="", dispatched_at=None)
+    requeued = sending.update(
+        status=Message.Status.QUEUED, claim_token="", dispatched_at=None, verify_before_send=True
+    )
     released = 0
     for notice in Notice.objects.filter(status=Notice.Status.SCHEDULED, scheduled_for__lte=now):
         notice_issue(notice=notice, now=now)
@@ -144,8 +168,11 @@ def messages_retry_failed(*, notice: Notice) -> int:
         status=Message.Status.QUEUED, attempts=0, not_before=now, dispatched_at=now, claim_token=""
     )
     failed.filter(channel=Channel.SMS).update(
-        status=Message.Status.QUEUED, attempts=0, not_before=sms_due,
-        dispatched_at=now if sms_due == now else None, claim_token="",
+        status=Message.Status.QUEUED,
+        attempts=0,
+        not_before=sms_due,
+        dispatched_at=now if sms_due == now else None,
+        claim_token="",
     )
     dispatch_on_commit([(pk, channel) for pk, channel in rows if channel != Channel.SMS or sms_due == now])
     return len(rows)

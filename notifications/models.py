@@ -190,6 +190,8 @@ class Message(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     not_before = models.DateTimeField(_("not before"))
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Set when an attempt ended without an answer (a crash, a timeout): ask the provider before resending.
+    verify_before_send = models.BooleanField(default=False, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

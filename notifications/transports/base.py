@@ -18,13 +18,21 @@ class TransportError(Exception):
     """A failed send. `permanent` errors fail the message at once; others are retried with backoff."""
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: int | None = None, code: str = ""
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: int | None = None,
+        code: str = "",
+        uncertain: bool = False,
     ):
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
         self.code = code
+        # No answer came back (timeout, dropped connection): the provider may have sent it anyway.
+        self.uncertain = uncertain
 
 
 @dataclass
@@ -47,6 +55,11 @@ class Transport:
     def send(self, messages: list) -> dict[int, Outcome]:
         """Message id → Outcome for every message; raise TransportError when the whole batch failed."""
         raise NotImplementedError
+
+    def check(self, messages: list) -> dict[int, Outcome]:
+        """Asks the provider which of these messages it already took (before sending them again after
+        a crash or a timeout); those it did not mention are sent again. By default nothing is known."""
+        return {}
 
     def post_json(self, url: str, payload: dict, headers: dict | None = None) -> dict:
         """POST JSON and return the JSON answer; timeouts and 5xx are transient errors."""
@@ -73,7 +86,7 @@ class Transport:
                     return answer
             raise TransportError(f"HTTP {exc.code}: {detail[:200]}", permanent=not transient) from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise TransportError(f"connection failed: {exc}") from exc
+            raise TransportError(f"connection failed: {exc}", uncertain=True) from exc
         except ValueError as exc:
             raise TransportError(f"not JSON: {exc}") from exc
 

@@ -21,11 +21,12 @@ def json_response(payload, status=200) -> Response:
 
 
 class AliyunStub:
-    """dysmsapi SendBatchSms: verifies the HMAC-SHA1 RPC signature, answers Code/BizId."""
+    """dysmsapi SendBatchSms and QuerySendDetails: checks the HMAC-SHA1 RPC signature, answers like it."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.received: Counter = Counter()  # phone number → times delivered
+        self.texts: dict[str, list[str]] = {}  # phone number → texts delivered (with the signature)
         self.requests: list[dict] = []
         self.bad_numbers: set[str] = set()
         self.code = "OK"  # a business error for every request when set
@@ -40,6 +41,8 @@ class AliyunStub:
         signature = params.pop("Signature", "")
         if signature != self.expected_signature(params):
             return json_response({"Code": "SignatureDoesNotMatch", "Message": "bad signature"}, 400)
+        if params["Action"] == "QuerySendDetails":
+            return self.details(params)
         numbers = json.loads(params["PhoneNumberJson"])
         template_params = json.loads(params["TemplateParamJson"])
         signs = json.loads(params["SignNameJson"])
@@ -51,8 +54,20 @@ class AliyunStub:
             return json_response({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"})
         with self.lock:
             self.received.update(numbers)
+            for number, sign, values in zip(numbers, signs, template_params, strict=True):
+                self.texts.setdefault(number, []).append(f"【{sign}】{values['content']}")
         return json_response(
             {"Code": "OK", "Message": "OK", "BizId": f"biz{len(self.requests)}", "RequestId": "r"}
+        )
+
+    def details(self, params) -> Response:
+        texts = self.texts.get(params["PhoneNumber"], [])
+        found = [
+            {"PhoneNum": params["PhoneNumber"], "SendStatus": 3, "Content": text, "BizId": "receipt"}
+            for text in texts
+        ]
+        return json_response(
+            {"Code": "OK", "TotalCount": len(found), "SmsSendDetailDTOs": {"SmsSendDetailDTO": found}}
         )
 
     @staticmethod

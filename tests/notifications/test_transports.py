@@ -171,7 +171,7 @@ def test_a_provider_that_does_not_answer_in_time_is_retried(branch, clock, https
     )
     messages_deliver(message_ids=queue_sms(branch, "+8613900000001"))
     message = Message.objects.get()
-    assert message.status == "queued"
+    assert (message.status, message.verify_before_send) == ("queued", True)
     assert "timed out" in message.last_error
 
 
@@ -259,3 +259,35 @@ def test_backends_are_chosen_by_short_name_or_dotted_path(settings):
     use(settings, SMS_BACKEND="tencent", WECHAT_BACKEND="notifications.transports.wecom.WeComRobotTransport")
     assert isinstance(get_transport(Channel.SMS), TencentSmsTransport)
     assert isinstance(get_transport(Channel.COMMITTEE_WECHAT), WeComRobotTransport)
+
+
+def _crash_while_sending(message_pk, clock):
+    """The state a worker killed mid-send leaves behind: claimed, never recorded."""
+    Message.objects.filter(pk=message_pk).update(status="sending", claimed_at=clock.now, attempts=1)
+
+
+def test_after_a_crash_a_message_the_provider_already_took_is_not_sent_again(branch, clock, aliyun):
+    from notifications.delivery import outbox_sweep
+
+    [pk] = queue_sms(branch, "+8613900000001")
+    messages_deliver(message_ids=[pk])
+    _crash_while_sending(pk, clock)
+    clock.move(minutes=15)
+    assert outbox_sweep()["requeued"] == 1
+    messages_deliver(message_ids=[pk])
+    message = Message.objects.get()
+    assert (message.status, message.verify_before_send) == ("sent", False)
+    assert aliyun.received == {"13900000001": 1}
+    assert [r["Action"] for r in aliyun.requests] == ["SendBatchSms", "QuerySendDetails"]
+
+
+def test_after_a_crash_a_message_the_provider_never_saw_is_sent_once(branch, clock, aliyun):
+    from notifications.delivery import outbox_sweep
+
+    [pk] = queue_sms(branch, "+8613900000001")
+    _crash_while_sending(pk, clock)
+    clock.move(minutes=15)
+    outbox_sweep()
+    messages_deliver(message_ids=[pk])
+    assert Message.objects.get().status == "sent"
+    assert aliyun.received == {"13900000001": 1}
