@@ -192,3 +192,15 @@ def test_liaison_gets_an_empty_panel(client, liaison, rated_member):
     client.force_login(liaison)
     assert client.get(reverse("dues:member_panel", args=[rated_member.pk])).status_code == 204
     assert client.get(LEDGER).status_code == 403
+
+
+def test_bureau_reads_each_branch_of_its_bureau_and_nothing_else(client, bureau, branch, other_branch):
+    from tests.factories import BranchFactory
+
+    sister = BranchFactory(bureau=branch.bureau, name="第18党支部")
+    client.force_login(bureau)
+    assert client.get(LEDGER).context["branch"] in (branch, sister)
+    assert client.get(LEDGER, {"branch": sister.pk}).context["branch"] == sister
+    assert client.get(LEDGER, {"branch": other_branch.pk}).status_code == 404
+    assert client.get(reverse("dues:report", args=[2025]), {"branch": other_branch.pk}).status_code == 404
+    assert "payment_form" not in client.get(LEDGER, {"branch": branch.pk}).context

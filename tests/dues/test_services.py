@@ -197,3 +197,26 @@ def test_work_plan_items_are_added_in_order_and_move(secretary, branch):
     services.work_plan_item_update(actor=secretary, item=first, text="理论学习")
     services.work_plan_item_delete(actor=secretary, item=second)
     assert list(WorkPlanItem.objects.values_list("text", flat=True)) == ["理论学习"]
+
+
+def test_every_payment_is_in_the_audit_log(secretary, member):
+    from auditlog.models import LogEntry
+
+    set_rate(secretary, member, D(2025, 1, 1), "4000.00")
+    payment = pay(secretary, member, D(2025, 1, 1), D(2025, 1, 1), D(2025, 1, 3))
+    entry = LogEntry.objects.get_for_object(payment).get()
+    assert entry.action == LogEntry.Action.CREATE
+    assert entry.changes_dict["amount"][1] == "20.00"
+
+
+def test_arrears_stop_in_the_month_a_member_left(secretary, member):
+    from members import services as member_services
+    from members.models import Member
+
+    set_rate(secretary, member, D(2025, 1, 1), "4000.00")
+    member_services.member_update(
+        actor=secretary, member=member, status=Member.Status.DECEASED, status_changed_on=D(2025, 3, 15)
+    )
+    standing = selectors.member_dues(member=member, upto=D(2025, 12, 31))
+    assert standing.unpaid_months == [D(2025, 1, 1), D(2025, 2, 1), D(2025, 3, 1)]
+    assert standing.arrears == Decimal("60.00")
