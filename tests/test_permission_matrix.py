@@ -14,7 +14,7 @@ from notifications import services as notifications_services
 from study import services as study_services
 from tests.factories import MemberFactory
 from tests.study.factories import StudyActivityFactory
-from tests.visits.factories import ConcernFactory
+from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 
 ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "bureau", "stranger"]
 LOGIN = "login"  # anonymous users are sent to the login page
@@ -95,6 +95,7 @@ PAGES = [
     Page("visits:concerns", expected=statuses(200, member=403)),  # bureau: the escalations inbox
     Page("visits:concern_create", expected=statuses(405)),  # POST only
     Page("visits:concern_transition", lambda o: [o["concern"].pk], statuses(405)),
+    Page("visits:planned_cancel", lambda o: [o["planned"].pk], statuses(405)),
     Page("visits:policy", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("notifications:list", expected=statuses()),
     Page("notifications:new", expected=statuses(200, liaison=403, member=403, bureau=403)),
@@ -129,6 +130,7 @@ def objects(branch, own_member, group):
     }
 
 
+        "planned": PlannedVisitFactory(member=own_member),
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_answers_each_role_as_designed(client, cast, objects, page, role):

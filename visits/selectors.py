@@ -237,3 +237,9 @@ def dashboard_tiles(user, today: datetime.date) -> list[dict]:
             }
         )
     return tiles
+
+
+def planned_visit_get_for_user(user, pk: int) -> PlannedVisit:
+    """A planned visit of the user's visiting branches; 404 otherwise."""
+    visible = PlannedVisit.objects.filter(member__branch_id__in=branch_ids(user, "record_visits"))
+    return get_object_or_404(visible.select_related("member"), pk=pk)

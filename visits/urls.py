@@ -7,6 +7,7 @@ urlpatterns = [
     path("schedule/", views.schedule, name="schedule"),
     path("schedule.xlsx", views.schedule_xlsx, name="schedule_xlsx"),
     path("schedule/month/", views.schedule_month, name="schedule_month"),
+    path("planned/<int:pk>/cancel/", views.planned_cancel, name="planned_cancel"),
     path("new/", views.visit_new, name="new"),
     path("new/search/", views.member_search, name="member_search"),
     path("members/<int:member_id>/panel/", views.member_panel, name="member_panel"),

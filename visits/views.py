@@ -16,7 +16,7 @@ from members.models import Member
 from members.selectors import member_get_for_user
 
 from . import exports, selectors, services
-from .forms import ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
+from .forms import CancelForm, ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
 from .models import Concern, PlannedVisit, VisitPolicy
 from .services import TRANSITIONS
 
@@ -273,3 +273,20 @@ def policy_edit(request):
             messages.success(request, _("Visit policy saved. The next planning run uses it."))
             return redirect("visits:schedule")
     return render(request, "visits/policy_form.html", {"form": form, "policy": policy})
+
+
+@require_POST
+def planned_cancel(request, pk: int):
+    """Cancels a planned visit (e.g. the family asked to wait), with the reason kept."""
+    planned = selectors.planned_visit_get_for_user(request.user, pk)
+    form = CancelForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        services.planned_visit_cancel(actor=request.user, planned=planned, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The visit to %(name)s was cancelled.") % {"name": planned.member.name})
+    scope = "branch" if request.POST.get("scope") == "branch" else "mine"
+    return redirect(reverse("visits:schedule") + "?scope=" + scope)

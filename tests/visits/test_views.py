@@ -359,3 +359,24 @@ def test_the_recorder_can_pick_which_planned_visit_the_visit_fulfils(client, lia
     assert birthday.status == PlannedVisit.Status.DONE
     assert Visit.objects.get(member=member).planned == birthday
     assert routine.status == PlannedVisit.Status.DONE  # the member was seen: the routine visit is done too
+
+
+def test_a_carer_cancels_a_planned_visit_with_a_reason(client, liaison, member):
+    planned = PlannedVisitFactory(member=member, responsible=liaison)
+    client.force_login(liaison)
+    client.post(reverse("visits:planned_cancel", args=[planned.pk]), {"reason": ""})
+    planned.refresh_from_db()
+    assert planned.status == PlannedVisit.Status.DUE
+    client.post(reverse("visits:planned_cancel", args=[planned.pk]), {"reason": "家属说本周在外地就医"})
+    planned.refresh_from_db()
+    assert (planned.status, planned.cancel_reason) == (PlannedVisit.Status.CANCELLED, "家属说本周在外地就医")
+
+
+def test_stranger_cannot_cancel_a_planned_visit_of_another_branch(client, stranger, member):
+    planned = PlannedVisitFactory(member=member)
+    client.force_login(stranger)
+    assert (
+        client.post(reverse("visits:planned_cancel", args=[planned.pk]), {"reason": "x"}).status_code == 404
+    )
+    planned.refresh_from_db()
+    assert planned.status == PlannedVisit.Status.DUE
