@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.notice_detail, name="detail"),
     path("<int:pk>/send/", views.notice_send, name="send"),
     path("<int:pk>/retry/", views.notice_retry, name="retry"),
+    path("<int:pk>/unschedule/", views.notice_unschedule, name="unschedule"),
     path("member/<int:member_id>/", views.member_panel, name="member_panel"),
 ]

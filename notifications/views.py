@@ -129,6 +129,18 @@ def notice_send(request, pk: int):
 
 @capability_required("send_notices")
 @require_POST
+def notice_unschedule(request, pk: int):
+    notice = selectors.notice_get_for_user(request.user, pk)
+    try:
+        services.notice_cancel_schedule(actor=request.user, notice=notice)
+        messages.success(request, _("The notice is a draft again; it has no number yet."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(notice)
+
+
+@capability_required("send_notices")
+@require_POST
 def notice_retry(request, pk: int):
     notice = selectors.notice_get_for_user(request.user, pk)
     if not has_capability(request.user, "send_notices", notice.branch_id):

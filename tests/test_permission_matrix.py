@@ -105,6 +105,11 @@ PAGES = [
     Page(
         "notifications:retry", lambda o: [o["notice"].pk], statuses(405, liaison=403, member=403, bureau=403)
     ),
+    Page(
+        "notifications:unschedule",
+        lambda o: [o["notice"].pk],
+        statuses(405, liaison=403, member=403, bureau=403),
+    ),
     Page("notifications:member_panel", lambda o: [o["own_member"].pk], statuses(200, stranger=404)),
     Page("notifications:member_panel", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
 ]

@@ -255,3 +255,19 @@ def test_leap_day_birthdays_are_greeted_on_the_28th(branch):
     leap = MemberFactory(branch=branch, birth_date=datetime.date(1940, 2, 29))
     assert services.birthday_greetings_send(on=datetime.date(2026, 2, 28)) == 1
     assert Message.objects.get().member == leap
+
+
+def test_the_sweeper_sends_messages_whose_dispatch_was_lost(
+    branch, clock, eager_celery, django_capture_on_commit_callbacks
+):
+    from notifications.delivery import outbox_sweep
+
+    MemberFactory(branch=branch)
+    # No on-commit callbacks run here: as if the process died between commit and publish.
+    services.notice_send(actor=None, notice=NoticeFactory(branch=branch))
+    assert outbox_sweep()["dispatched"] == 0  # dispatched a moment ago: not yet presumed lost
+    clock.move(minutes=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_sweep()["dispatched"] == 1
+    assert Message.objects.get().status == "sent"
+    assert len(locmem.outbox) == 1

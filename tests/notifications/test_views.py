@@ -181,3 +181,14 @@ def test_reminder_switches_are_saved(client, secretary, branch):
     client.post(reverse("notifications:reminders"), {"birthday_greeting": "on", "visit_digest": "on"})
     saved = ReminderSettings.objects.get(branch=branch)
     assert (saved.birthday_greeting, saved.study_day_before, saved.visit_digest) == (True, False, True)
+
+
+def test_a_scheduled_notice_can_be_taken_back_to_draft(client, secretary, branch, clock):
+    import datetime
+
+    notice = NoticeFactory(branch=branch, scheduled_for=clock.now + datetime.timedelta(days=1))
+    services.notice_send(actor=secretary, notice=notice)
+    client.force_login(secretary)
+    client.post(reverse("notifications:unschedule", args=[notice.pk]))
+    notice.refresh_from_db()
+    assert (notice.status, notice.number) == ("draft", None)
