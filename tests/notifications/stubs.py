@@ -83,10 +83,11 @@ class AliyunStub:
 
 
 class TencentStub:
-    """SendSms 2021-01-11: verifies TC3-HMAC-SHA256 and answers a SendStatusSet per number."""
+    """SendSms and PullSmsSendStatusByPhoneNumber 2021-01-11: checks TC3-HMAC-SHA256, answers like it."""
 
     def __init__(self):
         self.requests: list[dict] = []
+        self.receipts: dict[str, list[dict]] = {}  # number → delivery receipts
         self.number_codes: dict[str, str] = {}  # number → error code for that number
         self.error = ""  # a request-level error code when set
 
@@ -96,10 +97,13 @@ class TencentStub:
         self.requests.append(payload)
         if request.headers.get("Authorization") != self.expected_authorization(request, body):
             return self.fail("AuthFailure.SignatureFailure")
-        if (
-            request.headers.get("X-TC-Action") != "SendSms"
-            or request.headers.get("X-TC-Version") != "2021-01-11"
-        ):
+        action = request.headers.get("X-TC-Action")
+        if request.headers.get("X-TC-Version") != "2021-01-11":
+            return self.fail("InvalidAction")
+        if action == "PullSmsSendStatusByPhoneNumber":
+            receipts = self.receipts.get(payload["PhoneNumber"], [])
+            return json_response({"Response": {"PullSmsSendStatusSet": receipts, "RequestId": "r"}})
+        if action != "SendSms":
             return self.fail("InvalidAction")
         if len(payload["PhoneNumberSet"]) > 200 or len(payload["TemplateParamSet"]) != 1:
             return self.fail("InvalidParameterValue.TemplateParameterFormatError")
@@ -108,6 +112,15 @@ class TencentStub:
         statuses = []
         for i, number in enumerate(payload["PhoneNumberSet"]):
             code = self.number_codes.get(number, "Ok")
+            if code == "Ok":
+                self.receipts.setdefault(number, []).append(
+                    {
+                        "PhoneNumber": number,
+                        "SerialNo": f"serial-{len(self.requests)}-{i}",
+                        "ReportStatus": "SUCCESS",
+                        "SessionContext": payload["SessionContext"],
+                    }
+                )
             statuses.append(
                 {
                     "SerialNo": f"serial-{len(self.requests)}-{i}",

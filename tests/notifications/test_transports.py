@@ -291,3 +291,18 @@ def test_after_a_crash_a_message_the_provider_never_saw_is_sent_once(branch, clo
     messages_deliver(message_ids=[pk])
     assert Message.objects.get().status == "sent"
     assert aliyun.received == {"13900000001": 1}
+
+
+def test_tencent_after_a_crash_checks_receipts_before_sending_again(branch, clock, tencent):
+    from notifications.delivery import outbox_sweep
+
+    first, second = queue_sms(branch, "+8613900000001", "+8613900000002", text="明天学习。")
+    messages_deliver(message_ids=[first])
+    for pk in (first, second):
+        _crash_while_sending(pk, clock)
+    clock.move(minutes=15)
+    outbox_sweep()
+    messages_deliver(message_ids=[first, second])
+    assert set(statuses().values()) == {"sent"}
+    sends = [r["PhoneNumberSet"] for r in tencent.requests if "PhoneNumberSet" in r]
+    assert sends == [["+8613900000001"], ["+8613900000002"]]
