@@ -11,9 +11,12 @@ class ConsoleTransport(Transport):
     def send(self, messages: list) -> dict[int, Outcome]:
         outcomes = {}
         for message in messages:
+            recipient = f"{message.recipient_name} {message.to}" if message.to else ""
             logger.info(
-                "%s to %s %s [%s]:\n%s",
-                message.get_channel_display(), message.recipient_name, message.to, message.idempotency_key,
+                "%s %s [%s]:\n%s",
+                message.get_channel_display(),
+                recipient,
+                message.idempotency_key,
                 message.body,
             )
             outcomes[message.pk] = Outcome(provider_message_id=f"console-{uuid.uuid4().hex[:12]}")

@@ -192,3 +192,17 @@ def test_a_scheduled_notice_can_be_taken_back_to_draft(client, secretary, branch
     client.post(reverse("notifications:unschedule", args=[notice.pk]))
     notice.refresh_from_db()
     assert (notice.status, notice.number) == ("draft", None)
+
+
+def test_the_committees_dashboard_counts_this_years_issues_and_failed_messages(
+    client, secretary, branch, daytime
+):
+    from django.utils import timezone
+
+    MemberFactory(branch=branch)
+    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=timezone.now())
+    Message.objects.filter(notice=notice).update(status="failed")
+    client.force_login(secretary)
+    tiles = {tile["label"]: tile["value"] for tile in client.get(reverse("home")).context["tiles"]}
+    assert tiles["本年已发短信期数"] == 1
+    assert tiles["发送失败的消息"] == 1
