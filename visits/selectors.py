@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,11 @@ from members.models import Member
 from .models import Concern, ConcernEvent, PlannedVisit, Visit, occasion_label
 
 COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90, 95, 100)
+# The concern list shows what waits for someone first, closed ones last.
+STATE_ORDER = [
+    When(state=state, then=Value(rank))
+    for rank, state in enumerate(["escalated", "open", "bureau_replied", "answered", "closed"])
+]
 STALE_ESCALATION_DAYS = 30
 State = Concern.State
 
@@ -166,7 +171,8 @@ def concern_list(*, user, inbox: bool = False):
     return (
         concerns.select_related("member__branch")
         .prefetch_related(events)
-        .order_by("state", "-raised_on", "-id")
+        .annotate(waiting=Case(*STATE_ORDER, default=Value(9)))
+        .order_by("waiting", "-raised_on", "-id")
     )
 
 

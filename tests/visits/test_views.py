@@ -380,3 +380,15 @@ def test_stranger_cannot_cancel_a_planned_visit_of_another_branch(client, strang
     )
     planned.refresh_from_db()
     assert planned.status == PlannedVisit.Status.DUE
+
+
+def test_concerns_waiting_for_someone_come_first(client, liaison, member):
+    closed = ConcernFactory(member=member)
+    services.concern_answer(actor=liaison, concern=closed, comment="已答复")
+    services.concern_close(actor=liaison, concern=closed, comment="满意")
+    waiting = ConcernFactory(member=member)
+    escalated = ConcernFactory(member=member)
+    services.concern_escalate(actor=liaison, concern=escalated, comment="上报")
+    client.force_login(liaison)
+    rows = client.get(reverse("visits:concerns")).context["rows"]
+    assert [row["concern"] for row in rows] == [escalated, waiting, closed]
