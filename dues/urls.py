@@ -6,6 +6,7 @@ app_name = "dues"
 urlpatterns = [
     path("", views.ledger, name="ledger"),
     path("payments/new/", views.payment_create, name="payment_create"),
+    path("payments/owed/", views.payment_owed, name="payment_owed"),
     path("expenditures/new/", views.expenditure_create, name="expenditure_create"),
     path("rates/new/", views.rate_set, name="rate_set"),
     path("member/<int:member_id>/panel/", views.member_panel, name="member_panel"),

@@ -18,6 +18,7 @@ from accounts.permissions import capability_required, has_capability
 from . import exports, selectors, services
 from .filters import ExpenditureFilter, PaymentFilter
 from .forms import ExpenditureForm, PaymentForm, RateForm, WorkPlanItemForm
+from .money import month_count
 from .report import annual_report, chart_data
 
 
@@ -154,6 +155,26 @@ def rate_set(request):
         % {"month": f"{rate.valid_from:%Y-%m}", "member": rate.member, "dues": rate.monthly_dues},
     )
     return _back_to_ledger(branch, timezone.localdate().year)
+
+
+@capability_required("edit_dues")
+def payment_owed(request):
+    """The dues owed for the member and months chosen so far, shown under the payment form (htmx)."""
+    branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
+    if not has_capability(request.user, "edit_dues", branch):
+        raise PermissionDenied
+    fields = PaymentForm(branch=branch).fields
+    context = {}
+    try:
+        member = fields["member"].clean(request.GET.get("payment-member"))
+        first = fields["first_month"].clean(request.GET.get("payment-first_month"))
+        last = fields["last_month"].clean(request.GET.get("payment-last_month"))
+        if first and last and last >= first:
+            context["owed"] = selectors.dues_owed(member=member, first_month=first, last_month=last)
+            context["months"] = month_count(first, last)
+    except ValidationError as error:
+        context["problem"] = error.messages[0] if request.GET.get("payment-member") else None
+    return render(request, "dues/_owed.html", context)
 
 
 def member_panel(request, member_id: int):

@@ -204,3 +204,22 @@ def test_bureau_reads_each_branch_of_its_bureau_and_nothing_else(client, bureau,
     assert client.get(LEDGER, {"branch": other_branch.pk}).status_code == 404
     assert client.get(reverse("dues:report", args=[2025]), {"branch": other_branch.pk}).status_code == 404
     assert "payment_form" not in client.get(LEDGER, {"branch": branch.pk}).context
+
+
+def test_the_payment_form_shows_what_the_months_come_to(client, secretary, committee, rated_member, branch):
+    url = reverse("dues:payment_owed")
+    query = {
+        "branch": branch.pk,
+        "payment-member": rated_member.pk,
+        "payment-first_month": "2025-01",
+        "payment-last_month": "2025-03",
+    }
+    client.force_login(secretary)
+    response = client.get(url, query, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "60.00" in response.content.decode()
+    early = client.get(url, {**query, "payment-first_month": "2024-12"}).content.decode()
+    assert "2024-12" in early  # no rate yet for that month: said plainly
+    assert client.get(url, {"branch": branch.pk}).content.decode().strip() == ""
+    client.force_login(committee)
+    assert client.get(url, query).status_code == 403
