@@ -155,3 +155,16 @@ def test_regenerated_calendar_token_replaces_the_old(member_user):
     member_user.calendar_token.refresh_from_db()
     assert first != second
     assert member_user.calendar_token.token == second
+
+
+def test_attendance_and_moves_are_recorded_in_the_audit_log(liaison, activity, branch):
+    from auditlog.models import LogEntry
+
+    record = services.attendance_mark(
+        actor=liaison, activity=activity, member=MemberFactory(branch=branch), status="absent"
+    )
+    services.activity_update(actor=None, activity=activity, date=datetime.date(2026, 12, 9))
+    assert LogEntry.objects.get_for_object(record).exists()
+    updates = LogEntry.objects.get_for_object(activity).filter(action=LogEntry.Action.UPDATE)
+    moves = [e for e in updates if "date" in e.changes_dict]
+    assert [m.changes_dict["date"][1] for m in moves] == ["2026-12-09"]

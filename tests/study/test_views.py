@@ -314,3 +314,21 @@ def test_statistics_follow_the_chosen_year(client, secretary, branch):
     stats = client.get(reverse("study:list"), {"year": 2025}).context["stats"]
     assert stats["year"] == 2025
     assert [(r.activity_id, r.percent) for r in stats["activities"]] == [(last_year.pk, 0)]
+
+
+def test_detail_runs_a_constant_number_of_queries(
+    client, own_member, activity, django_assert_max_num_queries
+):
+    client.force_login(own_member.user)
+    services.material_add(
+        actor=None, activity=activity, kind="link", title="材料0", url="https://www.12371.cn/"
+    )
+    with django_assert_max_num_queries(14) as few:
+        client.get(reverse("study:detail", args=[activity.pk]))
+    for n in range(1, 8):
+        services.material_add(
+            actor=None, activity=activity, kind="link", title=f"材料{n}", url="https://www.12371.cn/"
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("study:detail", args=[activity.pk]))
+    assert response.content.decode().count("材料") >= 8
