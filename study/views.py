@@ -213,7 +213,10 @@ def plan_edit(request, branch_id: int, year: int):
         else:
             messages.success(request, _("The study plan was saved."))
             return redirect("study:plan", branch_id=branch.pk, year=year)
-    context = {"form": form, "plan": plan, "branch": branch, "year": year, "days": _plan_days(plan)}
+    context = {
+        "form": form, "plan": plan, "branch": branch, "year": year, "days": _plan_days(plan),
+        "branches": Branch.objects.filter(pk__in=branch_ids(request.user, "manage_study")),
+    }  # fmt: skip
     return render(request, "study/plan_form.html", context)
 
 
