@@ -3,12 +3,26 @@
 import os
 
 from celery import Celery
+from celery.signals import task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "branch_portal.settings")
 
 app = Celery("branch_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def drop_broken_database_connections(sender=None, **kwargs) -> None:
+    """With CELERY_DB_REUSE_MAX a worker keeps its connection between tasks; like Django does before a
+    request, drop it first if it failed or outlived CONN_MAX_AGE (e.g. PostgreSQL restarted)."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 @app.task(name="branch_portal.ping")

@@ -44,8 +44,11 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def environment(database: str) -> dict[str, str]:
-    """Production settings (DEBUG off) on plain HTTP at 127.0.0.1, against the bench database."""
+def environment(database: str, sms_port: int) -> dict[str, str]:
+    """Production settings (DEBUG off) on plain HTTP at 127.0.0.1, against the bench database.
+
+    SMS go to the stub provider on 127.0.0.1:sms_port through the real Aliyun backend, at any hour.
+    """
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "branch_portal.settings",
@@ -60,6 +63,13 @@ def environment(database: str) -> dict[str, str]:
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "LOG_LEVEL": "WARNING",
+        "SMS_BACKEND": "notifications.transports.aliyun.AliyunSmsTransport",
+        "ALIYUN_SMS_ENDPOINT": f"http://127.0.0.1:{sms_port}/",
+        "ALIYUN_ACCESS_KEY_ID": "bench-key",
+        "ALIYUN_ACCESS_KEY_SECRET": "bench-secret",
+        "ALIYUN_SMS_TEMPLATE_CODE": "SMS_BENCH",
+        "SMS_SIGN_NAME": "支部工作平台",
+        "NOTIFICATIONS_QUIET_HOURS": "",
         "PYTHONUNBUFFERED": "1",
     }
 
