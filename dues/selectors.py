@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.permissions import COMMITTEE, branch_ids
 from members.models import Branch, Member
 
@@ -54,8 +55,6 @@ def member_for_dues_get(user, pk: int) -> Member:
 
 def committee_users(branch: Branch):
     """Who may approve spending: the branch committee (secretary, deputy, committee members)."""
-    from accounts.models import User
-
     return (
         User.objects.filter(branch_roles__branch=branch, branch_roles__role__in=COMMITTEE)
         .distinct()
@@ -167,8 +166,12 @@ def standings_in_branches(*, branch_ids: list[int], upto: datetime.date) -> list
 
 def arrears_list(*, branch: Branch, upto: datetime.date) -> list[MemberDues]:
     """Members who owe dues up to the month of `upto`, the largest debt first."""
-    owing = [s for s in branch_standings(branch=branch, upto=upto) if s.unpaid_months]
-    return sorted(owing, key=lambda s: (-s.arrears, s.member.name_pinyin))
+    return owing(branch_standings(branch=branch, upto=upto))
+
+
+def owing(standings: list[MemberDues]) -> list[MemberDues]:
+    """The standings with unpaid months, the largest debt first."""
+    return sorted((s for s in standings if s.unpaid_months), key=lambda s: (-s.arrears, s.member.name_pinyin))
 
 
 def members_without_rate(standings: list[MemberDues]) -> list[Member]:

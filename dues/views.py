@@ -54,9 +54,7 @@ def _render_ledger(request, branch, bound: dict | None = None, status: int = 200
         "expenditure_filter": spending,
         "expenditures": list(spending.qs),
         "account": selectors.year_account(branch=branch, year=year),
-        "arrears": sorted(
-            (s for s in standings if s.unpaid_months), key=lambda s: (-s.arrears, s.member.name_pinyin)
-        ),
+        "arrears": selectors.owing(standings),
         "standings": standings,
         "without_rate": selectors.members_without_rate(standings),
         "can_edit": has_capability(request.user, "edit_dues", branch),
