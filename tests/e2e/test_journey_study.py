@@ -17,7 +17,7 @@ from .browser import login, open_menu
 pytestmark = pytest.mark.e2e
 
 
-def test_member_reads_the_next_study_day_and_downloads_the_calendar(page, demo_branch):
+def test_member_reads_the_next_study_day_and_downloads_the_calendar(page):
     member_user = User.objects.get(username="member")
     upcoming = next_activity(user=member_user, today=timezone.localdate())
     assert upcoming is not None, "the demo study year plans days ahead"

@@ -45,7 +45,8 @@ def test_committee_liaison_and_bureau_see_the_branch_figures(page, username):
     assert_accessible(page)
 
 
-def test_member_sees_their_group_and_can_enlarge_the_text(page, demo_branch):
+def test_member_sees_their_group_and_can_enlarge_the_text(page):
+    User.objects.filter(username="member").update(text_size="standard")
     login(page, "member")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("周桂兰,您好")
