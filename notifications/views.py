@@ -50,10 +50,7 @@ def notice_new(request):
             return redirect(notice)
         except ValidationError as error:
             form.add_error(None, error)
-    response = render(request, "notifications/notice_form.html", {"form": form, "branch": branch})
-    if request.htmx:
-        response["HX-Trigger"] = "compose-changed"
-    return response
+    return render(request, "notifications/notice_form.html", {"form": form, "branch": branch})
 
 
 def _notice_fields(form: NoticeForm) -> dict:
