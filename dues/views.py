@@ -203,6 +203,7 @@ def _report_context(request, report, plan_form=None) -> dict:
         "charts": chart_data(report),
         "can_edit": has_capability(request.user, "edit_dues", report.branch),
         "plan_form": plan_form or WorkPlanItemForm(),
+        "today": timezone.localdate(),
     }
 
 
