@@ -13,7 +13,7 @@ class DuesRateAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    # Receipts are numbered by the service; the admin only reads them.
+    # Receipts are numbered by the service and never deleted (no gaps); the admin only reads them.
     list_display = ["receipt", "member", "first_month", "last_month", "amount", "paid_on", "branch"]
     list_filter = ["branch", "year"]
     list_select_related = ["member", "branch"]
@@ -22,6 +22,9 @@ class PaymentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
