@@ -35,6 +35,9 @@ TARGETS = {
 
 def main(argv=None) -> int:
     args = parse(argv)
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())))
+        return 0
     started = time.monotonic()
     sms = SmsStub()
     env = prepare(args, sms.port)
@@ -91,6 +94,9 @@ def parse(argv):
     parser.add_argument("--rounds", type=int, default=2, help="Rounds over all pages, alternating order.")
     parser.add_argument("--branches", type=int, default=200)
     parser.add_argument("--members-per-branch", type=int, default=50)
+    parser.add_argument(
+        "--markdown", metavar="JSON", help="Print a saved result as a Markdown table; run nothing."
+    )
     return parser.parse_args(argv)
 
 
@@ -215,6 +221,23 @@ def report(result: dict) -> str:
     lines.append(
         f"machine: {result['machine']['cpus']} CPUs, load average at start {result['machine']['load']}"
     )
+    return "\n".join(lines)
+
+
+def markdown(result: dict) -> str:
+    """The pages' table as in README "Performance"."""
+    lines = [
+        "| page | req/s | p50 ms | p99 ms | queries | × bare | × admin |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for entry in result["pages"].values():
+        if "rps" not in entry:
+            lines.append(f"| {entry['title']} | — | | | | | |")
+            continue
+        lines.append(
+            f"| {entry['title']} | {entry['rps']:.1f} | {entry['p50_ms']:.0f} | {entry['p99_ms']:.0f} | "
+            f"{entry['queries']} | {entry['ratio_to_bare']:.1%} | {entry['ratio_to_admin']:.1f} |"
+        )
     return "\n".join(lines)
 
 
