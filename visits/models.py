@@ -182,7 +182,7 @@ class PlannedVisit(models.Model):
 
 
 def occasion_label(occasion: str) -> str:
-    """"2026-mid_autumn" → "2026 Mid-Autumn Festival (中秋)"; other occasions need no label."""
+    """The label of a festival occasion ("2026-mid_autumn" → "2026 Mid-Autumn Festival (中秋)"), else ""."""
     prefix, _sep, rest = occasion.partition("-")
     if prefix.isdigit() and rest in Festival.values:
         return f"{prefix} {Festival(rest).label}"
