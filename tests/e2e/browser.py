@@ -70,7 +70,9 @@ def login(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
 
 def open_menu(page: Page) -> None:
     """On a phone the main menu folds behind the menu button: open it before choosing a section."""
+    page.wait_for_load_state()  # Bootstrap's script (deferred) must be listening before the tap
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
-        expect(page.locator("#portal-nav")).to_be_visible()
+        # "show" comes when the menu has finished unfolding; a tap during the animation can miss.
+        expect(page.locator("#portal-nav")).to_have_class(re.compile(r"\bshow\b"))
