@@ -24,6 +24,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     failures: int
+    bad_status: int = 0  # of the failures, responses other than 2xx/3xx (the rest: socket errors, timeouts)
 
     @property
     def rps(self) -> float:
@@ -60,6 +61,7 @@ def run_wrk(url: str, cookie: str, seconds: float, threads: int = 2, connections
         p50_ms=data["p50_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
         failures=data["errors"] + data["status"],
+        bad_status=data["status"],
     )
 
 
@@ -72,4 +74,5 @@ def combine(loads: list[Load]) -> Load:
         / max(1, sum(load.requests for load in loads)),
         p99_ms=max(load.p99_ms for load in loads),
         failures=sum(load.failures for load in loads),
+        bad_status=sum(load.bad_status for load in loads),
     )

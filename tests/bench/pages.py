@@ -5,6 +5,7 @@ Runs inside the runner's own Django (same settings and database as gunicorn), af
 
 import http.cookiejar
 import re
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class Page:
     args: str = ""  # "member" | "year" | ""
     url: str | None = None
     queries: int | None = None
+    # The fastest of a few requests, one at a time, through the test client: a page's own cost.
+    alone_ms: float | None = None
     status: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -94,7 +97,7 @@ def users() -> dict[str, object]:
 
 
 def count_queries(pages: list[Page]) -> None:
-    """Queries of the second request of each page (the first warms per-process caches)."""
+    """Queries of the second request of each page (the first warms per-process caches), and its time alone."""
     clients = {ANONYMOUS: Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)}
     for role, user in users().items():
         clients[role] = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
@@ -110,6 +113,13 @@ def count_queries(pages: list[Page]) -> None:
         page.queries = len(captured.captured_queries)
         if response.status_code != 200:
             page.notes.append(f"status {response.status_code}")
+        page.alone_ms = round(min(_timed_get(client, page.url) for _ in range(3)), 1)
+
+
+def _timed_get(client, url: str) -> float:
+    started = time.perf_counter()
+    client.get(url)
+    return (time.perf_counter() - started) * 1000
 
 
 def http_login(base_url: str, username: str) -> str:

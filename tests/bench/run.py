@@ -147,7 +147,13 @@ def measure_pages(env, pages, args) -> dict:
     admin = loads.get("admin")
     figures = {}
     for page in pages:
-        entry = {"title": page.title, "url": page.url, "queries": page.queries, "notes": page.notes}
+        entry = {
+            "title": page.title,
+            "url": page.url,
+            "queries": page.queries,
+            "alone_ms": page.alone_ms,
+            "notes": page.notes,
+        }
         if page.url is None:
             entry["notes"] = ["not built yet: no URL named " + " / ".join(page.url_names)]
         elif page.key in loads:
@@ -158,6 +164,7 @@ def measure_pages(env, pages, args) -> dict:
                 p99_ms=round(load.p99_ms, 1),
                 requests=load.requests,
                 failures=load.failures,
+                bad_status=load.bad_status,
                 ratio_to_bare=round(load.rps / bare.rps, 4) if bare and bare.rps else None,
                 ratio_to_admin=round(load.rps / admin.rps, 2) if admin and admin.rps else None,
                 rounds=[round(r.rps, 1) for r in runs[page.key]],
@@ -201,7 +208,7 @@ def report(result: dict) -> str:
     lines = [
         "",
         f"{'page':<16} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'×bare':>7} {'×admin':>7}"
-        "  target",
+        f" {'alone ms':>8}  target",
     ]
     for key, entry in result["pages"].items():
         if "rps" not in entry:
@@ -213,7 +220,8 @@ def report(result: dict) -> str:
         lines.append(
             f"{key:<16} {entry['rps']:>8.1f} {entry['p50_ms']:>7.1f} {entry['p99_ms']:>7.1f} "
             f"{entry['queries'] if entry['queries'] is not None else '?':>7} "
-            f"{entry['ratio_to_bare']:>7.1%} {entry['ratio_to_admin']:>7.1f}  {verdict}"
+            f"{entry['ratio_to_bare']:>7.1%} {entry['ratio_to_admin']:>7.1f} "
+            f"{entry['alone_ms'] or 0:>8.1f}  {verdict}"
         )
     for name in ("planner", "fanout"):
         job = result.get(name) or {}
@@ -227,16 +235,17 @@ def report(result: dict) -> str:
 def markdown(result: dict) -> str:
     """The pages' table as in README "Performance"."""
     lines = [
-        "| page | req/s | p50 ms | p99 ms | queries | × bare | × admin |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | req/s | p50 ms | p99 ms | queries | × bare | × admin | alone ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for entry in result["pages"].values():
         if "rps" not in entry:
-            lines.append(f"| {entry['title']} | — | | | | | |")
+            lines.append(f"| {entry['title']} | — | | | | | | |")
             continue
         lines.append(
             f"| {entry['title']} | {entry['rps']:.1f} | {entry['p50_ms']:.0f} | {entry['p99_ms']:.0f} | "
-            f"{entry['queries']} | {entry['ratio_to_bare']:.1%} | {entry['ratio_to_admin']:.1f} |"
+            f"{entry['queries']} | {entry['ratio_to_bare']:.1%} | {entry['ratio_to_admin']:.1f} | "
+            f"{entry.get('alone_ms') or 0:.1f} |"
         )
     return "\n".join(lines)
 
