@@ -30,9 +30,13 @@ class BenchMember:
     birth_date: datetime.date
     active: bool
     left_on: datetime.date | None = None  # deceased or transferred on
-    cared: bool = False  # in a stored care category now
+    categories: frozenset = frozenset()  # the stored care categories open now
     name: str = ""
     phone: str = ""
+
+    @property
+    def cared(self) -> bool:
+        return bool(self.categories)
 
 
 @dataclasses.dataclass

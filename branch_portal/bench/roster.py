@@ -174,11 +174,10 @@ def load(bureau: Bureau, today: datetime.date, rng) -> Context:
     from .base import BenchMember
 
     branch_ids = list(Branch.objects.filter(bureau=bureau).order_by("pk").values_list("pk", flat=True))
-    cared = set(
-        CarePeriod.objects.filter(member__branch__bureau=bureau, ended_on__isnull=True).values_list(
-            "member_id", flat=True
-        )
-    )
+    categories: dict[int, set[str]] = {}
+    open_periods = CarePeriod.objects.filter(member__branch__bureau=bureau, ended_on__isnull=True)
+    for member_id, category in open_periods.values_list("member_id", "category"):
+        categories.setdefault(member_id, set()).add(category)
     fields = [
         "pk",
         "branch_id",
@@ -191,7 +190,17 @@ def load(bureau: Bureau, today: datetime.date, rng) -> Context:
     ]
     rows = Member.objects.filter(branch__bureau=bureau).order_by("pk").values_list(*fields)
     members = [
-        BenchMember(pk, branch_id, group, birth, status == "active", left_on, pk in cared, name, _e164(phone))
+        BenchMember(
+            pk,
+            branch_id,
+            group,
+            birth,
+            status == "active",
+            left_on,
+            frozenset(categories.get(pk, ())),
+            name,
+            _e164(phone),
+        )
         for pk, branch_id, group, birth, status, left_on, name, phone in rows
     ]
     leaders: dict[int, list[int]] = {}

@@ -133,40 +133,36 @@ def _planned(ctx: Context, rows: list[Row]) -> dict[int, int]:
 
 
 def _open_planned(ctx: Context, rows: list[Row]) -> None:
-    """Each active member's next routine visit (some overdue), coming festival and birthday visits."""
+    """Each active member's next routine visit, where the planner would put it with the default
+    policy (some overdue), and the coming festival and birthday visits."""
     from visits.lunar import festivals_between
-    from visits.models import DEFAULT_FESTIVALS, PlannedVisit
+    from visits.models import DEFAULT_FESTIVALS, PlannedVisit, VisitPolicy
+    from visits.planning import routine_window
 
     today = ctx.today
+    policy = VisitPolicy()
     horizon = today + datetime.timedelta(days=HORIZON_DAYS)
     festivals = festivals_between(DEFAULT_FESTIVALS, today, horizon)
     last_visit: dict[int, datetime.date] = {}
     routines: dict[int, int] = {}
     for row in rows:
-        last_visit[row.member.id] = row.date
+        # The planner counts from the later of the last visit and the last closed routine visit's due_by.
+        seen = row.date + datetime.timedelta(days=3) if row.occasion.startswith("routine-") else row.date
+        last_visit[row.member.id] = max(seen, last_visit.get(row.member.id, seen))
         if row.occasion.startswith("routine-"):
             routines[row.member.id] = routines.get(row.member.id, 0) + 1
     planned = []
     for member in ctx.members:
         if not member.active:
             continue
-        cared = member.cared or _age(member, today) >= 80
-        interval = CARED_INTERVAL if cared else OTHER_INTERVAL
-        due_by = last_visit.get(member.id, today) + datetime.timedelta(days=interval)
+        elderly = _age(member, today) >= 80
+        categories = member.categories | ({"elderly"} if elderly else set())
+        interval = policy.interval_for(categories)
+        due_from, due_by = routine_window(last_visit.get(member.id), interval, member.id, today)
         leader = ctx.group_leaders[member.group_id][0]
         sequence = routines.get(member.id, 0) + 1
-        planned.append(
-            (
-                member.id,
-                "routine",
-                f"routine-{sequence}",
-                None,
-                due_by - datetime.timedelta(days=30),
-                due_by,
-                leader,
-            )
-        )
-        if not cared:
+        planned.append((member.id, "routine", f"routine-{sequence}", None, due_from, due_by, leader))
+        if not categories:
             continue
         for festival, year, day in festivals:
             window = day - datetime.timedelta(days=10)

@@ -74,14 +74,19 @@ def test_visits_span_five_years_and_the_planned_ones_are_consistent():
         assert (events[-1].to_state if events else "open") == concern.state
 
 
-def test_the_real_planner_finds_the_seeded_schedule_complete_for_routine_visits():
+def test_the_real_planner_finds_the_seeded_routine_visits_where_it_would_put_them():
     from visits.models import PlannedVisit
     from visits.planning import plan_visits
 
     seed()
-    routine = PlannedVisit.objects.filter(kind="routine", status="due").count()
-    plan_visits()
-    assert PlannedVisit.objects.filter(kind="routine", status="due").count() == routine
+    routine = set(
+        PlannedVisit.objects.filter(kind="routine", status="due").values_list("pk", "due_from", "due_by")
+    )
+    result = plan_visits()
+    assert (result.reassigned, result.tightened) == (0, 0)
+    assert set(
+        PlannedVisit.objects.filter(kind="routine", status="due").values_list("pk", "due_from", "due_by")
+    ) == (routine)
 
 
 def test_dues_have_rates_and_gap_free_receipts_per_branch_and_year():
