@@ -103,7 +103,7 @@ def parse(argv):
 def prepare(args, sms_port: int) -> dict[str, str]:
     services.start_servers()
     database = services.database_name(args.branches, args.members_per_branch)
-    services.prepare_database(database)
+    services.prepare_database(database, rebuild=args.rebuild)
     env = services.environment(database, sms_port)
     services.manage(env, "migrate", "--noinput", "-v0")
     services.remember_migrations(database)

@@ -122,7 +122,7 @@ def migration_files() -> dict[str, str]:
     }
 
 
-def prepare_database(name: str) -> None:
+def prepare_database(name: str, rebuild: bool = False) -> None:
     """Creates the bench database if missing; rebuilds it when a migration it was built with changed.
 
     New migrations are simply applied; an edited or removed one (an app still in development)
@@ -130,14 +130,18 @@ def prepare_database(name: str) -> None:
     """
     current = migration_files()
     built_with = json.loads(stamp(name).read_text())["migrations"] if stamp(name).exists() else None
-    stale = built_with is None or any(current.get(path) != digest for path, digest in built_with.items())
+    stale = (
+        rebuild
+        or built_with is None
+        or any(current.get(path) != digest for path, digest in built_with.items())
+    )
     admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         exists = cursor.fetchone() is not None
         if exists and stale:
-            log(f"migrations changed since {name} was built: dropping it")
+            log(f"dropping {name}: " + ("asked to rebuild" if rebuild else "its migrations changed"))
             cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
             exists = False
         if not exists:
