@@ -14,7 +14,7 @@ test: install messages axe
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install messages
-	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.run $(BENCH_ARGS)
 
 setup: install messages migrate
 
