@@ -4,6 +4,8 @@ the age-friendly checks. A section added to the menu is audited without a new te
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import User
+
 from .audit import assert_accessible, assert_age_friendly, assert_no_sideways_scroll
 from .browser import login, open_menu
 
@@ -17,11 +19,14 @@ def menu_links(page) -> list[str]:
     return [link.get_attribute("href") for link in links.all()]
 
 
-def test_every_page_in_the_members_menu_is_accessible_and_age_friendly(page):
+@pytest.mark.parametrize("text_size", ["standard", "xlarge"])
+def test_every_page_in_the_members_menu_is_accessible_and_age_friendly(page, text_size):
+    User.objects.filter(username="member").update(text_size=text_size)
     login(page, "member")
     for href in menu_links(page):
         page.goto(href)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("data-text-size", text_size)
         assert_accessible(page)
         assert_age_friendly(page)
 
