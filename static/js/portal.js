@@ -7,13 +7,16 @@ document.addEventListener("click", (event) => {
 // A table wider than the screen scrolls sideways inside its .table-responsive wrapper: make the
 // wrapper reachable by keyboard (WCAG 2.1.1) and name it after its section, on load and after htmx swaps.
 function markScrollableTables() {
+  const named = new Set([...document.querySelectorAll("[role=region][aria-label]")].map((el) => el.ariaLabel));
   document.querySelectorAll(".table-responsive").forEach((wrapper) => {
     if (wrapper.scrollWidth <= wrapper.clientWidth || wrapper.hasAttribute("tabindex")) return;
     wrapper.tabIndex = 0;
-    const heading = wrapper.closest("section, main")?.querySelector("h1, h2, h3");
-    const caption = wrapper.querySelector("caption");
-    const name = (caption || heading)?.textContent.trim();
-    if (name) {
+    // Named after its caption or the heading just before it; a name already taken is not repeated.
+    const heading = document.evaluate("preceding::*[self::h1 or self::h2 or self::h3 or self::h4][1]",
+      wrapper, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+    const name = (wrapper.querySelector("caption") || heading)?.textContent.trim();
+    if (name && !named.has(name)) {
+      named.add(name);
       wrapper.setAttribute("role", "region");
       wrapper.setAttribute("aria-label", name);
     }
