@@ -10,7 +10,6 @@ import datetime
 import logging
 import uuid
 from collections import defaultdict
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -46,8 +45,11 @@ def dispatch_on_commit(rows: list[tuple[int, str]], *, countdown: int = 0) -> No
     from .tasks import deliver_messages_task
 
     for chunk in batches(rows):
-        task = partial(deliver_messages_task.apply_async, args=[chunk], countdown=countdown or None)
-        transaction.on_commit(task, robust=True)
+        # A named function, not a partial: Django logs a robust callback's failure by its __qualname__.
+        def publish(chunk=chunk) -> None:
+            deliver_messages_task.apply_async(args=[chunk], countdown=countdown or None)
+
+        transaction.on_commit(publish, robust=True)
 
 
 def messages_deliver(*, message_ids: list[int]) -> int:

@@ -271,3 +271,24 @@ def test_the_sweeper_sends_messages_whose_dispatch_was_lost(
         assert outbox_sweep()["dispatched"] == 1
     assert Message.objects.get().status == "sent"
     assert len(locmem.outbox) == 1
+
+
+def test_a_broker_that_is_down_does_not_break_sending_a_notice(
+    branch, secretary, daytime, django_capture_on_commit_callbacks, caplog
+):
+    from branch_portal.celery import app
+
+    MemberFactory(branch=branch)
+    names = ["broker_url", "broker_write_url", "broker_read_url", "broker_connection_max_retries"]
+    previous = {name: app.conf[name] for name in names}
+    app.conf.update(dict.fromkeys(names[:3], "redis://127.0.0.1:1/0"), broker_connection_max_retries=0)
+    app._after_fork()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+    finally:
+        app.conf.update(previous)
+        app._after_fork()
+    assert notice.status == "sent"
+    assert Message.objects.get().status == "queued"  # the sweeper dispatches it once the broker is back
+    assert any("in on_commit()" in record.getMessage() for record in caplog.records)  # publishing failed

@@ -16,6 +16,7 @@ import time
 import pytest
 from django.db import connection
 from django.utils import timezone
+from kombu import pools
 
 from members.models import Member
 from notifications import services
@@ -94,14 +95,14 @@ def broker(services_up):
     """Points this process's Celery app (the on-commit dispatch) at the private Redis."""
     from branch_portal.celery import app
 
-    def repoint(url):
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app.conf.broker_url = url
+    def repoint(urls):
+        pools.reset()  # kombu keeps connection and producer pools per broker URL, process-wide
+        # With CELERY_BROKER_URL set, Celery has filled in the write and read URLs too.
+        app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url = urls
         app._after_fork()
 
-    previous = app.conf.broker_url
-    repoint(services_up.url)
+    previous = (app.conf.broker_url, app.conf.broker_write_url, app.conf.broker_read_url)
+    repoint((services_up.url,) * 3)
     yield app
     repoint(previous)
 
