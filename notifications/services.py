@@ -118,6 +118,9 @@ def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
     notice.save(update_fields=["year", "number", "status", "sent_at"])
     due = Message.objects.filter(notice=notice).due(now).values_list("pk", "channel")
     dispatch_on_commit(list(due))
+    # For the sender's page: whom the SMS could not reach (not stored; the preview shows it too).
+    notice.without_phone = [m.name for m in plan.without_phone]
+    notice.opted_out = [m.name for m in plan.opted_out]
     return notice
 
 

@@ -44,7 +44,7 @@ def notice_new(request):
             notice = services.notice_create(actor=request.user, branch=branch, **_notice_fields(form))
             if request.POST.get("action") == "send":
                 notice = services.notice_send(actor=request.user, notice=notice)
-                messages.success(request, _sent_message(notice))
+                _report_sent(request, notice)
             else:
                 messages.success(request, _("The draft has been saved."))
             return redirect(notice)
@@ -57,6 +57,18 @@ def _notice_fields(form: NoticeForm) -> dict:
     data = dict(form.cleaned_data)
     data.pop("template", None)
     return data
+
+
+def _report_sent(request, notice: Notice) -> None:
+    messages.success(request, _sent_message(notice))
+    if getattr(notice, "without_phone", None):
+        names = "、".join(notice.without_phone)
+        messages.warning(
+            request, _("No SMS for want of a usable mobile number: %(names)s.") % {"names": names}
+        )
+    if getattr(notice, "opted_out", None):
+        names = "、".join(notice.opted_out)
+        messages.info(request, _("No SMS, as they asked: %(names)s.") % {"names": names})
 
 
 def _sent_message(notice: Notice) -> str:
@@ -118,7 +130,7 @@ def notice_send(request, pk: int):
     notice = selectors.notice_get_for_user(request.user, pk)
     try:
         notice = services.notice_send(actor=request.user, notice=notice)
-        messages.success(request, _sent_message(notice))
+        _report_sent(request, notice)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(notice)

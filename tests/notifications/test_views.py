@@ -207,3 +207,13 @@ def test_the_committees_dashboard_counts_this_years_issues_and_failed_messages(
     tiles = {tile["label"]: tile["value"] for tile in client.get(reverse("home")).context["tiles"]}
     assert tiles["本年已发短信期数"] == 1
     assert tiles["发送失败的消息"] == 1
+
+
+def test_after_sending_the_page_names_who_got_no_sms(client, secretary, branch, clock):
+    MemberFactory(branch=branch, name="钱无号", phone="")
+    MemberFactory(branch=branch, name="王不要", sms_opt_out=True)
+    client.force_login(secretary)
+    response = client.post(reverse("notifications:new"), compose(), follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("钱无号" in text for text in shown)
+    assert any("王不要" in text for text in shown)
