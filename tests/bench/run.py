@@ -94,6 +94,7 @@ def parse(argv):
     parser.add_argument("--rounds", type=int, default=2, help="Rounds over all pages, alternating order.")
     parser.add_argument("--branches", type=int, default=200)
     parser.add_argument("--members-per-branch", type=int, default=50)
+    parser.add_argument("--rebuild", action="store_true", help="Drop the bench database and seed it again.")
     parser.add_argument(
         "--markdown", metavar="JSON", help="Print a saved result as a Markdown table; run nothing."
     )
