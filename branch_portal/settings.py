@@ -225,10 +225,21 @@ CELERY_BEAT_SCHEDULE["notifications-birthday-greetings"] = {
     "task": "notifications.birthday_greetings",
     "schedule": crontab(hour=9, minute=0),
 }
-# visits: plan the three-visit schedule nightly at 02:30 Asia/Shanghai (CELERY_TIMEZONE), idempotent.
+# visits: plan the three-visit schedule every hour at :30 Asia/Shanghai (CELERY_TIMEZONE), idempotent;
+# hourly, not nightly, so a member newly in hospital or critically ill shows a visit due within a day the same day.
 CELERY_BEAT_SCHEDULE["visits-plan"] = {
     "task": "visits.tasks.plan_visits_task",
-    "schedule": crontab(hour=2, minute=30),
+    "schedule": crontab(minute=30),
+}
+# visits: the Monday 08:30 digest to group leaders (once per ISO week) and, daily at 09:00, escalations
+# unanswered by the bureau for 30 days to the secretary (once per concern); both switchable per branch.
+CELERY_BEAT_SCHEDULE["visits-weekly-digest"] = {
+    "task": "visits.weekly_digest",
+    "schedule": crontab(day_of_week="mon", hour=8, minute=30),
+}
+CELERY_BEAT_SCHEDULE["visits-stale-concerns"] = {
+    "task": "visits.stale_concern_reminders",
+    "schedule": crontab(hour=9, minute=0),
 }
 # study: the day-before SMS for tomorrow's study activities at 10:00, idempotent per member and day.
 CELERY_BEAT_SCHEDULE["study-day-before"] = {"task": "study.day_before_reminders", "schedule": crontab(hour=10, minute=0)}

@@ -1,17 +1,25 @@
 """Writes to visits and concerns. Views, tasks and demo data all go through here."""
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
+from accounts.models import BranchRole, User
 from accounts.permissions import has_capability
-from members.models import Member
+from members.models import Branch, Member
+from notifications.models import ReminderSettings
+from notifications.services import notify
 
 from .models import Concern, ConcernEvent, PlannedVisit, Visit, VisitPolicy
+from .selectors import STALE_ESCALATION_DAYS, stale_before
 
 AUTO = object()  # visit_record(planned=AUTO): find the planned visit the visit fulfils
 
@@ -224,3 +232,146 @@ def concern_bureau_reply(*, actor, concern: Concern, comment: str) -> Concern:
 def concern_close(*, actor, concern: Concern, comment: str) -> Concern:
     """The branch closes a concern once the member has had the answer."""
     return concern_transition(actor=actor, concern=concern, to_state=State.CLOSED, comment=comment)
+
+
+# ---- Automatic reminders (beat tasks in tasks.py), sent through notifications.notify ----
+
+DIGEST_NAMES = 3  # names per section of the Monday digest, so it stays about one or two SMS
+
+
+def visit_digests_send(*, on: datetime.date) -> int:
+    """The Monday SMS to each responsible person (the group leader, or the deputy while the leader is
+    away) counting their overdue visits and those due in the 7 days from `on`, with a few names.
+
+    The responsible person is read from the member's contact group now, so a leader who just went away
+    is covered even before the planner reassigns. Names only, never the kind of visit or anything of
+    health (PIPL). Once per recipient per ISO week; branches that switched the digest off are skipped.
+    Returns the number of messages queued.
+    """
+    week_end = on + datetime.timedelta(days=6)
+    switched_off = ReminderSettings.objects.filter(visit_digest=False).values_list("branch_id", flat=True)
+    rows = (
+        PlannedVisit.objects.open()
+        .filter(due_by__lte=week_end, member__status=Member.Status.ACTIVE)
+        .filter(member__contact_group__isnull=False)
+        .exclude(member__branch_id__in=switched_off)
+        .order_by("due_by", "member__name_pinyin", "id")
+        .values_list(
+            "due_by",
+            "member_id",
+            "member__name",
+            "member__branch_id",
+            "member__contact_group__leader_id",
+            "member__contact_group__deputy_id",
+            "member__contact_group__leader_away",
+        )
+    )
+    # user id -> {"overdue"/"week": {member id: name}} (dicts keep the due order); user id -> branch ids
+    digests: dict[int, dict[str, dict[int, str]]] = defaultdict(lambda: {"overdue": {}, "week": {}})
+    branches_of: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for due_by, member_id, name, branch_id, leader_id, deputy_id, away in rows:
+        user_id = deputy_id if away and deputy_id else leader_id
+        if user_id is None:
+            continue
+        digest = digests[user_id]
+        if due_by < on:
+            digest["overdue"][member_id] = name
+            digest["week"].pop(member_id, None)
+        elif member_id not in digest["overdue"]:
+            digest["week"][member_id] = name
+        branches_of[user_id][branch_id] += 1
+    if not digests:
+        return 0
+    users = User.objects.select_related("member").in_bulk(list(digests))
+    branches = Branch.objects.in_bulk({b for counts in branches_of.values() for b in counts})
+    iso_year, iso_week, _weekday = on.isocalendar()
+    queued = 0
+    for user_id, digest in digests.items():
+        # A leader belongs to one branch; should they lead groups in two, the digest goes under the larger.
+        branch_id = max(branches_of[user_id], key=lambda b: (branches_of[user_id][b], -b))
+        result = notify(
+            branch=branches[branch_id],
+            occasion=f"visit-digest:{iso_year}-W{iso_week:02d}",
+            text=_digest_text(digest["overdue"], digest["week"]),
+            recipients=[users[user_id]],
+            reminder="visit_digest",
+        )
+        queued += result.queued
+    return queued
+
+
+def _digest_text(overdue: dict[int, str], week: dict[int, str]) -> str:
+    # Leaders read their SMS in the portal's language, whatever language the worker runs in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "{姓名}: your visits — overdue: %(overdue)s; due this week: %(week)s. "
+            "Details on the portal's visit schedule. {支部}"
+        ) % {"overdue": _digest_section(overdue), "week": _digest_section(week)}
+
+
+def _digest_section(names_by_member: dict[int, str]) -> str:
+    count = len(names_by_member)
+    if not count:
+        return _("none")
+    names = pgettext("list separator", ", ").join(list(names_by_member.values())[:DIGEST_NAMES])
+    if count > DIGEST_NAMES:
+        names = _("%(names)s and others") % {"names": names}
+    return ngettext("%(count)d member (%(names)s)", "%(count)d members (%(names)s)", count) % {
+        "count": count,
+        "names": names,
+    }
+
+
+def stale_concern_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """An SMS to the branch's secretary and deputy secretaries for each concern escalated to the bureau
+    and unanswered for 30 days: once per concern, in branches that keep the switch on.
+
+    The text names the member and the concern's number, not its content or category (PIPL).
+    Returns the number of messages queued.
+    """
+    now = now or timezone.now()
+    concerns = list(
+        Concern.objects.filter(state=Concern.State.ESCALATED, escalated_at__lt=stale_before(now))
+        .select_related("member__branch")
+        .order_by("escalated_at", "id")
+    )
+    if not concerns:
+        return 0
+    roles = (
+        BranchRole.objects.filter(
+            branch_id__in={c.member.branch_id for c in concerns},
+            role__in=[BranchRole.Role.SECRETARY, BranchRole.Role.DEPUTY],
+        )
+        .select_related("user__member")
+        .order_by("role", "user_id")
+    )
+    secretaries: dict[int, dict[int, User]] = defaultdict(dict)
+    for role in roles:
+        secretaries[role.branch_id].setdefault(role.user_id, role.user)
+    queued = 0
+    for concern in concerns:
+        recipients = list(secretaries[concern.member.branch_id].values())
+        if not recipients:
+            continue
+        result = notify(
+            branch=concern.member.branch,
+            occasion=f"concern-stale:{concern.pk}",
+            text=_stale_concern_text(concern),
+            recipients=recipients,
+            reminder="concern_escalation",
+        )
+        queued += result.queued
+    return queued
+
+
+def _stale_concern_text(concern: Concern) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(
+            "{姓名}: the concern of %(member)s (no. %(number)s) escalated to the bureau on %(date)s "
+            "has had no reply for %(days)s days. Please follow it up. {支部}"
+        ) % {
+            "member": concern.member.name,
+            "number": concern.pk,
+            "date": date_format(timezone.localtime(concern.escalated_at).date(), "DATE_FORMAT"),
+            "days": STALE_ESCALATION_DAYS,
+        }
