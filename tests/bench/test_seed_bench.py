@@ -136,6 +136,22 @@ def test_running_again_adds_nothing():
     assert (Member.objects.count(), CarePeriod.objects.count(), User.objects.count()) == counts
 
 
+def test_a_section_seeded_later_first_clears_what_the_benchmark_left_of_it():
+    from visits.models import PlannedVisit, Visit
+    from visits.planning import plan_visits
+
+    seed()
+    # As after a run of `make bench` before the visits section existed: planner rows, no visits.
+    Visit.objects.all().delete()
+    PlannedVisit.objects.all().delete()
+    plan_visits()
+    seed()
+    assert Visit.objects.exists()
+    assert (
+        PlannedVisit.objects.filter(status="due", kind="routine").count() == Member.objects.active().count()
+    )
+
+
 def test_another_size_is_refused_without_reset():
     seed()
     with pytest.raises(CommandError, match="--reset"):

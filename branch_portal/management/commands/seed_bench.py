@@ -66,6 +66,8 @@ class Command(BaseCommand):
                 if section.present(bureau):
                     self.stdout.write(f"{label}: present")
                 else:
+                    # Rows the benchmark itself left (the planner's) must not collide with the seed's.
+                    section.wipe(bureau)
                     self._timed(label, section.seed, ctx)
         base.analyze()
         self.stdout.write(self.style.SUCCESS(f"Bench bureau ready: {len(ctx.members)} members."))
