@@ -239,12 +239,27 @@ class BranchMap:
         return sum(len(card.members) for card in self.groups) + len(self.ungrouped)
 
 
-def contact_map(*, user, on: datetime.date | None = None) -> list[BranchMap]:
-    """The contact map of every branch whose roster the user may see: groups with their active members.
+def contact_map_branch_id(*, user, requested) -> int | None:
+    """The one branch whose map to draw: the requested one if the user may see it, else their first.
+
+    A bureau user reads hundreds of branches; one map at a time keeps the page readable and fast.
+    """
+    ids = branch_ids(user, "view_roster")
+    try:
+        requested = int(requested)
+    except (TypeError, ValueError):
+        requested = None
+    if requested in ids:
+        return requested
+    return ids[0] if ids else None
+
+
+def contact_map(*, user, branch_id: int | None, on: datetime.date | None = None) -> list[BranchMap]:
+    """The contact map of one branch whose roster the user may see: groups with their active members.
 
     A constant number of queries whatever the size: branches, groups, members, care periods.
     """
-    ids = branch_ids(user, "view_roster")
+    ids = [branch_id] if branch_id in branch_ids(user, "view_roster") else []
     maps = {branch.pk: BranchMap(branch) for branch in Branch.objects.filter(pk__in=ids)}
     cards = {}
     for group in ContactGroup.objects.filter(branch_id__in=ids).select_related("leader", "deputy"):

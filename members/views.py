@@ -8,12 +8,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import capability_required, has_capability
+from accounts.permissions import branch_ids, capability_required, has_capability
 
 from . import contact_map as contact_map_export
 from . import selectors, services
 from .filters import MemberFilter
 from .forms import ContactGroupForm, MemberForm
+from .models import Branch
 
 PAGE_SIZE = 50
 
@@ -119,8 +120,11 @@ def _group_forms(user, bound: ContactGroupForm | None = None) -> list[ContactGro
 
 
 def contact_map(request):
+    branch_id = selectors.contact_map_branch_id(user=request.user, requested=request.GET.get("branch"))
     context = {
-        "maps": selectors.contact_map(user=request.user),
+        "maps": selectors.contact_map(user=request.user, branch_id=branch_id),
+        "branch_choices": Branch.objects.filter(pk__in=branch_ids(request.user, "view_roster")),
+        "branch_id": branch_id,
         "own_groups": selectors.own_contact_groups(user=request.user),
         "carer": has_capability(request.user, "view_roster"),
     }
@@ -129,7 +133,8 @@ def contact_map(request):
 
 @capability_required("view_roster")
 def contact_map_xlsx(request):
-    maps = selectors.contact_map(user=request.user)
+    branch_id = selectors.contact_map_branch_id(user=request.user, requested=request.GET.get("branch"))
+    maps = selectors.contact_map(user=request.user, branch_id=branch_id)
     content = contact_map_export.workbook_bytes(maps)
     response = HttpResponse(content, content_type=contact_map_export.XLSX_TYPE)
     filename = f"contact-map-{timezone.localdate():%Y%m%d}.xlsx"

@@ -15,6 +15,7 @@ year of the same number, so "2026 重阳" is unambiguous.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from borax.calendars.lunardate import LCalendars, LunarDate
@@ -57,6 +58,8 @@ FESTIVAL_RULES = {
 }
 
 
+# The planner asks for the same few festival dates once per member: remember them.
+@functools.lru_cache(maxsize=1024)
 def festival_date(festival: str, year: int) -> datetime.date:
     """The Gregorian date of the festival in `year` (1950–2100); ValueError outside that range."""
     if not FIRST_YEAR <= year <= LAST_YEAR:

@@ -105,3 +105,22 @@ def test_map_and_list_query_counts_do_not_grow_with_the_roster(client, secretary
             client.get(reverse("members:list"), {"care": "any"})
         counts.append(len(page_queries))
     assert counts[0] == counts[1]
+
+
+def test_bureau_reads_one_branch_at_a_time_and_only_its_own(client, bureau, mapped, branch, other_branch):
+    from tests.factories import BranchFactory
+
+    sibling = BranchFactory(bureau=branch.bureau, name="第18党支部")
+    MemberFactory(branch=sibling, name="郑玉兰")
+    MemberFactory(branch=other_branch, name="外局人")
+    client.force_login(bureau)
+
+    first = client.get(URL).content.decode()
+    assert "张志远" in first and "郑玉兰" not in first
+    assert "第18党支部" in first  # offered as a choice
+
+    chosen = client.get(URL, {"branch": sibling.pk}).content.decode()
+    assert "郑玉兰" in chosen and "张志远" not in chosen
+
+    foreign = client.get(URL, {"branch": other_branch.pk}).content.decode()
+    assert "外局人" not in foreign
