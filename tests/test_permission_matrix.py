@@ -51,15 +51,15 @@ PAGES = [
     Page("members:contact_map", expected=statuses()),
     Page("members:detail", lambda o: [o["member"].pk], statuses(200, member=404, stranger=404)),
     Page("members:detail", lambda o: [o["own_member"].pk], statuses(200, stranger=404)),
-    Page("members:import", expected=statuses(200, liaison=403, member=403, bureau=403)),
-    Page("members:import_template", expected=statuses(200, liaison=403, member=403, bureau=403)),
-    Page("members:import_preview", lambda o: ["unknown"], statuses(302, liaison=403, member=403, bureau=403)),
     Page("members:create", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("members:edit", lambda o: [o["member"].pk],
          statuses(200, liaison=403, member=403, bureau=403, stranger=404)),
     Page("members:groups", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("members:group_update", lambda o: [o["member"].contact_group_id], statuses(405)),  # POST only
     Page("members:contact_map_xlsx", expected=CARERS_ONLY),
+    Page("members:import", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("members:import_template", expected=statuses(200, liaison=403, member=403, bureau=403)),
+    Page("members:import_preview", lambda o: ["unknown"], statuses(302, liaison=403, member=403, bureau=403)),
     Page("members:export", expected=statuses(200, liaison=403, member=403, bureau=403)),
     Page("study:list", expected=statuses()),
     Page("study:detail", lambda o: [o["activity"].pk], statuses(200, stranger=404)),
@@ -133,10 +133,10 @@ def objects(branch, own_member, group):
             notice=notifications_services.notice_create(actor=None, branch=branch, title="通知", body="b"),
         ),
         "concern": ConcernFactory(member=own_member),
+        "planned": PlannedVisitFactory(member=own_member),
     }
 
 
-        "planned": PlannedVisitFactory(member=own_member),
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_answers_each_role_as_designed(client, cast, objects, page, role):
