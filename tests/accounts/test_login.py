@@ -102,3 +102,8 @@ def test_pages_carry_a_strict_content_security_policy(client):
     policy = client.get(LOGIN).headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_chinese_even_when_the_browser_asks_for_english(client):
+    response = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
