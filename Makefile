@@ -29,7 +29,7 @@ $(STAMP): requirements.txt
 
 # Babel compiles the .po files, so no system gettext is needed on a fresh machine.
 messages: install
-	$(VENV)/bin/pybabel compile --use-fuzzy -d locale -D django --statistics 2>&1 | tail -n 1
+	$(VENV)/bin/pybabel compile -d locale -D django --statistics
 
 migrate: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
