@@ -62,7 +62,8 @@ def test_a_real_celery_worker_runs_a_task_from_redis():
         env=env,
     )
     try:
-        client = Celery(broker=url, backend=url)
+        # Not set as current: shared tasks must stay bound to the portal's own app.
+        client = Celery(broker=url, backend=url, set_as_current=False)
         started = time.monotonic()
         result = client.send_task("branch_portal.ping", queue="health-test")
         assert result.get(timeout=60) == "pong"
