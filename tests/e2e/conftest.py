@@ -103,8 +103,11 @@ def demo_branch(portal):
 
 
 def _open(browser, portal, request, device: str):
-    # Members read the portal in Chinese, as their phones ask for it.
-    context = browser.new_context(base_url=portal.url, locale="zh-CN", **DEVICES[device])
+    # Members read the portal in Chinese, as their phones ask for it. Reduced motion switches off
+    # Bootstrap's transitions, so the audit never measures a colour halfway through a fade.
+    context = browser.new_context(
+        base_url=portal.url, locale="zh-CN", reduced_motion="reduce", **DEVICES[device]
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     browsing = Browsing(page, device=device, test_name=request.node.name)
