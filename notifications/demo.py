@@ -13,6 +13,7 @@ from django.conf import settings
 from members.models import Branch, Member
 
 from . import audience, services
+from .defaults import notice_templates_ensure
 from .models import Channel, Message, Notice, NoticeCategory
 
 LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -164,6 +165,7 @@ ISSUES = [
 
 def seed(branch: Branch, today: datetime.date) -> None:
     """Writes the year's issues with delivered messages, and one draft to try sending."""
+    notice_templates_ensure()
     rng = random.Random(6)
     members = list(Member.objects.in_branch(branch).active().order_by("name_pinyin", "id"))
     for days, category, title, body, wechat in ISSUES:
