@@ -86,7 +86,7 @@ def portal(browser, django_db_setup, django_db_blocker):
 
 def _is_test_database(connection) -> bool:
     if connection.vendor == "sqlite":
-        return connection.is_in_memory_db()
+        return connection.is_in_memory_db() or Path(connection.settings_dict["NAME"]).name.startswith("test")
     return str(connection.settings_dict["NAME"]).startswith("test_")
 
 

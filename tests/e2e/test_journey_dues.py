@@ -43,8 +43,8 @@ def test_secretary_records_overdue_dues_and_opens_the_report(page, demo_branch):
 
     page.locator("main a", has_text=f"{today.year}年度报告").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("向全体党员大会的报告")
-    drawn = page.evaluate("() => Object.keys(window.Chart ? Chart.instances : {}).length")
-    assert drawn >= 3, "the report's charts are drawn from the json_script data"
+    # The chart scripts are deferred: wait until they have drawn, rather than count too early.
+    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length >= 3")
     expect(page.locator("button[data-print]")).to_be_visible()
     assert_accessible(page)
     with page.expect_download() as download:
