@@ -215,36 +215,33 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes the database connection around every task, ignoring CONN_MAX_AGE
 # (a new PostgreSQL session costs ~4.4 ms here); reuse it for this many tasks (REFERENCE.md).
-CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The beat schedule is reviewed here, one entry per periodic job; apps add theirs below.
-CELERY_BEAT_SCHEDULE: dict = {}
 # Celery closes Django's connection around every task; reuse it for 1,000 tasks (REFERENCE.md).
 CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
-# notifications: the outbox sweeper (re-dispatches stuck messages, releases scheduled notices) and greetings.
-CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"] = {"task": "notifications.sweep_outbox", "schedule": 60.0}
-CELERY_BEAT_SCHEDULE["notifications-birthday-greetings"] = {
-    "task": "notifications.birthday_greetings",
-    "schedule": crontab(hour=9, minute=0),
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Every periodic job, reviewed in one place; times are Asia/Shanghai (CELERY_TIMEZONE).
+# Each task is idempotent, so a missed or repeated beat does no harm.
+CELERY_BEAT_SCHEDULE = {
+    # Re-dispatches messages stuck in queued or sending, and releases scheduled notices.
+    "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "notifications-birthday-greetings": {
+        "task": "notifications.birthday_greetings",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # Hourly, not nightly: a member newly in hospital or critically ill gets a visit due the same day.
+    "visits-plan": {"task": "visits.tasks.plan_visits_task", "schedule": crontab(minute=30)},
+    # Group leaders' digest, once per ISO week.
+    "visits-weekly-digest": {
+        "task": "visits.weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=30),
+    },
+    # Escalations unanswered by the bureau for 30 days, to the secretary, once per concern.
+    "visits-stale-concerns": {
+        "task": "visits.stale_concern_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # The day-before SMS for tomorrow's study activities, once per member and day.
+    "study-day-before": {"task": "study.day_before_reminders", "schedule": crontab(hour=10, minute=0)},
 }
-# visits: plan the three-visit schedule every hour at :30 Asia/Shanghai (CELERY_TIMEZONE), idempotent;
-# hourly, not nightly, so a member newly in hospital or critically ill shows a visit due within a day the same day.
-CELERY_BEAT_SCHEDULE["visits-plan"] = {
-    "task": "visits.tasks.plan_visits_task",
-    "schedule": crontab(minute=30),
-}
-# visits: the Monday 08:30 digest to group leaders (once per ISO week) and, daily at 09:00, escalations
-# unanswered by the bureau for 30 days to the secretary (once per concern); both switchable per branch.
-CELERY_BEAT_SCHEDULE["visits-weekly-digest"] = {
-    "task": "visits.weekly_digest",
-    "schedule": crontab(day_of_week="mon", hour=8, minute=30),
-}
-CELERY_BEAT_SCHEDULE["visits-stale-concerns"] = {
-    "task": "visits.stale_concern_reminders",
-    "schedule": crontab(hour=9, minute=0),
-}
-# study: the day-before SMS for tomorrow's study activities at 10:00, idempotent per member and day.
-CELERY_BEAT_SCHEDULE["study-day-before"] = {"task": "study.day_before_reminders", "schedule": crontab(hour=10, minute=0)}
 
 # Notices and reminders: channel backends and provider accounts, from the environment only.
 NOTIFICATIONS = {

@@ -80,7 +80,8 @@ PAGES = [
     Page("dues:report_docx", lambda o: [2025], statuses(200, liaison=403, member=403)),
     Page("dues:report_xlsx", lambda o: [2025], statuses(200, liaison=403, member=403)),
     Page("dues:member_panel", lambda o: [o["own_member"].pk], statuses(200, liaison=204, stranger=404)),
-    Page("dues:member_panel", lambda o: [o["member"].pk], statuses(200, liaison=204, member=404, stranger=404)),
+    Page("dues:member_panel", lambda o: [o["member"].pk],
+         statuses(200, liaison=204, member=404, stranger=404)),
     Page("dues:payment_create", expected=statuses(405)),  # POST only
     Page("dues:payment_owed", expected=statuses(200, committee=403, liaison=403, member=403, bureau=403)),
     Page("dues:expenditure_create", expected=statuses(405)),
