@@ -120,11 +120,19 @@ def _member_choice(request):
 
 
 def _initial(request, due: list[PlannedVisit]) -> dict:
+    """Preselects the planned visit the user came from (?planned=), else the most urgent one due now."""
     today = timezone.localdate()
+    chosen = [p for p in due if str(p.pk) == request.GET.get("planned")]
     current = [p for p in due if p.due_from <= today] or due
-    kind = current[0].kind if current else PlannedVisit.Kind.ROUTINE
+    # A hospital visit (newly in hospital or critically ill) comes before any routine one.
+    current.sort(key=lambda p: p.kind != PlannedVisit.Kind.HOSPITAL)
+    planned = (chosen or current or [None])[0]
+    kind = planned.kind if planned else PlannedVisit.Kind.ROUTINE
     mode = "hospital" if kind == PlannedVisit.Kind.HOSPITAL else "home"
-    return {"kind": kind, "date": today, "mode": mode, "visitors": [request.user.pk]}
+    initial = {"kind": kind, "date": today, "mode": mode, "visitors": [request.user.pk]}
+    if chosen:
+        initial["planned"] = chosen[0].pk
+    return initial
 
 
 def _record(request, form, member):

@@ -152,6 +152,26 @@ def test_new_visit_form_preselects_the_due_kind_and_today(client, liaison, membe
     assert form.initial["visitors"] == [liaison.pk]
 
 
+def test_a_hospital_visit_due_now_comes_before_an_overdue_routine_one(client, liaison, member, today):
+    PlannedVisitFactory(member=member, occasion="routine-9", due_from=today - days(9), due_by=today - days(2))
+    PlannedVisitFactory(
+        member=member, kind=Kind.HOSPITAL, occasion="hospital-1", due_from=today, due_by=today + days(1)
+    )
+    client.force_login(liaison)
+    form = client.get(reverse("visits:new"), {"member": member.pk}).context["form"]
+    assert form.initial["kind"] == Kind.HOSPITAL
+
+
+def test_record_from_the_schedule_preselects_that_planned_visit(client, liaison, member, today):
+    routine = PlannedVisitFactory(member=member, occasion="routine-9", due_from=today - days(1))
+    birthday = PlannedVisitFactory(member=member, kind=Kind.BIRTHDAY, occasion="birthday-1", due_from=today)
+    client.force_login(liaison)
+    response = client.get(reverse("visits:new"), {"member": member.pk, "planned": birthday.pk})
+    assert response.context["form"].initial["kind"] == Kind.BIRTHDAY
+    assert response.context["form"].initial["planned"] == birthday.pk
+    assert routine.pk != birthday.pk
+
+
 def test_recording_on_the_phone_form_closes_the_planned_visit_and_raises_the_concern(
     client, liaison, member, today
 ):
