@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("text-size/", views.text_size, name="text_size"),
+    path("session/extend/", views.session_extend, name="session_extend"),
 ]

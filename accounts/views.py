@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import idle_sessions, services
 from .forms import LoginForm, PortalPasswordChangeForm, TextSizeForm
 
 login_view = login_not_required(
@@ -35,3 +36,10 @@ def text_size(request):
     if form.is_valid():
         services.user_set_text_size(user=request.user, text_size=form.cleaned_data["text_size"])
     return redirect(request.POST.get("next") or "home")
+
+
+@require_POST
+def session_extend(request):
+    """The idle warning's "stay signed in": counts as activity, answers the seconds now left."""
+    idle_sessions.activity_record(request)
+    return JsonResponse({"seconds_left": idle_sessions.idle_deadline(0).seconds_left})
