@@ -148,6 +148,7 @@ def test_page_carries_the_warning_banner_for_carers_only(client, committee, memb
     assert 'data-warning-seconds="300"' in page
     assert "js/idle-session.js" in page
     assert "继续使用" in page
+    assert 'data-message="您已有一段时间未操作。为保护党员信息，系统将在{minutes}分钟后自动退出。"' in page
 
     logged_in(client, member_user)
     page = client.get(HOME).content.decode()
