@@ -1,6 +1,7 @@
 """`make bench`: the bureau-scale benchmark (README "Performance", issue #8).
 
     python -m tests.bench.run [--seconds 10] [--rounds 2] [--branches 200 --members-per-branch 50]
+    python -m tests.bench.run --only planner   # one part (pages, planner, fanout); repeatable
 
 Builds or reuses the bench database (PostgreSQL, 10,000 members), serves it with gunicorn
 (2 sync workers, production settings) on 127.0.0.1 and loads every main page with wrk, in
@@ -31,6 +32,7 @@ TARGETS = {
     "max_planner_again_to_floor": 1,
     "min_fanout_to_noop": 1,
 }
+PARTS = ("pages", "planner", "fanout")
 
 
 def main(argv=None) -> int:
@@ -48,8 +50,9 @@ def main(argv=None) -> int:
     from . import pages as page_module
 
     branch_id, member_id = page_module.bench_branch_and_member()
-    pages = page_module.resolve(page_module.PAGES, member_id)
-    page_module.count_queries(pages)
+    pages = page_module.resolve(page_module.PAGES, member_id) if "pages" in args.only else []
+    if pages:
+        page_module.count_queries(pages)
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
         "settings": {
@@ -60,17 +63,21 @@ def main(argv=None) -> int:
             "rounds": args.rounds,
         },
         "branch_id": branch_id,
-        "pages": measure_pages(env, pages, args),
+        "pages": measure_pages(env, pages, args) if pages else {},
         "targets": TARGETS,
     }
     from . import jobs
 
-    result["planner"] = guarded(jobs.planner)
-    with sms:
-        result["fanout"] = guarded(jobs.fanout, env, sms)
+    if "planner" in args.only:
+        result["planner"] = guarded(jobs.planner)
+    if "fanout" in args.only:
+        with sms:
+            result["fanout"] = guarded(jobs.fanout, env, sms)
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     print(report(result))
-    out = Path(os.environ.get("BENCH_OUT") or services.ROOT / "var" / "bench.json")
+    # A partial run does not overwrite the figures of the last full one.
+    name = "bench.json" if args.only == set(PARTS) else f"bench-{'-'.join(sorted(args.only))}.json"
+    out = Path(os.environ.get("BENCH_OUT") or services.ROOT / "var" / name)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     log(f"wrote {out} ({result['elapsed_s']} s in all)")
@@ -96,9 +103,17 @@ def parse(argv):
     parser.add_argument("--members-per-branch", type=int, default=50)
     parser.add_argument("--rebuild", action="store_true", help="Drop the bench database and seed it again.")
     parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="Measure only this part (repeat for several); all parts when not given.",
+    )
+    parser.add_argument(
         "--markdown", metavar="JSON", help="Print a saved result as a Markdown table; run nothing."
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.only = set(args.only or PARTS)
+    return args
 
 
 def prepare(args, sms_port: int) -> dict[str, str]:
@@ -206,11 +221,12 @@ def meets(key: str, entry: dict) -> bool | None:
 
 
 def report(result: dict) -> str:
-    lines = [
-        "",
-        f"{'page':<16} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'×bare':>7} {'×admin':>7}"
-        f" {'alone ms':>8}  target",
-    ]
+    lines = [""]
+    if result["pages"]:
+        lines.append(
+            f"{'page':<16} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'×bare':>7} {'×admin':>7}"
+            f" {'alone ms':>8}  target"
+        )
     for key, entry in result["pages"].items():
         if "rps" not in entry:
             lines.append(f"{key:<16} {'—':>8}  {'; '.join(entry['notes'])}")
@@ -225,7 +241,9 @@ def report(result: dict) -> str:
             f"{entry['alone_ms'] or 0:>8.1f}  {verdict}"
         )
     for name in ("planner", "fanout"):
-        job = result.get(name) or {}
+        if name not in result:
+            continue
+        job = result[name]
         lines.append(f"{name}: {job.get('summary', 'not measured')}")
     lines.append(
         f"machine: {result['machine']['cpus']} CPUs, load average at start {result['machine']['load']}"
