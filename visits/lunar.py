@@ -85,12 +85,27 @@ def lunar_of(day: datetime.date) -> LunarDate:
     return LunarDate.from_solar(day)
 
 
+# The planner asks for the lunar year of the same two days (its window) once per member.
+@functools.lru_cache(maxsize=64)
+def lunar_year_of(day: datetime.date) -> int:
+    return lunar_of(day).year
+
+
 def lunar_birthday_in(birth: datetime.date, lunar_year: int, *, prefer_leap: bool = False) -> datetime.date:
     """The Gregorian date on which a lunar birthday falls in `lunar_year` (rules in the module doc)."""
     born = lunar_of(birth)
-    leap = 1 if born.leap and prefer_leap and LCalendars.leap_month(lunar_year) == born.month else 0
-    day = min(born.day, LCalendars.ndays(lunar_year, born.month, leap))
-    return LunarDate(lunar_year, born.month, day, leap).to_solar_date()
+    return _lunar_anniversary(born.month, born.day, bool(born.leap), lunar_year, prefer_leap)
+
+
+# Depends on the lunar month and day only, not on the member: a bureau's members share a few
+# hundred of them a year, so each is converted once rather than once per member.
+@functools.lru_cache(maxsize=4096)
+def _lunar_anniversary(
+    month: int, day: int, born_leap: bool, lunar_year: int, prefer_leap: bool
+) -> datetime.date:
+    leap = 1 if born_leap and prefer_leap and LCalendars.leap_month(lunar_year) == month else 0
+    day = min(day, LCalendars.ndays(lunar_year, month, leap))
+    return LunarDate(lunar_year, month, day, leap).to_solar_date()
 
 
 def solar_birthday_in(birth: datetime.date, year: int) -> datetime.date:
@@ -114,10 +129,11 @@ def birthdays_between(
 ) -> list[Birthday]:
     """The member's birthdays with a date in [start, end], iterating over lunar years when `lunar`."""
     if lunar:
-        born_year = lunar_of(birth).year
-        first, last = lunar_of(start).year, lunar_of(end).year
+        born = lunar_of(birth)
+        born_year = born.year
+        first, last = lunar_year_of(start), lunar_year_of(end)
         dated = [
-            (year, lunar_birthday_in(birth, year, prefer_leap=prefer_leap))
+            (year, _lunar_anniversary(born.month, born.day, bool(born.leap), year, prefer_leap))
             for year in range(max(first, born_year + 1), last + 1)
         ]
     else:

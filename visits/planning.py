@@ -1,18 +1,23 @@
 """The three-visit planner: materialises PlannedVisit rows for a rolling window.
 
-It reads the roster in a fixed number of queries, decides in Python, and writes with
-`bulk_create(ignore_conflicts=True)`: the unique (member, kind, occasion) constraint, not
-this code, makes a second run (or two concurrent runs) create nothing new. Planned visits
-are never deleted, only cancelled, so a member's routine sequence number only grows.
+It reads the roster in a fixed number of queries, decides in Python, compares what it wants
+with what is planned already and writes only the difference, so a run with nothing changed
+writes nothing. New rows go in with `bulk_create(ignore_conflicts=True)`: the unique
+(member, kind, occasion) constraint, not this code, keeps two concurrent runs from planning
+an occasion twice. Planned visits are never deleted, only cancelled, so a member's routine
+sequence number only grows. Existing rows change only as before: open ones follow their
+group's responsible person, and open routine visits are brought forward when a member's
+interval gets shorter.
 """
 
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -26,7 +31,8 @@ HORIZON_DAYS = 60
 # A member who went into hospital while the planner was not running is still caught a week later.
 HOSPITAL_LOOKBACK_DAYS = 7
 URGENT_CATEGORIES = (CareCategory.HOSPITALISED, CareCategory.CRITICAL)
-BATCH_SIZE = 500
+# Rows per INSERT: a bureau's first run sends ~17,000; a few statements, none of them huge.
+BATCH_SIZE = 2000
 Kind = PlannedVisit.Kind
 
 
@@ -38,20 +44,64 @@ class PlanResult:
     tightened: int = 0
 
 
+class MemberRow(NamedTuple):
+    id: int
+    branch_id: int
+    birth: datetime.date
+    lunar: bool
+    group_id: int | None
+    last_visit: datetime.date | None
+
+
+class Wanted(NamedTuple):
+    """A planned visit the member should have; `responsible` is set only when it is created."""
+
+    member_id: int
+    kind: str
+    occasion: str
+    occasion_date: datetime.date | None
+    due_from: datetime.date
+    due_by: datetime.date
+
+
+class OpenVisit(NamedTuple):
+    id: int
+    member_id: int
+    kind: str
+    due_from: datetime.date
+    due_by: datetime.date
+    responsible_id: int | None
+
+
+@dataclass
+class BranchRules:
+    """A branch's policy turned, once per run, into what each member's plan looks up."""
+
+    policy: VisitPolicy
+    # (festival, year, day, born on or before this to be 80 on the day) whose window opens by the horizon
+    festivals: list
+    festival_categories: frozenset
+    festival_window: datetime.timedelta
+    birthday_window: datetime.timedelta
+    milestones: frozenset
+    # Born after this: too young for any birthday visit in the window (skips the lunar arithmetic).
+    birthday_born_by: datetime.date
+
+
 @dataclass
 class Roster:
     """What the planner knows of each active member, loaded in a fixed number of queries."""
 
-    members: list = field(default_factory=list)  # (id, branch_id, birth_date, lunar, group_id)
+    members: list = field(default_factory=list)  # MemberRow, by id
     responsible: dict = field(default_factory=dict)  # group id -> user id
     categories: dict = field(default_factory=lambda: defaultdict(set))  # member id -> stored categories
     urgent: dict = field(default_factory=lambda: defaultdict(list))  # member id -> [(period id, started_on)]
-    last_visit: dict = field(default_factory=dict)  # member id -> date
     routine_count: dict = field(default_factory=dict)  # member id -> routine planned visits so far
     routine_last_closed: dict = field(default_factory=dict)  # member id -> due_by of the last closed one
-    open_visits: list = field(default_factory=list)  # open PlannedVisit rows (few columns)
+    open_visits: list = field(default_factory=list)  # OpenVisit
     open_routine: set = field(default_factory=set)  # ids of members with an open routine visit
-    policies: dict = field(default_factory=dict)  # branch id -> VisitPolicy
+    rules: dict = field(default_factory=dict)  # branch id -> BranchRules
+    elderly_born_by: datetime.date = datetime.date.min  # born on or before this: 80 or over today
 
 
 def plan_visits(
@@ -66,14 +116,9 @@ def plan_visits(
     result = PlanResult()
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         result.cancelled = cancel_for_departed(branch_ids=branch_ids)
-        roster = load_roster(members, today)
-        before = PlannedVisit.objects.filter(member__in=members).count()
-        wanted = []
-        for row in roster.members:
-            wanted.extend(plan_member(roster, row, today, horizon))
-        PlannedVisit.objects.bulk_create(wanted, ignore_conflicts=True, batch_size=BATCH_SIZE)
-        # ignore_conflicts returns no ids: count what is there now instead of what was sent.
-        result.created = PlannedVisit.objects.filter(member__in=members).count() - before
+        roster = load_roster(members, today, horizon)
+        wanted = [visit for row in roster.members for visit in plan_member(roster, row, today, horizon)]
+        result.created = _create(roster, _not_planned_yet(wanted, members), members)
         result.reassigned, result.tightened = _update_open(roster, today)
     return result
 
@@ -84,24 +129,36 @@ def cancel_for_departed(*, branch_ids: list[int] | None = None) -> int:
         Member.Status.DECEASED: gettext("The member has died."),
         Member.Status.TRANSFERRED: gettext("The member has transferred out of the branch."),
     }
+    departed = PlannedVisit.objects.open().filter(member__status__in=list(reasons))
+    if branch_ids is not None:
+        departed = departed.filter(member__branch_id__in=branch_ids)
+    # Read first, so that an hourly run with no one departed writes nothing.
+    ids_by_status = defaultdict(list)
+    for pk, status in departed.values_list("pk", "member__status"):
+        ids_by_status[status].append(pk)
     cancelled = 0
-    for status, reason in reasons.items():
-        visits = PlannedVisit.objects.open().filter(member__status=status)
-        if branch_ids is not None:
-            visits = visits.filter(member__branch_id__in=branch_ids)
-        cancelled += visits.update(status=PlannedVisit.Status.CANCELLED, cancel_reason=reason)
+    for status, ids in ids_by_status.items():
+        cancelled += (
+            PlannedVisit.objects.open()
+            .filter(pk__in=ids)
+            .update(status=PlannedVisit.Status.CANCELLED, cancel_reason=reasons[status])
+        )
     return cancelled
 
 
-def load_roster(members, today: datetime.date) -> Roster:
-    """Loads everything the planner needs about `members` in seven queries, however many there are."""
-    roster = Roster()
-    roster.members = list(
-        members.order_by("id").values_list(
-            "id", "branch_id", "birth_date", "lunar_birthday", "contact_group_id"
-        )
-    )
-    branch_set = {row[1] for row in roster.members}
+def load_roster(members, today: datetime.date, horizon: datetime.date) -> Roster:
+    """Loads everything the planner needs about `members` in six queries, however many there are."""
+    roster = Roster(elderly_born_by=years_before(today, ELDERLY_AGE))
+    # Each member's last visit: one probe of visit_member_date_idx per member, not an aggregate
+    # over every visit ever recorded.
+    last_visit = Visit.objects.filter(member=OuterRef("pk")).order_by("-date").values("date")[:1]
+    roster.members = [
+        MemberRow(*row)
+        for row in members.order_by("id")
+        .annotate(last_visit=Subquery(last_visit))
+        .values_list("id", "branch_id", "birth_date", "lunar_birthday", "contact_group_id", "last_visit")
+    ]
+    branch_set = {row.branch_id for row in roster.members}
     for group_id, leader_id, deputy_id, away in ContactGroup.objects.filter(
         branch_id__in=branch_set
     ).values_list("id", "leader_id", "deputy_id", "leader_away"):
@@ -115,8 +172,6 @@ def load_roster(members, today: datetime.date) -> Roster:
             days=HOSPITAL_LOOKBACK_DAYS
         ):
             roster.urgent[member_id].append((period_id, started_on))
-    visits = Visit.objects.filter(member__in=members).values("member_id").annotate(last=Max("date"))
-    roster.last_visit = {row["member_id"]: row["last"] for row in visits.order_by()}
     routine = (
         PlannedVisit.objects.filter(member__in=members, kind=Kind.ROUTINE)
         .values("member_id")
@@ -126,47 +181,66 @@ def load_roster(members, today: datetime.date) -> Roster:
     for row in routine:
         roster.routine_count[row["member_id"]] = row["count"]
         roster.routine_last_closed[row["member_id"]] = row["last_closed"]
-    roster.open_visits = list(
-        PlannedVisit.objects.open()
+    roster.open_visits = [
+        OpenVisit(*row)
+        for row in PlannedVisit.objects.open()
         .filter(member__in=members)
-        .only("id", "member_id", "kind", "due_from", "due_by", "responsible_id")
-    )
+        .order_by()
+        .values_list("id", "member_id", "kind", "due_from", "due_by", "responsible_id")
+    ]
     roster.open_routine = {v.member_id for v in roster.open_visits if v.kind == Kind.ROUTINE}
     stored = {p.branch_id: p for p in VisitPolicy.objects.filter(branch_id__in=branch_set)}
-    roster.policies = {b: stored.get(b) or VisitPolicy(branch_id=b) for b in branch_set}
+    roster.rules = {
+        b: branch_rules(stored.get(b) or VisitPolicy(branch_id=b), today, horizon) for b in branch_set
+    }
     return roster
 
 
-def member_categories(roster: Roster, member_id: int, birth: datetime.date, on: datetime.date) -> set[str]:
-    categories = set(roster.categories.get(member_id, ()))
-    if birth <= years_before(on, ELDERLY_AGE):
+def branch_rules(policy: VisitPolicy, today: datetime.date, horizon: datetime.date) -> BranchRules:
+    festival_window = datetime.timedelta(days=policy.festival_window_days)
+    birthday_window = datetime.timedelta(days=policy.birthday_window_days)
+    youngest = min([policy.birthday_from_age, *policy.milestone_ages])
+    return BranchRules(
+        policy=policy,
+        festivals=[
+            (festival, year, day, years_before(day, ELDERLY_AGE))
+            for festival, year, day in festivals_between(policy.festivals, today, horizon + festival_window)
+            if day - festival_window <= horizon
+        ],
+        festival_categories=frozenset(policy.festival_categories),
+        festival_window=festival_window,
+        birthday_window=birthday_window,
+        milestones=frozenset(policy.milestone_ages),
+        birthday_born_by=years_before(horizon + birthday_window, youngest),
+    )
+
+
+def member_categories(roster: Roster, row: MemberRow) -> set[str]:
+    """The member's care categories today: those stored, and "elderly" from the birth date."""
+    categories = set(roster.categories.get(row.id, ()))
+    if row.birth <= roster.elderly_born_by:
         categories.add(CareCategory.ELDERLY)
     return categories
 
 
-def plan_member(roster: Roster, row, today: datetime.date, horizon: datetime.date) -> list[PlannedVisit]:
-    """The planned visits one member should have in the window (existing ones are skipped by the database)."""
-    member_id, branch_id, birth, lunar, group_id = row
-    policy = roster.policies[branch_id]
-    categories = member_categories(roster, member_id, birth, today)
-    responsible = roster.responsible.get(group_id)
+def plan_member(roster: Roster, row: MemberRow, today: datetime.date, horizon: datetime.date) -> list[Wanted]:
+    """The planned visits one member should have in the window, planned already or not."""
+    rules = roster.rules[row.branch_id]
+    categories = member_categories(roster, row)
     planned = []
-    routine = routine_visit(roster, member_id, policy.interval_for(categories), today)
-    if routine is not None:
-        planned.append(routine)
-    planned.extend(festival_visits(policy, member_id, birth, categories, today, horizon))
-    planned.extend(birthday_visits(policy, member_id, birth, lunar, today, horizon))
-    for period_id, started_on in roster.urgent.get(member_id, ()):
-        if roster.last_visit.get(member_id, datetime.date.min) < started_on:
-            planned.append(hospital_visit(policy, member_id, period_id, started_on))
-    for visit in planned:
-        visit.responsible_id = responsible
+    if row.id not in roster.open_routine:
+        planned.append(routine_visit(roster, row, rules.policy.interval_for(categories), today))
+    planned.extend(festival_visits(rules, row, categories))
+    planned.extend(birthday_visits(rules, row, today, horizon))
+    for period_id, started_on in roster.urgent.get(row.id, ()):
+        if (row.last_visit or datetime.date.min) < started_on:
+            planned.append(hospital_visit(rules.policy, row.id, period_id, started_on))
     return planned
 
 
-def routine_base(roster: Roster, member_id: int) -> datetime.date | None:
+def routine_base(roster: Roster, row: MemberRow) -> datetime.date | None:
     """The day routine visits count from: the later of the last visit and the last closed routine visit."""
-    known = [d for d in (roster.last_visit.get(member_id), roster.routine_last_closed.get(member_id)) if d]
+    known = [d for d in (row.last_visit, roster.routine_last_closed.get(row.id)) if d]
     return max(known) if known else None
 
 
@@ -179,103 +253,109 @@ def routine_window(base: datetime.date | None, interval: int, member_id: int, to
     return due_by - datetime.timedelta(days=interval // 3), due_by
 
 
-def routine_visit(roster: Roster, member_id: int, interval: int, today: datetime.date) -> PlannedVisit | None:
-    if member_id in roster.open_routine:
-        return None
-    due_from, due_by = routine_window(routine_base(roster, member_id), interval, member_id, today)
-    sequence = roster.routine_count.get(member_id, 0) + 1
-    return PlannedVisit(
-        member_id=member_id,
-        kind=Kind.ROUTINE,
-        occasion=f"routine-{sequence}",
-        due_from=due_from,
-        due_by=due_by,
-    )
+def routine_visit(roster: Roster, row: MemberRow, interval: int, today: datetime.date) -> Wanted:
+    due_from, due_by = routine_window(routine_base(roster, row), interval, row.id, today)
+    sequence = roster.routine_count.get(row.id, 0) + 1
+    return Wanted(row.id, Kind.ROUTINE, f"routine-{sequence}", None, due_from, due_by)
 
 
-def festival_visits(policy, member_id, birth, categories, today, horizon) -> list[PlannedVisit]:
-    window = datetime.timedelta(days=policy.festival_window_days)
-    chosen = set(policy.festival_categories)
-    planned = []
-    for festival, year, day in festivals_between(policy.festivals, today, horizon + window):
-        on_day = categories | ({CareCategory.ELDERLY} if birth <= years_before(day, ELDERLY_AGE) else set())
-        if day - window <= horizon and on_day & chosen:
-            planned.append(
-                PlannedVisit(
-                    member_id=member_id,
-                    kind=Kind.FESTIVAL,
-                    occasion=f"{year}-{festival.value}",
-                    occasion_date=day,
-                    due_from=day - window,
-                    due_by=day,
-                )
-            )
-    return planned
+def festival_visits(rules: BranchRules, row: MemberRow, categories: set[str]) -> list[Wanted]:
+    chosen = rules.festival_categories
+    # Someone 79 today who turns 80 before the festival is elderly on the day.
+    in_chosen_category = bool(categories & chosen)
+    elderly_chosen = CareCategory.ELDERLY in chosen
+    return [
+        Wanted(row.id, Kind.FESTIVAL, f"{year}-{festival.value}", day, day - rules.festival_window, day)
+        for festival, year, day, elderly_born_by in rules.festivals
+        if in_chosen_category or (elderly_chosen and row.birth <= elderly_born_by)
+    ]
 
 
-def birthday_visits(policy, member_id, birth, lunar, today, horizon) -> list[PlannedVisit]:
-    window = datetime.timedelta(days=policy.birthday_window_days)
-    milestones = set(policy.milestone_ages)
-    youngest = min([policy.birthday_from_age, *milestones])
-    if birth > years_before(horizon + window, youngest):
-        return []  # too young for any birthday visit in the window: skip the lunar arithmetic
-    planned = []
-    for birthday in birthdays_between(birth, today, horizon + window, lunar=lunar):
-        if birthday.date - window <= horizon and (
-            birthday.age >= policy.birthday_from_age or birthday.age in milestones
-        ):
-            planned.append(
-                PlannedVisit(
-                    member_id=member_id,
-                    kind=Kind.BIRTHDAY,
-                    occasion=birthday.occasion,
-                    occasion_date=birthday.date,
-                    due_from=birthday.date - window,
-                    due_by=birthday.date,
-                )
-            )
-    return planned
+def birthday_visits(rules: BranchRules, row: MemberRow, today, horizon) -> list[Wanted]:
+    if row.birth > rules.birthday_born_by:
+        return []
+    window, policy = rules.birthday_window, rules.policy
+    return [
+        Wanted(row.id, Kind.BIRTHDAY, birthday.occasion, birthday.date, birthday.date - window, birthday.date)
+        for birthday in birthdays_between(row.birth, today, horizon + window, lunar=row.lunar)
+        if birthday.date - window <= horizon
+        and (birthday.age >= policy.birthday_from_age or birthday.age in rules.milestones)
+    ]
 
 
-def hospital_visit(policy, member_id: int, period_id: int, started_on: datetime.date) -> PlannedVisit:
-    return PlannedVisit(
-        member_id=member_id,
-        kind=Kind.HOSPITAL,
-        occasion=f"hospital-{period_id}",
-        occasion_date=started_on,
-        due_from=started_on,
-        due_by=started_on + datetime.timedelta(days=policy.hospital_visit_days),
-    )
+def hospital_visit(policy, member_id: int, period_id: int, started_on: datetime.date) -> Wanted:
+    due_by = started_on + datetime.timedelta(days=policy.hospital_visit_days)
+    return Wanted(member_id, Kind.HOSPITAL, f"hospital-{period_id}", started_on, started_on, due_by)
+
+
+def _not_planned_yet(wanted: list[Wanted], members) -> list[Wanted]:
+    """The wanted visits with no planned visit (in any status) for their member, kind and occasion.
+
+    A routine visit is numbered after every routine visit the member has, so it is always new;
+    the others are looked up by their few occasions ("2026-mid_autumn", "birthday-2026", …).
+    """
+    occasions = {visit.occasion for visit in wanted if visit.kind != Kind.ROUTINE}
+    existing = set()
+    if occasions:
+        existing = set(
+            PlannedVisit.objects.filter(member__in=members, occasion__in=occasions)
+            .order_by()
+            .values_list("member_id", "kind", "occasion")
+        )
+    return [visit for visit in wanted if (visit.member_id, visit.kind, visit.occasion) not in existing]
+
+
+def _create(roster: Roster, new: list[Wanted], members) -> int:
+    """Inserts the new planned visits, each for its group's responsible person; returns how many."""
+    if not new:
+        return 0
+    group_of = {row.id: row.group_id for row in roster.members}
+    # One timestamp for the run: ignore_conflicts returns no ids, so the rows this run created
+    # (not those a concurrent run got in first) are counted by it.
+    now = timezone.now()
+    rows = [
+        PlannedVisit(
+            **visit._asdict(),
+            responsible_id=roster.responsible.get(group_of[visit.member_id]),
+            created_at=now,
+        )
+        for visit in new
+    ]
+    PlannedVisit.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH_SIZE)
+    return PlannedVisit.objects.filter(member__in=members, created_at=now).count()
 
 
 def _update_open(roster: Roster, today: datetime.date) -> tuple[int, int]:
     """Reassigns open visits to the group's current responsible and brings routine visits forward
     when a member's interval got shorter (e.g. newly critically ill)."""
-    member_rows = {row[0]: row for row in roster.members}
-    reassigned, tightened = [], []
+    member_rows = {row.id: row for row in roster.members}
+    changed, reassigned, tightened = [], 0, 0
     for visit in roster.open_visits:
         row = member_rows.get(visit.member_id)
         if row is None:
             continue
-        responsible = roster.responsible.get(row[4])
-        if visit.responsible_id != responsible:
-            visit.responsible_id = responsible
-            reassigned.append(visit)
-        if visit.kind == Kind.ROUTINE and _tighten(roster, visit, row, today):
-            tightened.append(visit)
-    changed = {v.pk: v for v in reassigned + tightened}.values()
+        responsible = roster.responsible.get(row.group_id)
+        due_from, due_by = visit.due_from, visit.due_by
+        if visit.kind == Kind.ROUTINE:
+            due_from, due_by = _tightened(roster, visit, row, today)
+        if responsible == visit.responsible_id and due_by == visit.due_by:
+            continue
+        reassigned += responsible != visit.responsible_id
+        tightened += due_by != visit.due_by
+        changed.append(
+            PlannedVisit(id=visit.id, responsible_id=responsible, due_from=due_from, due_by=due_by)
+        )
     PlannedVisit.objects.bulk_update(changed, ["responsible", "due_from", "due_by"], batch_size=BATCH_SIZE)
-    return len(reassigned), len(tightened)
+    return reassigned, tightened
 
 
-def _tighten(roster: Roster, visit: PlannedVisit, row, today: datetime.date) -> bool:
-    member_id, branch_id, birth = row[0], row[1], row[2]
-    base = routine_base(roster, member_id)
+def _tightened(roster: Roster, visit: OpenVisit, row: MemberRow, today: datetime.date):
+    """The routine visit's window, brought forward if the member's interval now ends sooner."""
+    base = routine_base(roster, row)
     if base is None:
-        return False
-    interval = roster.policies[branch_id].interval_for(member_categories(roster, member_id, birth, today))
-    due_from, due_by = routine_window(base, interval, member_id, today)
+        return visit.due_from, visit.due_by
+    interval = roster.rules[row.branch_id].policy.interval_for(member_categories(roster, row))
+    due_from, due_by = routine_window(base, interval, row.id, today)
     if due_by >= visit.due_by:
-        return False
-    visit.due_from, visit.due_by = min(visit.due_from, due_from), due_by
-    return True
+        return visit.due_from, visit.due_by
+    return min(visit.due_from, due_from), due_by
