@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 
 import rules
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from .models import BranchRole
@@ -104,3 +105,14 @@ def _predicate(capability: str):
 
 for _capability in CAPABILITY_ROLES:
     rules.add_perm(f"portal.{_capability}", _predicate(_capability))
+
+
+class AdminPermissionBackend(ModelBackend):
+    """Django's ModelBackend (password login, the admin's model permissions), minus `portal.*`.
+
+    Django asks every backend until one says yes: a `{% if perms.portal.x %}` that `rules` answers
+    no would otherwise make ModelBackend read the user's and their groups' permissions (two queries).
+    """
+
+    def has_perm(self, user_obj, perm: str, obj=None) -> bool:
+        return not perm.startswith("portal.") and super().has_perm(user_obj, perm, obj)

@@ -113,7 +113,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.permissions.AdminPermissionBackend",
 ]
 # Length over complexity: elderly users remember a long phrase better than symbols.
 AUTH_PASSWORD_VALIDATORS = [

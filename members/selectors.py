@@ -87,13 +87,20 @@ class CareLine:
     computed: bool = False
 
 
-def member_care_lines(member: Member, on: datetime.date | None = None) -> list[CareLine]:
+def member_care_periods(member: Member) -> list[CarePeriod]:
+    """Every care period of the member, read once for both the care lines and the history."""
+    return list(CarePeriod.objects.filter(member=member).order_by("ended_on", "-started_on"))
+
+
+def member_care_lines(
+    member: Member, on: datetime.date | None = None, *, periods: list[CarePeriod] | None = None
+) -> list[CareLine]:
     """Every care category the member is or was in, current first; 高龄 computed from the birth date."""
     on = on or timezone.localdate()
     lines = []
     if member.age_on(on) >= 80:
         lines.append(CareLine(CareCategory.ELDERLY.label, member.elderly_since, computed=True))
-    for period in CarePeriod.objects.filter(member=member).order_by("ended_on", "-started_on"):
+    for period in member_care_periods(member) if periods is None else periods:
         until = period.ended_on if period.ended_on and period.ended_on <= on else None
         lines.append(CareLine(period.get_category_display(), period.started_on, until))
     # Current ones (no end) first, then the ended ones, latest first.
@@ -122,14 +129,23 @@ class HistoryEntry:
     changes: list[HistoryChange] = field(default_factory=list)
 
 
-def member_history(member: Member, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+def member_history(
+    member: Member,
+    limit: int = HISTORY_LIMIT,
+    *,
+    health: HealthRecord | None = None,
+    periods: list[CarePeriod] | None = None,
+) -> list[HistoryEntry]:
     """Who changed which field of the member, their health record or care periods, and when.
 
-    Health values are never shown: their entries say only which field changed.
+    Health values are never shown: their entries say only which field changed. The detail page
+    passes the health record and care periods it has already read; without them they are read here.
     """
     types = ContentType.objects.get_for_models(Member, HealthRecord, CarePeriod)
-    health_ids = [str(pk) for pk in HealthRecord.objects.filter(member=member).values_list("pk", flat=True)]
-    period_ids = [str(pk) for pk in CarePeriod.objects.filter(member=member).values_list("pk", flat=True)]
+    if health is None:
+        health = HealthRecord.objects.filter(member=member).first()
+    health_ids = [str(health.pk)] if health is not None else []
+    period_ids = [str(period.pk) for period in (member_care_periods(member) if periods is None else periods)]
     entries = (
         LogEntry.objects.filter(
             Q(content_type=types[Member], object_pk=str(member.pk))

@@ -47,10 +47,12 @@ def member_detail(request, pk: int):
         "can_edit": has_capability(request.user, "edit_members", member.branch_id),
     }
     if carer:
-        context["care_lines"] = selectors.member_care_lines(member)
-        context["health"] = services.health_record_open(viewer=request.user, member=member)
+        periods = selectors.member_care_periods(member)
+        health = services.health_record_open(viewer=request.user, member=member)
+        context["care_lines"] = selectors.member_care_lines(member, periods=periods)
+        context["health"] = health
         context["health_views"] = selectors.health_views(member)
-        context["history"] = selectors.member_history(member)
+        context["history"] = selectors.member_history(member, health=health, periods=periods)
     return render(request, "members/member_detail.html", context)
 
 

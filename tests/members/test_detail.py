@@ -105,3 +105,22 @@ def test_group_leader_and_deputy_with_phones_show(client, secretary, patient, gr
     client.force_login(secretary)
     html = client.get(patient.get_absolute_url()).content.decode()
     assert str(group.leader) in html and str(committee) in html
+
+
+@pytest.mark.parametrize("changes", [3, 30])
+def test_detail_runs_at_most_ten_queries_whatever_the_history(
+    client, secretary, liaison, bureau, member_user, own_member, patient, changes,
+    django_assert_max_num_queries,
+):
+    for n in range(changes):
+        situation = "alone" if n % 2 else "with_family"
+        services.member_update(
+            actor=secretary, member=patient, district=f"第{n}区", living_situation=situation
+        )
+    readers = [(secretary, patient), (liaison, patient), (bureau, patient), (member_user, own_member)]
+    for user, subject in readers:
+        client.force_login(user)
+        client.get(subject.get_absolute_url())  # the first request after logging in writes the session
+        with django_assert_max_num_queries(10):
+            response = client.get(subject.get_absolute_url())
+        assert response.context["member"] == subject
