@@ -5,7 +5,7 @@ import hmac
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import branch_ids
@@ -22,13 +22,26 @@ def _own_attendance(user) -> Prefetch:
     )
 
 
-def activity_list(*, user):
-    """Activities in which any branch the user may see takes part, with what the list shows preloaded."""
-    return (
-        StudyActivity.objects.in_branches(branch_ids(user, "view_study"))
-        .select_related("organiser", "interest_group")
-        .prefetch_related("branches", "materials", _own_attendance(user))
+def _list_prefetches(user) -> list:
+    return ["branches", "materials", _own_attendance(user)]
+
+
+def activity_list(*, user, prefetch: bool = True):
+    """Activities in which any branch the user may see takes part, with what the list shows preloaded.
+
+    With `prefetch=False` the caller slices several lists first and preloads them together
+    with `activities_preload`: three queries for all of them instead of three per list.
+    """
+    activities = StudyActivity.objects.in_branches(branch_ids(user, "view_study")).select_related(
+        "organiser", "interest_group"
     )
+    return activities.prefetch_related(*_list_prefetches(user)) if prefetch else activities
+
+
+def activities_preload(*, user, lists: list[list[StudyActivity]]) -> None:
+    """Loads the branches, materials and the user's own attendance of every activity in the lists."""
+    every = [activity for activities in lists for activity in activities]
+    prefetch_related_objects(every, *_list_prefetches(user))
 
 
 def activity_get_for_user(user, pk: int) -> StudyActivity:

@@ -26,13 +26,16 @@ PAST_LIMIT = 24
 @capability_required("view_study")
 def activity_list(request):
     today = timezone.localdate()
-    activities = selectors.activity_list(user=request.user)
+    activities = selectors.activity_list(user=request.user, prefetch=False)
     past = PastActivityFilter(request.GET, queryset=activities.past(today))
     # The statistics follow the year chosen for the past activities.
     year = (past.form.cleaned_data.get("year") if past.is_valid() else None) or today.year
+    upcoming = list(activities.upcoming(today)[:UPCOMING_LIMIT])
+    shown_past = list(past.qs[:PAST_LIMIT])
+    selectors.activities_preload(user=request.user, lists=[upcoming, shown_past])
     context = {
-        "upcoming": activities.upcoming(today)[:UPCOMING_LIMIT],
-        "past": past.qs[:PAST_LIMIT],
+        "upcoming": upcoming,
+        "past": shown_past,
         "filter": past,
         "today": today,
         "stats": _stats_for(request.user, int(year)),
