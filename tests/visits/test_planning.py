@@ -3,6 +3,8 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -10,7 +12,7 @@ from members.models import CareCategory, ContactGroup, Member
 from tests.factories import UserFactory
 from tests.visits.conftest import TODAY, make_member
 from visits.models import PlannedVisit, Visit, VisitPolicy
-from visits.planning import plan_visits
+from visits.planning import PlanResult, plan_visits
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -202,6 +204,44 @@ def test_only_the_given_branches_are_planned(branch, other_branch, leader_group,
     plan_visits(branch_ids=[other_branch.pk], today=TODAY)
     assert not PlannedVisit.objects.filter(member=here).exists()
     assert PlannedVisit.objects.filter(member=there).exists()
+
+
+def writes(captured) -> list[str]:
+    return [q["sql"] for q in captured if q["sql"].split(None, 1)[0] in ("INSERT", "UPDATE", "DELETE")]
+
+
+def planned_rows():
+    return list(PlannedVisit.objects.order_by("pk").values())
+
+
+def test_a_second_run_with_nothing_changed_writes_nothing(branch, leader_group, liaison):
+    for age in (60, 81, 90):
+        make_member(branch, leader_group, age=age, categories=[CareCategory.ALONE], lunar=age == 90)
+    make_member(branch, leader_group, age=75, categories=[CareCategory.HOSPITALISED], since=TODAY - days(1))
+    departed = make_member(branch, leader_group, age=88, name="张某")
+    plan_visits(today=TODAY)
+    Member.objects.filter(pk=departed.pk).update(status=Member.Status.DECEASED, status_changed_on=TODAY)
+    assert plan_visits(today=TODAY).cancelled > 0
+    before = planned_rows()
+    with CaptureQueriesContext(connection) as captured:
+        result = plan_visits(today=TODAY)
+    assert writes(captured) == []
+    assert result == PlanResult()
+    assert planned_rows() == before
+
+
+def test_a_new_member_is_planned_with_one_insert_and_nothing_else_is_rewritten(branch, leader_group):
+    for age in (60, 81, 90):
+        make_member(branch, leader_group, age=age, categories=[CareCategory.ALONE])
+    plan_visits(today=TODAY)
+    before = planned_rows()
+    newcomer = make_member(branch, leader_group, age=85, name="新成员")
+    with CaptureQueriesContext(connection) as captured:
+        result = plan_visits(today=TODAY)
+    (insert,) = writes(captured)
+    assert insert.startswith("INSERT") and '"visits_plannedvisit"' in insert
+    assert result.created == PlannedVisit.objects.filter(member=newcomer).count() > 1
+    assert planned_rows()[: len(before)] == before
 
 
 def test_planning_runs_a_constant_number_of_queries(branch, leader_group, django_assert_max_num_queries):
