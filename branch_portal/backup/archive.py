@@ -11,6 +11,7 @@ its organiser may be another branch, which the manifest names (`foreign_organise
 restore can keep it when that branch exists and use the imported branch otherwise.
 """
 
+import datetime
 import hashlib
 import json
 import os
@@ -232,5 +233,15 @@ def _write(output: Path, rows: dict[str, list[dict]], files: dict[str, bytes], m
         raise
 
 
+class _ExactEncoder(DjangoJSONEncoder):
+    """Keeps microseconds, which DjangoJSONEncoder cuts to milliseconds: a backup must not round."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
+
+
 def _json(value) -> bytes:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
+    return json.dumps(value, cls=_ExactEncoder, ensure_ascii=False, indent=1).encode()
