@@ -1,10 +1,13 @@
 """The cast every test may use: one branch with each role, and a stranger from another bureau."""
 
 import os
+import sys
 
 import pytest
+from django.db import transaction
 
 from accounts.models import BranchRole
+from tests import surface
 from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -85,3 +88,24 @@ def cast(secretary, committee, liaison, bureau, member_user, stranger):
         "member": member_user,
         "stranger": stranger,
     }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """tests/surface.py's two branches, built once per module in a transaction rolled back after it.
+
+    Each test still runs in its own savepoint (the `db` fixture), so what it writes is undone; the
+    hundreds of URL × role probes then cost a request each instead of a new cast each.
+    """
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            built = surface.world_build()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)

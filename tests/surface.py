@@ -1,0 +1,314 @@
+"""The portal's attack surface as data: every URL × every role → the expected answer.
+
+PAGES holds what a GET answers, POSTS what an empty POST (with a valid CSRF token) answers;
+one line per URL. Arguments name rows of `world_build()` (a str is a key, an int is itself),
+so the probes know which object a URL points at. `tests/test_permission_matrix.py` runs
+PAGES, `tests/test_attack_surface.py` runs POSTS and checks that every URL of the URL conf
+has a line here.
+"""
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, models
+from django.urls import reverse
+
+from accounts.models import BranchRole
+from notifications import services as notifications_services
+from study import services as study_services
+from study.models import Attendance
+from tests.dues.factories import WorkPlanItemFactory
+from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
+from tests.study.factories import AttendanceFactory, StudyActivityFactory
+from tests.visits.factories import ConcernFactory, PlannedVisitFactory
+
+ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "bureau", "stranger"]
+LOGIN = "login"  # anonymous users are sent to the login page
+REFUSED = {LOGIN, 403, 404, 405}
+
+
+@dataclass
+class Page:
+    name: str
+    args: tuple = ()  # keys of world_build()'s dict, or literal ints
+    expected: dict = field(default_factory=dict)
+    # An empty POST by a permitted role is a whole action (delete, regenerate…) and may change rows.
+    writes: bool = False
+    data: dict = field(default_factory=dict)  # query string (GET) or body (POST): name → world key
+
+    def __str__(self) -> str:
+        return "-".join([self.name, *map(str, self.args), *(f"{k}={v}" for k, v in self.data.items())])
+
+    def objects(self, world) -> list:
+        return [world[a] for a in [*self.args, *self.data.values()] if isinstance(a, str)]
+
+    def url(self, world) -> str:
+        return reverse(self.name, args=[_value(world, a) for a in self.args] or None)
+
+    def params(self, world) -> dict:
+        return {name: _value(world, key) for name, key in self.data.items()}
+
+
+def _value(world, key):
+    value = world[key] if isinstance(key, str) else key
+    return getattr(value, "pk", value)
+
+
+def statuses(default: int = 200, anonymous=LOGIN, **overrides) -> dict:
+    result = dict.fromkeys(ROLES, default)
+    result["anonymous"] = anonymous
+    result.update(overrides)
+    return result
+
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+CARERS_ONLY = statuses(200, member=403)  # a stranger sees their own branch only
+COMMITTEE_ONLY = statuses(200, liaison=403, member=403, bureau=403)
+CARERS_OF_BRANCH = statuses(200, member=403, bureau=403, stranger=404)
+VISITORS = statuses(200, member=403, bureau=403)  # record_visits; a stranger sees their own branch
+EDITORS_OF_BRANCH = statuses(200, liaison=403, member=403, bureau=403, stranger=404)
+POST_ONLY = statuses(405)
+LEADERS_ONLY = statuses(200, committee=403, liaison=403, member=403, bureau=403)  # edit_dues
+
+PAGES = [
+    Page("accounts:login", expected=statuses(anonymous=200, **{r: 302 for r in ROLES[1:]})),
+    Page("accounts:logout", expected=statuses(405)),  # POST only, since Django 5
+    Page("set_language", expected=statuses(302, anonymous=302)),  # back to the page, nothing set
+    Page("healthz", expected=PUBLIC),
+    Page("ping", expected=PUBLIC),
+    Page("home", expected=statuses()),
+    Page("accounts:password_change", expected=statuses()),
+    Page("accounts:session_extend", expected=POST_ONLY),
+    Page("members:list", expected=CARERS_ONLY),
+    Page("members:contact_map", expected=statuses()),
+    Page("members:detail", ("member",), statuses(200, member=404, stranger=404)),
+    Page("members:detail", ("own_member",), statuses(200, stranger=404)),
+    Page("members:create", expected=COMMITTEE_ONLY),
+    Page("members:edit", ("member",), EDITORS_OF_BRANCH),
+    Page("members:groups", expected=COMMITTEE_ONLY),
+    Page("members:contact_map_xlsx", expected=CARERS_ONLY),
+    Page("members:import", expected=COMMITTEE_ONLY),
+    Page("members:import_template", expected=COMMITTEE_ONLY),
+    Page("members:import_preview", ("stale_token",), statuses(302, liaison=403, member=403, bureau=403)),
+    Page("members:export", expected=COMMITTEE_ONLY),
+    Page("study:list", expected=statuses()),
+    Page("study:detail", ("activity",), statuses(200, stranger=404)),
+    Page("study:create", expected=VISITORS),
+    Page("study:edit", ("activity",), CARERS_OF_BRANCH),
+    Page("study:attendance", ("activity",), CARERS_OF_BRANCH),
+    Page("study:makeup", expected=VISITORS),
+    Page("study:plan_home", expected=statuses(302, member=403, bureau=403)),
+    Page("study:plan", ("branch", 2026), CARERS_OF_BRANCH),
+    Page("study:material", ("material",), statuses(200, stranger=404)),
+    Page("study:member_panel", ("own_member",), statuses(200, stranger=404)),
+    Page("study:member_panel", ("member",), statuses(200, member=404, stranger=404)),
+    Page("study:calendar_token", expected=statuses()),
+    Page("study:groups", expected=statuses()),
+    Page("study:calendar_feed", expected=statuses(404, anonymous=404)),  # without a token
+    Page("dues:ledger", expected=statuses(200, liaison=403)),  # a member sees their own dues
+    Page("dues:report", (2025,), statuses(200, liaison=403, member=403)),
+    Page("dues:report_docx", (2025,), statuses(200, liaison=403, member=403)),
+    Page("dues:report_xlsx", (2025,), statuses(200, liaison=403, member=403)),
+    Page("dues:member_panel", ("own_member",), statuses(200, liaison=204, stranger=404)),
+    Page("dues:member_panel", ("member",), statuses(200, liaison=204, member=404, stranger=404)),
+    Page("dues:payment_owed", expected=statuses(200, committee=403, liaison=403, member=403, bureau=403)),
+    Page("visits:schedule", expected=VISITORS),
+    Page("visits:schedule_xlsx", expected=VISITORS),
+    Page("visits:schedule_month", expected=VISITORS),
+    Page("visits:new", expected=VISITORS),
+    Page("visits:member_search", expected=VISITORS),
+    Page("visits:member_panel", ("own_member",), statuses(200, member=204, stranger=404)),
+    Page("visits:member_panel", ("member",), statuses(200, member=404, stranger=404)),
+    Page("visits:concerns", expected=statuses(200, member=403)),  # bureau: the escalations inbox
+    Page("visits:policy", expected=COMMITTEE_ONLY),
+    Page("notifications:list", expected=statuses()),
+    Page("notifications:new", expected=COMMITTEE_ONLY),
+    Page("notifications:reminders", expected=COMMITTEE_ONLY),
+    Page("notifications:detail", ("notice",), statuses(200, stranger=404)),
+    Page("notifications:member_panel", ("own_member",), statuses(200, stranger=404)),
+    Page("notifications:member_panel", ("member",), statuses(200, member=404, stranger=404)),
+    # Ids in the query string: outside the user's branches a 404, or the user's own branch instead.
+    Page("visits:new", data={"member": "member"}, expected=CARERS_OF_BRANCH),
+    Page("dues:ledger", data={"branch": "branch"}, expected=statuses(200, liaison=403, stranger=404)),
+    Page(
+        "dues:report",
+        (2025,),
+        statuses(200, liaison=403, member=403, stranger=404),
+        data={"branch": "branch"},
+    ),
+    Page(
+        "dues:payment_owed",
+        data={"branch": "branch", "payment-member": "member"},
+        expected=statuses(200, committee=403, liaison=403, member=403, bureau=403, stranger=404),
+    ),
+    Page("members:contact_map", data={"branch": "branch"}, expected=statuses()),
+    Page("members:contact_map_xlsx", data={"branch": "branch"}, expected=CARERS_ONLY),
+    Page("members:export", data={"branch": "branch"}, expected=COMMITTEE_ONLY),
+]
+
+# An empty body: forms re-render with their errors (200) or the action answers with a message (302).
+COMMITTEE_OF_BRANCH = statuses(302, liaison=403, member=403, bureau=403, stranger=404)
+LEADERS_OF_BRANCH = statuses(302, committee=403, liaison=403, member=403, bureau=403, stranger=404)
+POSTS = [
+    Page("accounts:login", expected=statuses(302, anonymous=200)),
+    Page("accounts:logout", expected=statuses(302, anonymous=302)),
+    Page("accounts:password_change", expected=statuses()),
+    Page("accounts:text_size", expected=statuses(302)),
+    Page("accounts:session_extend", expected=statuses()),
+    Page("set_language", expected=statuses(302, anonymous=302)),
+    Page("members:create", expected=COMMITTEE_ONLY),
+    Page("members:edit", ("member",), EDITORS_OF_BRANCH),
+    Page("members:group_update", ("group",), EDITORS_OF_BRANCH),
+    Page("members:import", expected=COMMITTEE_ONLY),
+    Page("members:import_confirm", ("stale_token",), statuses(302, liaison=403, member=403, bureau=403)),
+    Page("notifications:new", expected=COMMITTEE_ONLY),
+    Page("notifications:preview", expected=COMMITTEE_ONLY),
+    Page("notifications:reminders", expected=statuses(302, liaison=403, member=403, bureau=403), writes=True),
+    Page("notifications:send", ("notice",), COMMITTEE_OF_BRANCH),
+    Page("notifications:retry", ("notice",), COMMITTEE_OF_BRANCH),
+    Page("notifications:unschedule", ("notice",), COMMITTEE_OF_BRANCH),
+    Page("visits:new", expected=VISITORS),
+    Page("visits:concern_create", expected=VISITORS),
+    Page("visits:concern_transition", ("concern",), statuses(302, member=404, bureau=404, stranger=404)),
+    Page("visits:planned_cancel", ("planned",), statuses(302, member=404, bureau=404, stranger=404)),
+    Page("visits:policy", expected=COMMITTEE_ONLY),
+    Page("study:create", expected=VISITORS),
+    Page("study:edit", ("activity",), CARERS_OF_BRANCH),
+    Page("study:material_add", ("activity",), CARERS_OF_BRANCH),
+    Page(
+        "study:attendance_mark", ("activity", "member"), statuses(302, member=403, bureau=403, stranger=404)
+    ),
+    Page("study:makeup_record", ("attendance",), CARERS_OF_BRANCH),
+    Page("study:plan", ("branch", 2026), CARERS_OF_BRANCH),
+    Page("study:plan_generate", ("branch", 2026), statuses(302, member=403, bureau=403, stranger=404)),
+    Page("study:calendar_token", expected=statuses(302), writes=True),
+    Page("dues:payment_create", expected=LEADERS_ONLY),
+    Page("dues:expenditure_create", expected=LEADERS_ONLY),
+    Page("dues:rate_set", expected=LEADERS_ONLY),
+    Page("dues:plan_item_add", (2025,), statuses(302, committee=403, liaison=403, member=403, bureau=403)),
+    Page("dues:plan_item_update", ("plan_item",), LEADERS_OF_BRANCH),
+    Page("dues:plan_item_move", ("plan_item",), LEADERS_OF_BRANCH, writes=True),
+    Page("dues:plan_item_delete", ("plan_item",), LEADERS_OF_BRANCH, writes=True),
+    # Ids in the body.
+    Page("visits:new", data={"member": "member"}, expected=CARERS_OF_BRANCH),
+    Page("visits:concern_create", data={"member": "member"}, expected=VISITORS),
+    Page("dues:payment_create", data={"branch": "branch"}, expected={**LEADERS_ONLY, "stranger": 404}),
+    Page("dues:plan_item_add", (2025,), LEADERS_OF_BRANCH, data={"branch": "branch"}),
+]
+
+# Object URLs whose argument is not a row id but a secret kept in the uploader's session: anyone
+# else's session finds nothing and is sent back to upload (tests/members/test_roster.py).
+SESSION_SECRET_URLS = {"members:import_preview", "members:import_confirm"}
+NOT_OBJECT_ARGS = {"year"}
+
+
+def _user_with_role(branch, role, username):
+    user = UserFactory(username=username)
+    BranchRoleFactory(user=user, branch=branch, role=role)
+    return user
+
+
+def world_build() -> dict:
+    """The cast's branch with a row behind every object URL, and a branch of another bureau.
+
+    Both branches carry distinctive names (`markers`): a page shown to one side must never
+    contain the other side's.
+    """
+    branch = BranchFactory(name="第16党支部")
+    other = BranchFactory(name="第99党支部")  # another bureau: the factory makes a new one
+    role = BranchRole.Role
+    users = {
+        "secretary": _user_with_role(branch, role.SECRETARY, "secretary"),
+        "committee": _user_with_role(branch, role.COMMITTEE, "committee"),
+        "liaison": _user_with_role(branch, role.LIAISON, "liaison"),
+        "bureau": _user_with_role(branch, role.BUREAU, "bureau"),
+        "member": _user_with_role(branch, role.MEMBER, "member"),
+        "stranger": _user_with_role(other, role.SECRETARY, "stranger"),
+    }
+    group = ContactGroupFactory(branch=branch, number=1, name="东风联络小组", leader=users["liaison"])
+    other_group = ContactGroupFactory(branch=other, number=1, name="西岭联络小组", leader=users["stranger"])
+    world = {
+        "users": users,
+        "branch": branch,
+        "other_branch": other,
+        "group": group,
+        "own_member": MemberFactory(branch=branch, user=users["member"], contact_group=group, name="周桂兰"),
+        "member": MemberFactory(branch=branch, contact_group=group, name="韩秀英"),
+        "other_member": MemberFactory(branch=other, contact_group=other_group, name="戚远航"),
+        "stale_token": "not-an-upload-of-this-session",
+    }
+    world.update(_branch_rows(branch, "春晖", world["own_member"], world["member"]))
+    other_rows = _branch_rows(other, "秋实", world["other_member"], world["other_member"])
+    world.update({f"other_{key}": row for key, row in other_rows.items()})
+    world["markers"] = {
+        "cast": ["第16党支部", "周桂兰", "韩秀英", "东风联络小组", "春晖"],
+        "other": ["第99党支部", "戚远航", "西岭联络小组", "秋实"],
+    }
+    return world
+
+
+def _branch_rows(branch, marker: str, own_member, member) -> dict:
+    """A row of every kind an object URL points at, each named with `marker`."""
+    activity = StudyActivityFactory(organiser=branch, theme=f"{marker}学习日")
+    photo = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n")
+    draft = notifications_services.notice_create(
+        actor=None, branch=branch, title=f"{marker}通知", body="本月学习日上午9点。"
+    )
+    return {
+        "activity": activity,
+        "material": study_services.material_add(
+            actor=None, activity=activity, kind="photo", title=f"{marker}合影", file=photo
+        ),
+        "notice": notifications_services.notice_send(actor=None, notice=draft),
+        "concern": ConcernFactory(member=own_member, text=f"{marker}楼道照明坏了"),
+        "planned": PlannedVisitFactory(member=own_member),
+        "attendance": AttendanceFactory(activity=activity, member=member, status=Attendance.Status.ABSENT),
+        "plan_item": WorkPlanItemFactory(branch=branch, year=2026, text=f"{marker}工作计划"),
+    }
+
+
+def response_text(response) -> str:
+    """The body as text; .xlsx and .docx (zip files) are searched through their XML parts."""
+    # The test client closes a streamed file itself once read; closing here would close the database.
+    content = response.getvalue()
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    return content.decode("utf-8", "replace")
+
+
+def leaked(response, role: str, world) -> list[str]:
+    """The other side's distinctive strings found in the response (anonymous: either side's)."""
+    markers = world["markers"]
+    foreign = {
+        "anonymous": markers["cast"] + markers["other"],
+        "stranger": markers["cast"],
+    }.get(role, markers["other"])
+    text = response_text(response)
+    return [marker for marker in foreign if marker in text]
+
+
+# Sessions and login attempts change with every request by design; everything else must not.
+UNTRACKED_APPS = {"sessions", "axes"}
+
+
+def database_state(rows=()) -> tuple:
+    """Row counts of every table, with the full rows of `rows`: equal before and after means unchanged."""
+    tables = sorted(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label not in UNTRACKED_APPS and model._meta.managed and not model._meta.proxy
+    )
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(t)})" for t in tables))
+        counts = dict(zip(tables, cursor.fetchone(), strict=True))
+    values = [
+        type(row)._base_manager.filter(pk=row.pk).values().first()
+        for row in rows
+        if isinstance(row, models.Model)
+    ]
+    return counts, values

@@ -1,0 +1,217 @@
+"""The attack surface: every URL of the URL conf has an expected answer for every role.
+
+A new URL fails `test_every_url_has_an_expectation` until it has a line in tests/surface.py.
+Empty POSTs (with a valid CSRF token) by every role answer as POSTS says, never 500, show no
+row of another branch and, when refused, change nothing; an object URL answers a user of
+another branch 404; no POST gets through without a CSRF token.
+
+The Django admin is one group: it is for staff, and none of the cast is staff, so every admin
+page sends them to the admin's own login, and nothing there changes.
+"""
+
+import logging
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.crypto import get_random_string
+
+from tests.surface import (
+    LOGIN,
+    NOT_OBJECT_ARGS,
+    PAGES,
+    POSTS,
+    REFUSED,
+    ROLES,
+    SESSION_SECRET_URLS,
+    database_state,
+    leaked,
+)
+from tests.test_permission_matrix import assert_answer
+
+ADMIN = "admin"
+
+
+def url_patterns(resolver=None, namespace="", prefix=""):
+    """(namespaced name or None, route, pattern) for every view of the URL conf, through includes."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern, inner, route)
+        elif isinstance(pattern, URLPattern):
+            yield (namespace + pattern.name if pattern.name else None), route, pattern
+
+
+def portal_patterns():
+    return [(name, route, p) for name, route, p in url_patterns() if not route.startswith(f"{ADMIN}/")]
+
+
+def accepts_post(view) -> bool:
+    """True if the view handles POST: a class view with post(), or a function (or one of its
+    decorators, e.g. require_POST) that names POST. Read from the code objects, not the source
+    files, which may have changed since they were imported."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return hasattr(view_class, "post")
+    while view is not None:
+        cells = [cell.cell_contents for cell in view.__closure__ or ()]
+        named = [*view.__code__.co_names, *view.__code__.co_consts, *cells]
+        if any(item == "POST" or (isinstance(item, list) and "POST" in item) for item in named):
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+def object_arguments(pattern) -> set[str]:
+    return set(pattern.pattern.converters) - NOT_OBJECT_ARGS
+
+
+# Coverage: the tables in tests/surface.py name every URL.
+
+
+def test_every_url_has_a_name():
+    unnamed = [route for name, route, _ in portal_patterns() if name is None]
+    assert not unnamed, f"Name these URLs so the attack surface can list them: {unnamed}"
+
+
+def test_every_url_has_an_expectation():
+    declared = {page.name for page in PAGES + POSTS}
+    missing = sorted({name for name, _, _ in portal_patterns()} - declared)
+    assert not missing, f"Add a line to PAGES or POSTS in tests/surface.py for: {missing}"
+
+
+def test_every_url_accepting_post_has_a_post_expectation():
+    posted = {page.name for page in POSTS}
+    missing = sorted(
+        name for name, _, p in portal_patterns() if accepts_post(p.callback) and name not in posted
+    )
+    assert not missing, f"Add a line to POSTS in tests/surface.py for: {missing}"
+
+
+def test_every_object_url_is_probed_with_a_row_of_the_cast():
+    """A stranger's probe needs a line pointing at a row of the cast's branch that answers 404."""
+    unprobed = []
+    for name, _, pattern in portal_patterns():
+        if not object_arguments(pattern) or name in SESSION_SECRET_URLS:
+            continue
+        lines = [page for page in PAGES + POSTS if page.name == name]
+        if not any(page.args and page.expected["stranger"] == 404 for page in lines):
+            unprobed.append(name)
+    assert not unprobed, f"Probe these object URLs with a row of the cast (stranger → 404): {unprobed}"
+
+
+def test_every_member_row_url_is_probed_with_another_members_row():
+    """Where a member may see their own row, another member's row must be a 404 to them."""
+    own_row = {page.name for page in PAGES + POSTS if "own_member" in page.args}
+    probed = {
+        page.name for page in PAGES + POSTS if "member" in page.args and page.expected["member"] in {403, 404}
+    }
+    assert not own_row - probed, f"Probe these with another member's row: {sorted(own_row - probed)}"
+
+
+# POST probes.
+
+
+def csrf_client(world, role: str) -> tuple[Client, str]:
+    """A client that checks CSRF like a browser does, logged in as `role`, with a valid token."""
+    client = Client(enforce_csrf_checks=True)
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    token = get_random_string(32)
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    return client, token
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", POSTS, ids=str)
+def test_empty_post_answers_each_role_as_designed(db, world, page, role):
+    client, token = csrf_client(world, role)
+    expected = page.expected[role]
+    before = database_state(page.objects(world))
+
+    response = client.post(page.url(world), {"csrfmiddlewaretoken": token, **page.params(world)})
+
+    assert_answer(response, expected)
+    assert not leaked(response, role, world)
+    if expected in REFUSED or not page.writes or (role == "stranger" and page.objects(world)):
+        assert database_state(page.objects(world)) == before
+
+
+@pytest.mark.parametrize("page", [p for p in POSTS if p.name not in {q.name for q in PAGES}], ids=str)
+def test_post_only_url_refuses_get(client, db, world, page):
+    client.force_login(world["users"]["secretary"])
+    assert client.get(page.url(world)).status_code == 405
+
+
+# CSRF: every POST needs the token.
+
+
+@pytest.fixture
+def csrf_failures(caplog):
+    caplog.set_level(logging.WARNING, logger="django.security.csrf")
+    return lambda: [r for r in caplog.records if r.name == "django.security.csrf"]
+
+
+@pytest.mark.parametrize("page", POSTS, ids=str)
+def test_post_without_csrf_token_is_refused(db, world, page, csrf_failures):
+    role = "secretary" if page.expected["anonymous"] == LOGIN else "anonymous"
+    client, token = csrf_client(world, role)
+    before = database_state(page.objects(world))
+
+    response = client.post(page.url(world), page.params(world))
+
+    assert response.status_code == 403
+    assert csrf_failures()
+    assert database_state(page.objects(world)) == before
+
+
+@pytest.mark.parametrize("page", POSTS, ids=str)
+def test_post_with_csrf_token_passes_the_check(db, world, page, csrf_failures):
+    role = "secretary" if page.expected["anonymous"] == LOGIN else "anonymous"
+    client, token = csrf_client(world, role)
+
+    response = client.post(page.url(world), {"csrfmiddlewaretoken": token, **page.params(world)})
+
+    assert not csrf_failures()
+    assert_answer(response, page.expected[role])
+
+
+# The admin, as one group.
+
+
+def login_of(role: str, model_page: bool = False) -> str:
+    """Non-staff users go to the admin's login; anonymous ones to the portal's, except from the index."""
+    if role == "anonymous" and model_page:
+        return reverse("accounts:login")
+    return reverse("admin:login")
+
+
+ADMIN_PAGES = ["admin:index", "admin:members_member_changelist", "admin:members_healthrecord_changelist"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_admin_sends_everyone_of_the_cast_to_a_login(client, db, world, name, role):
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(login_of(role, model_page=name != "admin:index"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_change_by_post_changes_nothing(db, world, role):
+    client, token = csrf_client(world, role)
+    member = world["member"]
+    before = database_state([member])
+
+    response = client.post(
+        reverse("admin:members_member_change", args=[member.pk]),
+        {"csrfmiddlewaretoken": token, "name": "改名"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(login_of(role, model_page=True))
+    assert database_state([member]) == before
