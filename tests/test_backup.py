@@ -189,7 +189,7 @@ def test_importing_twice_is_refused_and_changes_nothing(small_archive):
     call_command("import_branch", small_archive, stdout=io.StringIO())
     counts = table_counts()
 
-    with pytest.raises(CommandError, match="第16党支部"):
+    with pytest.raises(CommandError, match="本数据库中已有支部第16党支部"):
         call_command("import_branch", small_archive, stdout=io.StringIO())
     assert table_counts() == counts
 
@@ -201,7 +201,7 @@ def test_rows_that_already_exist_are_refused(small_archive, clash):
         User.objects.create(pk=archived["pk"], username="someone-else")
     else:
         User.objects.create(username=archived["fields"]["username"])
-    with pytest.raises(CommandError, match="empty database"):
+    with pytest.raises(CommandError, match="请导入到空数据库"):
         call_command("import_branch", small_archive, stdout=io.StringIO())
     assert table_counts()["members.Member"] == 0
 
@@ -232,12 +232,12 @@ def _claim_other_migrations(name, content):
 @pytest.mark.parametrize(
     ("edit", "checksums", "message"),
     [
-        (_change_member_name, False, "checksum"),
-        (_add_member_of_another_branch, False, "checksum"),
+        (_change_member_name, False, "与其校验和不符"),
+        (_add_member_of_another_branch, False, "与其校验和不符"),
         # With its checksums redone, a row too many no longer matches the manifest's counts.
-        (_add_member_of_another_branch, True, "number of members.Member rows"),
-        (_claim_other_migrations, False, "other database migrations"),
-        (lambda name, content: b"{" if name == "manifest.json" else content, False, "no readable manifest"),
+        (_add_member_of_another_branch, True, "members.Member 的行数与清单不符"),
+        (_claim_other_migrations, False, r"迁移状态不同（members）"),
+        (lambda name, content: b"{" if name == "manifest.json" else content, False, "没有可读取的清单"),
         (lambda name, content: content, False, None),
     ],
     ids=["tampered", "row added", "row added and summed", "other migrations", "bad manifest", "intact"],
@@ -288,7 +288,7 @@ def test_rows_outside_the_branch_are_refused_after_loading_and_rolled_back(small
 
     rewrite(changed, manifest_edit, edit=recount, checksums=False)
     counts = table_counts()
-    with pytest.raises(CommandError, match="do not all belong"):
+    with pytest.raises(CommandError, match="并非都属于支部"):
         call_command("import_branch", manifest_edit, stdout=io.StringIO())
     assert table_counts() == counts
 
@@ -296,11 +296,11 @@ def test_rows_outside_the_branch_are_refused_after_loading_and_rolled_back(small
 def test_not_a_zip_is_refused(tmp_path):
     path = tmp_path / "notes.zip"
     path.write_text("not an archive")
-    with pytest.raises(CommandError, match="zip"):
+    with pytest.raises(CommandError, match="不是可读取的 zip 备份包"):
         call_command("import_branch", path, stdout=io.StringIO())
 
 
 def test_unknown_branch_is_refused(branch, tmp_path):
-    with pytest.raises(CommandError, match="第1党支部"):
+    with pytest.raises(CommandError, match="没有名称或编号为“第1党支部”的支部"):
         call_command("export_branch", branch="第1党支部", output=tmp_path / "x.zip", stdout=io.StringIO())
     assert not (tmp_path / "x.zip").exists()
