@@ -29,10 +29,10 @@
     deadline = Math.max(deadline, Number(localStorage.getItem(SHARED_KEY)) || 0);
     const left = deadline - Date.now();
     if (left <= 0) return leave();
-    banner.hidden = left > warningMs;
     const text = banner.dataset.message.replace("{minutes}", Math.ceil(left / 60000));
     // Only when the minute changes: a screen reader reads the alert again at every change.
     if (message.textContent !== text) message.textContent = text;
+    banner.hidden = left > warningMs;
   }
 
   form.addEventListener("submit", async (event) => {

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.idle_sessions import LAST_ACTIVITY_KEY
 from accounts.models import BranchRole
-from tests.factories import BranchRoleFactory
+from tests.factories import BranchRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +102,15 @@ def test_member_idle_31_minutes_stays_logged_in(client, clock, member_user, own_
 def test_member_who_is_also_on_the_committee_is_logged_out(client, clock, branch, committee):
     BranchRoleFactory(user=committee, branch=branch, role=BranchRole.Role.MEMBER)
     logged_in(client, committee)
+    clock.advance(minutes=31)
+
+    assert client.get(HOME).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_without_a_branch_role_is_logged_out(client, clock):
+    """The admin site shows every member's data."""
+    logged_in(client, UserFactory(is_staff=True))
     clock.advance(minutes=31)
 
     assert client.get(HOME).status_code == 302
