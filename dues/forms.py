@@ -113,3 +113,12 @@ class WorkPlanItemForm(forms.ModelForm):
         fields = ["text"]
         labels = {"text": _("Work plan item")}
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+def choices_from(field: forms.ModelChoiceField, members: list[Member]) -> None:
+    """Offers members the page has already read, instead of the field reading its queryset again.
+
+    Validation still goes through the field's queryset, so a member outside it is refused as before.
+    """
+    choices = [(member.pk, field.label_from_instance(member)) for member in members]
+    field.choices = choices if field.empty_label is None else [("", field.empty_label), *choices]

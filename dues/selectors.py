@@ -5,15 +5,17 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
+from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import COMMITTEE, branch_ids
+from accounts.permissions import COMMITTEE, branch_ids, branches_of
 from members.models import Branch, Member
 
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
@@ -21,8 +23,8 @@ from .money import ZERO, add_months, month_start, months_between, to_fen
 
 
 def ledger_branches(user) -> list[Branch]:
-    """The branches whose ledger the user may read, in name order."""
-    return list(Branch.objects.filter(pk__in=branch_ids(user, "view_dues_ledger")).select_related("bureau"))
+    """The branches whose ledger the user may read, in name order (read with the user's roles: no query)."""
+    return branches_of(user, "view_dues_ledger")
 
 
 def ledger_branch_get(user, branch_id) -> Branch:
@@ -114,18 +116,38 @@ class MemberDues:
         return ", ".join(f"{run[0]:%Y-%m}" + (f"–{run[-1]:%Y-%m}" if len(run) > 1 else "") for run in runs)
 
 
-def _standing(member: Member, rates: list[DuesRate], payments: list[Payment], upto: datetime.date):
+class PaymentRow(NamedTuple):
+    """What standings and the year's account need of a payment, without building a model instance."""
+
+    member_id: int
+    first_month: datetime.date
+    last_month: datetime.date
+    paid_on: datetime.date
+    amount: Decimal
+
+
+def payment_rows(*, branch_ids: list[int]) -> list[PaymentRow]:
+    """Every payment of the branches as a PaymentRow (one query), for standings and the account."""
+    rows = Payment.objects.filter(branch_id__in=branch_ids).order_by("first_month")
+    fields = ("member_id", "first_month", "last_month", "paid_on", "amount")
+    return [PaymentRow(*row) for row in rows.values_list(*fields)]
+
+
+def _standing(member: Member, rates: list[DuesRate], paid: set[datetime.date], upto: datetime.date):
     """Unpaid months run from the first rate to `upto` (or the month the member left the branch)."""
-    standing = MemberDues(member=member, rates=rates, payments=payments)
+    standing = MemberDues(member=member, rates=rates)
     if not rates:
         return standing
     end = month_start(upto)
     if member.status != Member.Status.ACTIVE and member.status_changed_on:
         end = min(end, month_start(member.status_changed_on))
-    paid = {month for p in payments for month in months_between(p.first_month, p.last_month)}
     standing.unpaid_months = [m for m in months_between(rates[0].valid_from, end) if m not in paid]
     standing.arrears = sum((rate_in_force(rates, m).monthly_dues for m in standing.unpaid_months), ZERO)
     return standing
+
+
+def _paid_months(payments) -> set[datetime.date]:
+    return {month for p in payments for month in months_between(p.first_month, p.last_month)}
 
 
 def member_dues(*, member: Member, upto: datetime.date) -> MemberDues:
@@ -134,7 +156,9 @@ def member_dues(*, member: Member, upto: datetime.date) -> MemberDues:
     payments = list(
         Payment.objects.filter(member=member).select_related("received_by").order_by("-first_month")
     )
-    return _standing(member, rates, payments, upto)
+    standing = _standing(member, rates, _paid_months(payments), upto)
+    standing.payments = payments
+    return standing
 
 
 def branch_standings(*, branch: Branch, upto: datetime.date) -> list[MemberDues]:
@@ -142,26 +166,50 @@ def branch_standings(*, branch: Branch, upto: datetime.date) -> list[MemberDues]
     return standings_in_branches(branch_ids=[branch.pk], upto=upto)
 
 
-def standings_in_branches(*, branch_ids: list[int], upto: datetime.date) -> list[MemberDues]:
-    """Every member's standing in the branches up to the month of `upto`, in three queries.
+def counted_in_standings(member: Member, upto: datetime.date) -> bool:
+    """Active members, and those who left in `upto`'s year (owing for the months before they left)."""
+    left_since = datetime.date(upto.year, 1, 1)
+    return member.status == Member.Status.ACTIVE or (
+        member.status_changed_on is not None and member.status_changed_on >= left_since
+    )
 
-    Members who left the branch are counted until the month they left; those who left
-    before `upto`'s year began and owe nothing are left out.
-    """
-    members = list(
+
+def standing_members(*, branch_ids: list[int], upto: datetime.date) -> list[Member]:
+    """The members `standings_in_branches` counts (one query); see `counted_in_standings`."""
+    return list(
         Member.objects.in_branches(branch_ids).filter(
             Q(status=Member.Status.ACTIVE) | Q(status_changed_on__gte=datetime.date(upto.year, 1, 1))
         )
     )
+
+
+def standings_in_branches(
+    *,
+    branch_ids: list[int],
+    upto: datetime.date,
+    members: list[Member] | None = None,
+    payments: list[PaymentRow] | None = None,
+) -> list[MemberDues]:
+    """Every member's standing in the branches up to the month of `upto`, in three queries.
+
+    Members who left the branch are counted until the month they left; those who left
+    before `upto`'s year began and owe nothing are left out. A page that has already read the
+    members (`standing_members`) or the payments (`payment_rows`) passes them and saves those
+    queries. Standings of a branch carry no payments: the ledger lists those by year.
+    """
+    if members is None:
+        members = standing_members(branch_ids=branch_ids, upto=upto)
     rates: dict[int, list[DuesRate]] = defaultdict(list)
     for rate in DuesRate.objects.filter(branch_id__in=branch_ids).order_by("member_id", "valid_from"):
         rates[rate.member_id].append(rate)
-    payments: dict[int, list[Payment]] = defaultdict(list)
+    if payments is None:
+        payments = payment_rows(branch_ids=branch_ids)
+    paid: dict[int, list[PaymentRow]] = defaultdict(list)
     # Only what was paid by `upto` counts, so a past year's report shows the arrears as they stood then.
-    paid = Payment.objects.filter(branch_id__in=branch_ids, paid_on__lte=upto).order_by("first_month")
-    for payment in paid:
-        payments[payment.member_id].append(payment)
-    return [_standing(m, rates[m.pk], payments[m.pk], upto) for m in members]
+    for payment in payments:
+        if payment.paid_on <= upto:
+            paid[payment.member_id].append(payment)
+    return [_standing(m, rates[m.pk], _paid_months(paid[m.pk]), upto) for m in members]
 
 
 def arrears_list(*, branch: Branch, upto: datetime.date) -> list[MemberDues]:
@@ -218,39 +266,55 @@ class YearAccount:
 
 
 def year_account(*, branch: Branch, year: int) -> YearAccount:
-    """The year's account of the branch in four queries; the carry-over is everything before 1 January."""
-    start = datetime.date(year, 1, 1)
-    end = datetime.date(year + 1, 1, 1)
-    payments = Payment.objects.filter(branch=branch)
-    expenditures = Expenditure.objects.filter(branch=branch)
-    # SQLite hands sums back without their scale: every aggregate goes through to_fen.
-    before_in = to_fen(payments.filter(paid_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO)
-    before_out = to_fen(
-        expenditures.filter(spent_on__lt=start).aggregate(total=Sum("amount"))["total"] or ZERO
+    """The year's account of the branch in two queries; the carry-over is everything before 1 January."""
+    return year_account_from(
+        year=year,
+        payments=payment_rows(branch_ids=[branch.pk]),
+        spending=expenditure_totals(branch=branch),
     )
-    by_month = [ZERO] * 12
-    payers = set()
-    rows = payments.filter(paid_on__gte=start, paid_on__lt=end).values_list("paid_on", "amount", "member_id")
-    count = 0
-    for paid_on, amount, member_id in rows:
-        by_month[paid_on.month - 1] += amount
-        payers.add(member_id)
-        count += 1
-    spent = dict.fromkeys(Expenditure.Purpose.values, ZERO)
-    grouped = (
-        expenditures.filter(spent_on__gte=start, spent_on__lt=end)
-        .values("purpose")
+
+
+def expenditure_totals(*, branch: Branch) -> dict[tuple[int, str], Decimal]:
+    """(year, purpose) → the branch's spending, every year (one grouped query: a few rows a year)."""
+    rows = (
+        Expenditure.objects.filter(branch=branch)
+        .annotate(spent_in=ExtractYear("spent_on"))
+        .values_list("spent_in", "purpose")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    for row in grouped:
-        spent[row["purpose"]] = to_fen(row["total"])
+    # SQLite hands sums back without their scale: every aggregate goes through to_fen.
+    return {(spent_in, purpose): to_fen(total) for spent_in, purpose, total in rows}
+
+
+def year_account_from(
+    *, year: int, payments: list[PaymentRow], spending: dict[tuple[int, str], Decimal]
+) -> YearAccount:
+    """The year's account from the branch's payment rows and spending totals (no query)."""
+    spent = dict.fromkeys(Expenditure.Purpose.values, ZERO)
+    spent_before = ZERO
+    for (spent_in, purpose), total in spending.items():
+        if spent_in < year:
+            spent_before += total
+        elif spent_in == year:
+            spent[purpose] += total
+    by_month = [ZERO] * 12
+    paid_before = ZERO
+    payers = set()
+    count = 0
+    for payment in payments:
+        if payment.paid_on.year < year:
+            paid_before += payment.amount
+        elif payment.paid_on.year == year:
+            by_month[payment.paid_on.month - 1] += payment.amount
+            payers.add(payment.member_id)
+            count += 1
     return YearAccount(
         year=year,
-        carried_over=before_in - before_out,
-        collected=sum(by_month, ZERO),
+        carried_over=to_fen(paid_before) - spent_before,
+        collected=to_fen(sum(by_month, ZERO)),
         spent_by_purpose=spent,
-        collected_by_month=by_month,
+        collected_by_month=[to_fen(amount) for amount in by_month],
         payment_count=count,
         paying_members=len(payers),
     )
@@ -283,9 +347,11 @@ def work_plan_item_get_for_editor(user, pk: int) -> WorkPlanItem:
     return get_object_or_404(WorkPlanItem, pk=pk, branch_id__in=branch_ids(user, "edit_dues"))
 
 
-def ledger_years(*, branch: Branch, today: datetime.date) -> list[int]:
-    """Years with a payment or expenditure, plus this year, newest first."""
+def ledger_years(
+    *, today: datetime.date, payments: list[PaymentRow], spending: dict[tuple[int, str], Decimal]
+) -> list[int]:
+    """Years with a payment or expenditure, plus this year, newest first (from rows already read)."""
     years = {today.year}
-    years.update(d.year for d in Payment.objects.filter(branch=branch).dates("paid_on", "year"))
-    years.update(d.year for d in Expenditure.objects.filter(branch=branch).dates("spent_on", "year"))
+    years.update(payment.paid_on.year for payment in payments)
+    years.update(spent_in for spent_in, _purpose in spending)
     return sorted(years, reverse=True)

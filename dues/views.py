@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import capability_required, has_capability
+from members.models import Member
 
 from . import exports, selectors, services
 from .filters import ExpenditureFilter, PaymentFilter
-from .forms import ExpenditureForm, PaymentForm, RateForm, WorkPlanItemForm
+from .forms import ExpenditureForm, PaymentForm, RateForm, WorkPlanItemForm, choices_from
 from .money import month_count
 from .report import annual_report, chart_data
 
@@ -37,13 +38,21 @@ def ledger(request):
 def _render_ledger(request, branch, bound: dict | None = None, status: int = 200):
     today = timezone.localdate()
     data = request.GET.copy()
-    years = selectors.ledger_years(branch=branch, today=today)
+    # Read once, used for the years, the account, the standings and the forms' member choices.
+    payment_rows = selectors.payment_rows(branch_ids=[branch.pk])
+    spending = selectors.expenditure_totals(branch=branch)
+    members = list(Member.objects.in_branch(branch))
+    years = selectors.ledger_years(today=today, payments=payment_rows, spending=spending)
     if data.get("year") not in {str(y) for y in years}:
         data["year"] = str(today.year)
     year = int(data["year"])
     payments = PaymentFilter(data, queryset=selectors.payment_list(branch=branch), branch=branch, years=years)
-    spending = ExpenditureFilter(data, queryset=selectors.expenditure_list(branch=branch), years=years)
-    standings = selectors.branch_standings(branch=branch, upto=today)
+    choices_from(payments.form.fields["member"], members)
+    spending_filter = ExpenditureFilter(data, queryset=selectors.expenditure_list(branch=branch), years=years)
+    counted = [m for m in members if selectors.counted_in_standings(m, today)]
+    standings = selectors.standings_in_branches(
+        branch_ids=[branch.pk], upto=today, members=counted, payments=payment_rows
+    )
     context = {
         "branch": branch,
         "branches": selectors.ledger_branches(request.user),
@@ -51,9 +60,9 @@ def _render_ledger(request, branch, bound: dict | None = None, status: int = 200
         "today": today,
         "payment_filter": payments,
         "payments": list(payments.qs),
-        "expenditure_filter": spending,
-        "expenditures": list(spending.qs),
-        "account": selectors.year_account(branch=branch, year=year),
+        "expenditure_filter": spending_filter,
+        "expenditures": list(spending_filter.qs),
+        "account": selectors.year_account_from(year=year, payments=payment_rows, spending=spending),
         "arrears": selectors.owing(standings),
         "standings": standings,
         "without_rate": selectors.members_without_rate(standings),
@@ -62,21 +71,25 @@ def _render_ledger(request, branch, bound: dict | None = None, status: int = 200
     context["payments_total"] = sum((p.amount for p in context["payments"]), 0)
     context["expenditures_total"] = sum((e.amount for e in context["expenditures"]), 0)
     if context["can_edit"]:
-        context.update(_blank_forms(branch, today))
+        context.update(_blank_forms(branch, today, [m for m in members if m.status == Member.Status.ACTIVE]))
         context.update(bound or {})
     return render(request, "dues/ledger.html", context, status=status)
 
 
-def _blank_forms(branch, today: datetime.date) -> dict:
+def _blank_forms(branch, today: datetime.date, active: list[Member]) -> dict:
     month = today.replace(day=1)
+    payment_form = PaymentForm(
+        branch=branch, initial={"paid_on": today, "first_month": month, "last_month": month}
+    )
+    rate_form = RateForm(branch=branch, initial={"valid_from": month})
+    choices_from(payment_form.fields["member"], active)
+    choices_from(rate_form.fields["member"], active)
     return {
-        "payment_form": PaymentForm(
-            branch=branch, initial={"paid_on": today, "first_month": month, "last_month": month}
-        ),
+        "payment_form": payment_form,
         "expenditure_form": ExpenditureForm(
             approvers=selectors.committee_users(branch), initial={"spent_on": today}
         ),
-        "rate_form": RateForm(branch=branch, initial={"valid_from": month}),
+        "rate_form": rate_form,
     }
 
 
