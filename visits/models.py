@@ -239,7 +239,8 @@ class Visit(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="visit_amount_not_negative"),
         ]
         indexes = [
-            # The planner's "last visit of each member" and the member panel's recent visits.
+            # The planner's last visit of each member (one `ORDER BY date DESC LIMIT 1` probe per
+            # member in load_roster, not an aggregate over all visits) and the member panel's recent visits.
             models.Index(fields=["member", "-date"], name="visit_member_date_idx"),
         ]
 
