@@ -176,6 +176,23 @@ def test_archive_of_a_branch_holds_no_row_of_another(demo_branch, tmp_path):
         assert all(row["fields"]["branch"] == demo_branch.pk for row in rows(contents, label)), label
 
 
+def test_a_joint_activity_organised_by_another_branch_comes_back_with_this_branch_as_organiser(
+    demo_branch, tmp_path
+):
+    neighbour = Branch.objects.get(name=NEIGHBOUR_BRANCH_NAME)
+    joint = StudyActivity.objects.get(kind="joint", organiser=demo_branch)
+    manifest = json.loads(export(neighbour, tmp_path / "neighbour.zip")["manifest.json"])
+    assert manifest["foreign_organisers"][str(joint.pk)]["name"] == BRANCH_NAME
+    empty_database()
+
+    call_command("import_branch", tmp_path / "neighbour.zip", stdout=io.StringIO())
+
+    restored = StudyActivity.objects.get(pk=joint.pk)
+    assert restored.organiser_id == neighbour.pk
+    assert list(restored.branches.values_list("pk", flat=True)) == [neighbour.pk]
+    assert {a.member.branch_id for a in restored.attendances.select_related("member")} == {neighbour.pk}
+
+
 @pytest.fixture
 def small_archive(own_member, tmp_path):
     """A branch with a few users and one member, exported, and the database then emptied."""
