@@ -40,29 +40,56 @@ CAPABILITY_ROLES: dict[str, frozenset[str]] = {
 
 def roles_by_branch(user) -> dict[int, frozenset[str]]:
     """Branch id → the user's roles there, bureau roles spread over the bureau; cached on the user."""
-    cached = getattr(user, "_roles_by_branch", None)
-    if cached is not None:
-        return cached
-    result: dict[int, set[str]] = {}
-    if user.is_authenticated and user.is_active:
-        for branch_id, role in _held_and_bureau_roles(user):
-            result.setdefault(branch_id, set()).add(role)
-    user._roles_by_branch = {branch_id: frozenset(roles) for branch_id, roles in result.items()}
+    _load_roles(user)
     return user._roles_by_branch
 
 
-def _held_and_bureau_roles(user):
-    """(branch id, role) the user holds, plus (branch id, "bureau") for every branch of their bureaus.
+def branches_of(user, capability: str) -> list:
+    """The Branch rows (bureau loaded) in which the user holds the capability, in the branches' order.
 
-    One query (a UNION) on every request of every page, rather than one for the roles and one for
-    the bureau's branches.
+    They come with the roles (no query of their own), so a page showing them costs nothing more.
+    """
+    _load_roles(user)
+    allowed = CAPABILITY_ROLES[capability]
+    held = [user._branches[b] for b, roles in user._roles_by_branch.items() if roles & allowed]
+    return sorted(held, key=lambda branch: (branch.bureau.name, branch.name))
+
+
+def _load_roles(user) -> None:
+    """Reads the user's roles and branches once per request (the user object lives for one request)."""
+    if getattr(user, "_roles_by_branch", None) is not None:
+        return
+    from members.models import Branch, Bureau
+
+    roles: dict[int, set[str]] = {}
+    branches: dict[int, Branch] = {}
+    if user.is_authenticated and user.is_active:
+        for branch_id, role, name, bureau_id, bureau_name in _held_and_bureau_roles(user):
+            roles.setdefault(branch_id, set()).add(role)
+            if branch_id not in branches:
+                # Rows as loaded from the database (from_db), so they behave like any queried Branch.
+                branch = Branch.from_db("default", ["id", "bureau_id", "name"], [branch_id, bureau_id, name])
+                branch.bureau = Bureau.from_db("default", ["id", "name"], [bureau_id, bureau_name])
+                branches[branch_id] = branch
+    user._branches = branches
+    user._roles_by_branch = {branch_id: frozenset(held) for branch_id, held in roles.items()}
+
+
+def _held_and_bureau_roles(user):
+    """(branch id, role, branch name, bureau id, bureau name) the user holds, and the same with
+    "bureau" for every branch of the bureaus where they hold the bureau role.
+
+    One query (a UNION) on every request of every page, rather than one for the roles, one for
+    the bureau's branches and one for the branches a page names.
     """
     from members.models import Branch
 
-    held = BranchRole.objects.filter(user=user).values_list("branch_id", "role")
+    held = BranchRole.objects.filter(user=user).values_list(
+        "branch_id", "role", "branch__name", "branch__bureau_id", "branch__bureau__name"
+    )
     bureaus = BranchRole.objects.filter(user=user, role=Role.BUREAU).values("branch__bureau_id")
     spread = Branch.objects.filter(bureau_id__in=bureaus).values_list(
-        "id", Value(Role.BUREAU.value, output_field=CharField())
+        "id", Value(Role.BUREAU.value, output_field=CharField()), "name", "bureau_id", "bureau__name"
     )
     return held.union(spread.order_by(), all=True)
 
