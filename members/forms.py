@@ -87,6 +87,9 @@ class MemberForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if "branch" in self.errors and self.fields["branch"].widget.is_hidden:
+            # Crispy shows no errors of a hidden field: say it above the form instead.
+            self.add_error(None, _("The form came back without a branch you may edit. Reload the page."))
         status = data.get("status")
         if status and status != Member.Status.ACTIVE and not data.get("status_changed_on"):
             self.add_error(

@@ -37,6 +37,12 @@ SURNAME_PINYIN = {
 }
 
 
+# Ages outside 0–126 are typing errors, and break whatever groups members by age (the dashboard's bands).
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+PINYIN_LENGTH = Member._meta.get_field("name_pinyin").max_length
+INITIALS_LENGTH = Member._meta.get_field("name_initials").max_length
+
+
 def name_pinyin(name: str) -> tuple[str, str]:
     """("zhang zhi yuan", "zzy") for 张志远: the sort key and the initials that search matches.
 
@@ -45,7 +51,8 @@ def name_pinyin(name: str) -> tuple[str, str]:
     syllables = [s.lower() for s in lazy_pinyin(name.strip())]
     if syllables and name.strip()[:1] in SURNAME_PINYIN:
         syllables[0] = SURNAME_PINYIN[name.strip()[0]]
-    return " ".join(syllables), "".join(s[:1] for s in syllables)
+    # A long name spells out longer than its column (50 × 双 is 349 letters): a sort key may be cut.
+    return " ".join(syllables)[:PINYIN_LENGTH], "".join(s[:1] for s in syllables)[:INITIALS_LENGTH]
 
 
 def stored_categories(member: Member, health: HealthRecord | None) -> set[str]:
@@ -98,8 +105,11 @@ def history_actor(actor):
 
 
 def _member_check(member: Member) -> None:
-    """Rules that span fields: the leaving date, and a contact group of the member's own branch."""
+    """Rules beyond a single field: a birth date within a lifetime, the leaving date, and a contact group
+    of the member's own branch."""
     errors = {}
+    if member.birth_date and not EARLIEST_BIRTH <= member.birth_date <= timezone.localdate():
+        errors["birth_date"] = _("Enter a date of birth between 1 January 1900 and today.")
     if member.status != Member.Status.ACTIVE and not member.status_changed_on:
         errors["status_changed_on"] = _("Enter the date the member died or was transferred out.")
     if member.contact_group_id and member.contact_group.branch_id != member.branch_id:

@@ -85,9 +85,15 @@ def _save_member(request, form: MemberForm, member) -> bool:
                 services.member_update(actor=request.user, member=member, **form.service_fields())
             return True
         except ValidationError as error:
-            form.add_error(None, error)
+            _add_service_errors(form, error)
     messages.error(request, _("Nothing was saved. Please correct the errors below."))
     return False
+
+
+def _add_service_errors(form: MemberForm, error: ValidationError) -> None:
+    """The service's errors beside their fields; those of fields the form lacks above it (not a 500)."""
+    for field, errors in getattr(error, "error_dict", {None: error}).items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @capability_required("edit_members")

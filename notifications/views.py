@@ -33,7 +33,7 @@ def notice_list(request):
 def notice_new(request):
     branch = _sending_branch(request)
     initial = {"audience": Notice.Audience.BRANCH, "send_sms": True}
-    template = NoticeTemplate.objects.filter(pk=request.GET.get("template") or None).first()
+    template = _template_from_query(request)
     if template:
         initial.update(
             template=template, category=template.category, title=template.title, body=template.body
@@ -51,6 +51,14 @@ def notice_new(request):
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "notifications/notice_form.html", {"form": form, "branch": branch})
+
+
+def _template_from_query(request) -> NoticeTemplate | None:
+    """The template chosen with ?template= (the htmx reload); anything but a template's id means none."""
+    try:
+        return NoticeForm.base_fields["template"].clean(request.GET.get("template"))
+    except ValidationError:
+        return None
 
 
 def _notice_fields(form: NoticeForm) -> dict:

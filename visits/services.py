@@ -71,6 +71,8 @@ def visit_record(
     _require(actor, "record_visits", member)
     if date > timezone.localdate():
         raise ValidationError({"date": _("A visit cannot be recorded for a day that has not come yet.")})
+    if date < member.birth_date:
+        raise ValidationError({"date": _("A visit cannot be dated before the member was born.")})
     if planned is AUTO:
         planned = matching_planned_visit(member=member, kind=kind, on=date)
     _check_planned(planned, member)

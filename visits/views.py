@@ -93,7 +93,8 @@ def schedule_month(request):
 def visit_new(request):
     """The phone-first form: find the member, then record the visit with big buttons."""
     member_id = request.POST.get("member") or request.GET.get("member")
-    if not member_id or not member_id.isdigit():
+    # isdigit() alone takes "²", which int() refuses.
+    if not member_id or not (member_id.isascii() and member_id.isdigit()):
         return _member_choice(request)
     member = selectors.member_for_visit_get(request.user, int(member_id))
     due_visits = selectors.due_for_member(member)
