@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from members.models import Branch, Member
 
-from . import selectors
+from . import figures, selectors
+from .models import Expenditure
 from .money import ZERO
 from .selectors import MemberDues, YearAccount
 
@@ -111,26 +113,78 @@ def report_as_of(year: int, today: datetime.date) -> datetime.date:
 
 
 def annual_report(*, branch: Branch, year: int, today: datetime.date) -> AnnualReport:
+    """The whole report in seven queries whatever the size of the branch and its history."""
     as_of = report_as_of(year, today)
+    members = selectors.standing_members(branch_ids=[branch.pk], upto=as_of)
+    payments = selectors.payment_rows(branch_ids=[branch.pk])
+    totals = year_figures(branch=branch, year=year)
+    standings = selectors.standings_in_branches(
+        branch_ids=[branch.pk], upto=as_of, members=members, payments=payments
+    )
+    spent_in_year = {purpose: totals[f"spent_{purpose}"] for purpose in Expenditure.Purpose.values}
     return AnnualReport(
         branch=branch,
         year=year,
         as_of=as_of,
-        account=selectors.year_account(branch=branch, year=year),
-        arrears=selectors.arrears_list(branch=branch, upto=as_of),
-        work=year_work(branch=branch, year=year, as_of=as_of),
+        account=selectors.year_account_from(
+            year=year, payments=payments, spent_before=totals["spent_before"], spent_in_year=spent_in_year
+        ),
+        arrears=selectors.owing(standings),
+        work=year_work(branch=branch, year=year, as_of=as_of, members=members, totals=totals),
         plan_year=year + 1,
         plan=selectors.work_plan(branch=branch, year=year + 1),
     )
 
 
-def year_work(*, branch: Branch, year: int, as_of: datetime.date) -> YearWork:
-    work = YearWork(birthdays=collective_birthdays(branch=branch, year=year))
+def year_figures(*, branch: Branch, year: int) -> dict:
+    """Every single figure of the report in one query, a subquery each: what the branch spent before
+    the year and in it by purpose, the concerns raised, answered and escalated, the notices issued.
+    """
+    start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    spent = Expenditure.objects.filter(branch=branch)
+    columns = {"spent_before": figures.Sum(spent.filter(spent_on__lt=start), "amount")}
+    for purpose in Expenditure.Purpose.values:
+        in_year = spent.filter(spent_on__gte=start, spent_on__lt=end, purpose=purpose)
+        columns[f"spent_{purpose}"] = figures.Sum(in_year, "amount")
+    if apps.is_installed("visits"):
+        columns.update(_concern_figures(branch, start, end))
+    if apps.is_installed("notifications"):
+        from notifications.models import Notice
+
+        issued = Notice.objects.filter(branch=branch, year=year, number__isnull=False)
+        columns["notices_issued"] = figures.Count(issued)
+    return Branch.objects.filter(pk=branch.pk).values(**columns).get()
+
+
+def _concern_figures(branch: Branch, start: datetime.date, end: datetime.date) -> dict:
+    from visits.models import Concern
+
+    State = Concern.State
+    raised = Concern.objects.filter(member__branch=branch, raised_on__gte=start, raised_on__lt=end)
+    # Answered by the branch itself, or escalated to the bureau (whatever happened after): disjoint.
+    escalated = Q(escalated_at__isnull=False) | Q(state__in=[State.ESCALATED, State.BUREAU_REPLIED])
+    return {
+        "concerns_raised": figures.Count(raised),
+        "concerns_answered": figures.Count(
+            raised.filter(Q(state__in=[State.ANSWERED, State.CLOSED]) & ~escalated)
+        ),
+        "concerns_escalated": figures.Count(raised.filter(escalated)),
+    }
+
+
+def year_work(
+    *, branch: Branch, year: int, as_of: datetime.date, members: list[Member], totals: dict
+) -> YearWork:
+    work = YearWork(birthdays=collective_birthdays(members=members, year=year))
     _add_study(work, branch, year, as_of)
     if apps.is_installed("visits"):
         _add_visits(work, branch, year)
+        work.concerns_raised = totals["concerns_raised"]
+        work.concerns_answered = totals["concerns_answered"]
+        work.concerns_escalated = totals["concerns_escalated"]
     if apps.is_installed("notifications"):
-        _add_notices(work, branch, year)
+        work.has_notices = True
+        work.notices_issued = totals["notices_issued"]
     return work
 
 
@@ -142,68 +196,50 @@ def birthday_ages() -> tuple[int, ...]:
     return COLLECTIVE_BIRTHDAY_AGES
 
 
-def collective_birthdays(*, branch: Branch, year: int) -> dict[int, list[str]]:
-    """Members turning 80, 85, 90 … in the year, whom the collective birthday celebrates (one query)."""
+def collective_birthdays(*, members: list[Member], year: int) -> dict[int, list[str]]:
+    """Of the year's members (`selectors.standing_members`), those turning 80, 85, 90 … in the year,
+    whom the collective birthday celebrates, oldest first.
+    """
     ages = birthday_ages()
     born = {year - age: age for age in ages}
     result: dict[int, list[str]] = {age: [] for age in ages}
-    members = (
-        Member.objects.in_branch(branch)
-        .filter(Q(status=Member.Status.ACTIVE) | Q(status_changed_on__year__gte=year))
-        .filter(birth_date__year__in=born.keys())
-        .order_by("birth_date")
-        .values_list("name", "birth_date")
-    )
-    for name, birth in members:
-        result[born[birth.year]].append(name)
+    for member in sorted(members, key=lambda m: m.birth_date):
+        if member.birth_date.year in born:
+            result[born[member.birth_date.year]].append(member.name)
     return result
 
 
 def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) -> None:
-    """Study days held (monthly study days up to as_of) with their attendance, from study's selector."""
+    """Activities held up to as_of, and the monthly study days among them with their attendance."""
     from study.models import StudyActivity
-    from study.selectors import attendance_stats
+    from study.selectors import activity_rates
 
-    stats = attendance_stats([branch.pk], year)
+    held = activity_rates([branch.pk], datetime.date(year, 1, 1), as_of)
     work.study_days = [
         StudyDay(a.date, a.theme, a.recorded, a.attended, a.percent)
-        for a in stats["activities"]
-        if a.kind == StudyActivity.Kind.MONTHLY and a.date <= as_of
+        for a in held
+        if a.kind == StudyActivity.Kind.MONTHLY and a.recorded
     ]
-    work.activities_held = (
-        StudyActivity.objects.in_branches([branch.pk])
-        .filter(date__gte=datetime.date(year, 1, 1), date__lte=as_of)
-        .count()
-    )
+    work.activities_held = len(held)
 
 
 def _add_visits(work: YearWork, branch: Branch, year: int) -> None:
-    from visits.models import Concern, PlannedVisit, Visit
+    """The year's visits by kind and month (one grouped query)."""
+    from visits.models import PlannedVisit, Visit
 
     work.has_visits = True
     work.visit_kinds = list(PlannedVisit.Kind.choices)
     work.visits_by_month = {kind: [0] * 12 for kind, _label in work.visit_kinds}
-    rows = Visit.objects.filter(member__branch=branch, date__year=year).values_list("kind", "date")
-    for kind, day in rows:
-        work.visits_by_month.setdefault(kind, [0] * 12)[day.month - 1] += 1
-    State = Concern.State
-    # Answered by the branch itself, or escalated to the bureau (whatever happened after): disjoint.
-    escalated = Q(escalated_at__isnull=False) | Q(state__in=[State.ESCALATED, State.BUREAU_REPLIED])
-    concerns = Concern.objects.filter(member__branch=branch, raised_on__year=year).aggregate(
-        raised=Count("pk"),
-        answered=Count("pk", filter=Q(state__in=[State.ANSWERED, State.CLOSED]) & ~escalated),
-        escalated=Count("pk", filter=escalated),
+    start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    rows = (
+        Visit.objects.filter(member__branch=branch, date__gte=start, date__lt=end)
+        .annotate(month=ExtractMonth("date"))
+        .values_list("kind", "month")
+        .annotate(count=Count("pk"))
+        .order_by()
     )
-    work.concerns_raised = concerns["raised"]
-    work.concerns_answered = concerns["answered"]
-    work.concerns_escalated = concerns["escalated"]
-
-
-def _add_notices(work: YearWork, branch: Branch, year: int) -> None:
-    from notifications.models import Notice
-
-    work.has_notices = True
-    work.notices_issued = Notice.objects.filter(branch=branch, year=year, number__isnull=False).count()
+    for kind, month, count in rows:
+        work.visits_by_month.setdefault(kind, [0] * 12)[month - 1] += count
 
 
 def chart_data(report: AnnualReport) -> dict:

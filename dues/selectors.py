@@ -267,10 +267,12 @@ class YearAccount:
 
 def year_account(*, branch: Branch, year: int) -> YearAccount:
     """The year's account of the branch in two queries; the carry-over is everything before 1 January."""
+    spent_before, spent_in_year = split_spending(expenditure_totals(branch=branch), year)
     return year_account_from(
         year=year,
         payments=payment_rows(branch_ids=[branch.pk]),
-        spending=expenditure_totals(branch=branch),
+        spent_before=spent_before,
+        spent_in_year=spent_in_year,
     )
 
 
@@ -287,17 +289,24 @@ def expenditure_totals(*, branch: Branch) -> dict[tuple[int, str], Decimal]:
     return {(spent_in, purpose): to_fen(total) for spent_in, purpose, total in rows}
 
 
-def year_account_from(
-    *, year: int, payments: list[PaymentRow], spending: dict[tuple[int, str], Decimal]
-) -> YearAccount:
-    """The year's account from the branch's payment rows and spending totals (no query)."""
-    spent = dict.fromkeys(Expenditure.Purpose.values, ZERO)
-    spent_before = ZERO
+def split_spending(
+    spending: dict[tuple[int, str], Decimal], year: int
+) -> tuple[Decimal, dict[str, Decimal]]:
+    """From `expenditure_totals`: all spent before the year, and the year's spending by purpose."""
+    before = ZERO
+    in_year = dict.fromkeys(Expenditure.Purpose.values, ZERO)
     for (spent_in, purpose), total in spending.items():
         if spent_in < year:
-            spent_before += total
+            before += total
         elif spent_in == year:
-            spent[purpose] += total
+            in_year[purpose] += total
+    return before, in_year
+
+
+def year_account_from(
+    *, year: int, payments: list[PaymentRow], spent_before: Decimal, spent_in_year: dict[str, Decimal]
+) -> YearAccount:
+    """The year's account from the branch's payment rows and what it spent (no query)."""
     by_month = [ZERO] * 12
     paid_before = ZERO
     payers = set()
@@ -311,9 +320,9 @@ def year_account_from(
             count += 1
     return YearAccount(
         year=year,
-        carried_over=to_fen(paid_before) - spent_before,
+        carried_over=to_fen(paid_before) - to_fen(spent_before),
         collected=to_fen(sum(by_month, ZERO)),
-        spent_by_purpose=spent,
+        spent_by_purpose={purpose: to_fen(total) for purpose, total in spent_in_year.items()},
         collected_by_month=[to_fen(amount) for amount in by_month],
         payment_count=count,
         paying_members=len(payers),

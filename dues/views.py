@@ -46,6 +46,7 @@ def _render_ledger(request, branch, bound: dict | None = None, status: int = 200
     if data.get("year") not in {str(y) for y in years}:
         data["year"] = str(today.year)
     year = int(data["year"])
+    spent_before, spent_in_year = selectors.split_spending(spending, year)
     payments = PaymentFilter(data, queryset=selectors.payment_list(branch=branch), branch=branch, years=years)
     choices_from(payments.form.fields["member"], members)
     spending_filter = ExpenditureFilter(data, queryset=selectors.expenditure_list(branch=branch), years=years)
@@ -62,7 +63,9 @@ def _render_ledger(request, branch, bound: dict | None = None, status: int = 200
         "payments": list(payments.qs),
         "expenditure_filter": spending_filter,
         "expenditures": list(spending_filter.qs),
-        "account": selectors.year_account_from(year=year, payments=payment_rows, spending=spending),
+        "account": selectors.year_account_from(
+            year=year, payments=payment_rows, spent_before=spent_before, spent_in_year=spent_in_year
+        ),
         "arrears": selectors.owing(standings),
         "standings": standings,
         "without_rate": selectors.members_without_rate(standings),

@@ -242,3 +242,21 @@ def attendance_stats(branch_ids: list[int], year: int) -> dict:
             for r in members
         ],
     }
+
+
+def activity_rates(branch_ids: list[int], since: datetime.date, until: datetime.date) -> list[ActivityRate]:
+    """Every activity of the branches from `since` to `until`, in date order, with the attendance of
+    these branches' members (one query; an activity nobody was recorded at has 0 of 0).
+    """
+    theirs = Q(attendances__member__branch_id__in=branch_ids)
+    rows = (
+        StudyActivity.objects.in_branches(branch_ids)
+        .filter(date__gte=since, date__lte=until)
+        .annotate(
+            recorded=Count("attendances", filter=theirs),
+            attended=Count("attendances", filter=theirs & Q(attendances__status__in=Attendance.ATTENDED)),
+        )
+        .order_by("date", "pk")
+        .values_list("recorded", "attended", "pk", "date", "theme", "kind")
+    )
+    return [ActivityRate(*row) for row in rows]

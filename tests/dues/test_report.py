@@ -274,9 +274,9 @@ def test_docx_and_xlsx_download_for_the_committee(client, committee, branch, kno
     assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["党费", "全年工作", "工作计划"]
 
 
-@pytest.mark.parametrize("extra", [0, 20])
+@pytest.mark.parametrize("extra", [5, 50])
 def test_report_runs_a_bounded_number_of_queries(
-    client, secretary, branch, group, known_year, extra, django_assert_max_num_queries
+    client, secretary, committee, bureau, branch, group, known_year, extra, django_assert_max_num_queries
 ):
     for i in range(extra):
         member = MemberFactory(branch=branch, contact_group=group)
@@ -284,11 +284,14 @@ def test_report_runs_a_bounded_number_of_queries(
             actor=secretary, member=member, valid_from=D(2025, 1, 1), monthly_pension=Decimal(3000 + i)
         )
         pay(secretary, member, D(2025, 1, 1), D(2025, 2, 1), D(2025, 2, 1))
-    client.force_login(secretary)
-    with django_assert_max_num_queries(30):
-        assert client.get(reverse("dues:report", args=[YEAR])).status_code == 200
-    with django_assert_max_num_queries(30):
-        assert client.get(reverse("dues:report_docx", args=[YEAR])).status_code == 200
+    for reader in (secretary, committee, bureau):
+        client.force_login(reader)
+        client.get(reverse("dues:ledger"))  # the first request after logging in writes the session
+        with django_assert_max_num_queries(10):
+            response = client.get(reverse("dues:report", args=[YEAR]))
+        assert len(response.context["report"].arrears) >= extra
+        with django_assert_max_num_queries(10):
+            assert client.get(reverse("dues:report_docx", args=[YEAR])).status_code == 200
 
 
 def test_a_future_year_has_no_report(client, secretary):
