@@ -69,6 +69,13 @@ class NoticeForm(forms.ModelForm):
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
+        if len(body) > texts.BODY_LIMIT:
+            raise forms.ValidationError(
+                _("Keep the text within %(limit)s characters; it has %(length)s. A longer text is split "
+                  "into too many SMS parts."),
+                code="too_long",
+                params={"limit": texts.BODY_LIMIT, "length": len(body)},
+            )
         unknown = texts.unknown_placeholders(body)
         if unknown:
             names = "、".join(f"{{{name}}}" for name in unknown)

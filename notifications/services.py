@@ -39,6 +39,12 @@ def _check_sender(actor, branch) -> None:
 
 
 def _clean_text(notice: Notice) -> None:
+    if len(notice.body) > texts.BODY_LIMIT:
+        message = _(
+            "Keep the text within %(limit)s characters; it has %(length)s. A longer text is split "
+            "into too many SMS parts."
+        )
+        raise ValidationError({"body": message % {"limit": texts.BODY_LIMIT, "length": len(notice.body)}})
     unknown = texts.unknown_placeholders(notice.body)
     if unknown:
         names = "、".join(f"{{{name}}}" for name in unknown)

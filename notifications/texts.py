@@ -9,6 +9,8 @@ from django.conf import settings
 # A single SMS holds 70 characters (UCS-2, as any Chinese text is); longer texts travel in 67-character parts.
 SINGLE_SEGMENT = 70
 MULTI_SEGMENT = 67
+# The longest notice text: 15 SMS parts, and a group message well within WeCom's 4,096 bytes.
+BODY_LIMIT = 1000
 PLACEHOLDERS = ("姓名", "支部")
 PLACEHOLDER_PATTERN = re.compile(r"\{([^{}]+)\}")
 

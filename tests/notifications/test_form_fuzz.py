@@ -4,12 +4,14 @@ import datetime
 from urllib.parse import quote
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from members.models import CareCategory
+from notifications import services
 from notifications.models import Message, Notice, NoticeCategory, NoticeTemplate
 from tests import fuzz
 from tests.factories import ContactGroupFactory, MemberFactory
@@ -192,3 +194,21 @@ def test_a_template_id_that_is_not_a_number_opens_a_blank_form(client, world):
     response = client.get(NEW + "?template=abc")
     assert response.status_code == 200
     assert response.context["form"].initial.get("body") is None
+
+
+def test_a_body_of_10000_characters_is_refused(client, world):
+    errors = rejected(client, body="通" * 10_000)
+    assert errors == {"body": ["正文请控制在 1000 字以内（现有 10000 字）：过长的正文会被拆成太多条短信。"]}
+
+
+def test_a_body_of_1000_characters_is_saved(client, world):
+    response = fuzz.post(client, NEW, valid_post(body="通" * 1000))
+    assert response.status_code == 302
+    assert len(Notice.objects.get().body) == 1000
+
+
+def test_the_service_refuses_a_body_too_long_for_any_channel(secretary, branch):
+    with pytest.raises(ValidationError) as refused:
+        services.notice_create(actor=secretary, branch=branch, title="通知", body="通" * 1001)
+    too_long = "正文请控制在 1000 字以内（现有 1001 字）：过长的正文会被拆成太多条短信。"
+    assert refused.value.message_dict == {"body": [too_long]}
