@@ -246,6 +246,12 @@ def _claim_other_migrations(name, content):
     return json.dumps(manifest).encode()
 
 
+def _drop_fields(name, content):
+    if name != "data/members.Member.json":
+        return content
+    return json.dumps([{"model": "members.member", "pk": row["pk"]} for row in json.loads(content)]).encode()
+
+
 @pytest.mark.parametrize(
     ("edit", "checksums", "message"),
     [
@@ -255,9 +261,13 @@ def _claim_other_migrations(name, content):
         (_add_member_of_another_branch, True, "members.Member 的行数与清单不符"),
         (_claim_other_migrations, False, r"迁移状态不同（members）"),
         (lambda name, content: b"{" if name == "manifest.json" else content, False, "没有可读取的清单"),
+        (_drop_fields, True, "内容的结构与预期不符"),
         (lambda name, content: content, False, None),
     ],
-    ids=["tampered", "row added", "row added and summed", "other migrations", "bad manifest", "intact"],
+    ids=[
+        "tampered", "row added", "row added and summed", "other migrations", "bad manifest",
+        "rows without fields", "intact",
+    ],
 )
 def test_a_tampered_or_malformed_archive_is_refused_and_changes_nothing(
     small_archive, tmp_path, edit, checksums, message

@@ -110,7 +110,7 @@ def _collect(branch: Branch) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {}
     for part in PARTS:
         if part.lookup == HISTORY:
-            rows[part.label] = _history(rows)
+            rows[part.label] = _history(rows, branch.pk)
             continue
         user_ids = [row["pk"] for row in rows.get("accounts.User", [])]
         queryset = select(part, branch.pk, user_ids=user_ids)
@@ -120,16 +120,15 @@ def _collect(branch: Branch) -> dict[str, list[dict]]:
     return rows
 
 
-def _history(rows: dict[str, list[dict]]) -> list[dict]:
+def _history(rows: dict[str, list[dict]], branch_id: int) -> list[dict]:
     """django-auditlog's entries about the exported objects, content types by natural key."""
     about = Q(pk__in=[])
     for part in PARTS:
-        model = part.model
-        if part.label in rows and auditlog.contains(model) and rows[part.label]:
-            about |= Q(
-                content_type=ContentType.objects.get_for_model(model),
-                object_id__in=[row["pk"] for row in rows[part.label]],
-            )
+        if not (rows.get(part.label) and auditlog.contains(part.model)):
+            continue
+        # A subquery where there is one: a branch's history may name more keys than SQLite takes.
+        keys = select(part, branch_id).values("pk") if part.by_path else [r["pk"] for r in rows[part.label]]
+        about |= Q(content_type=ContentType.objects.get_for_model(part.model), object_id__in=keys)
     entries = serializers.serialize("python", LogEntry.objects.filter(about).order_by("pk"))
     for entry in entries:
         content_type = ContentType.objects.get_for_id(entry["fields"]["content_type"])

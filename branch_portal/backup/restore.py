@@ -77,7 +77,10 @@ def archive_read(path: Path) -> Archive:
         except (KeyError, ValueError) as error:
             reason = _("the rows of %(model)s are missing or unreadable") % {"model": part.label}
             raise _malformed(reason) from error
-        _check_rows(part.label, rows[part.label], manifest)
+        try:
+            _check_rows(part.label, rows[part.label], manifest)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise _malformed(_("its contents are not laid out as expected")) from error
     files = {name: content for name, content in contents.items() if name.startswith("media/")}
     return Archive(manifest=manifest, rows=rows, files=files)
 
@@ -99,8 +102,11 @@ def _manifest(zipped: zipfile.ZipFile) -> dict:
             % {"found": manifest.get("format_version"), "expected": FORMAT_VERSION}
         )
     for key in ("branch", "migrations", "counts", "files", "foreign_organisers"):
-        if key not in manifest:
+        if not isinstance(manifest.get(key), dict):
             raise _malformed(_("the manifest has no %(key)s") % {"key": key})
+    branch = manifest["branch"]
+    if not isinstance(branch.get("id"), int) or not isinstance(branch.get("bureau"), dict):
+        raise _malformed(_("the manifest has no %(key)s") % {"key": "branch"})
     return manifest
 
 
@@ -116,6 +122,8 @@ def _check_rows(label: str, rows: list, manifest: dict) -> None:
         raise _malformed(_("the number of %(model)s rows differs from the manifest") % {"model": label})
     if any(not isinstance(row, dict) or row.get("model", "").lower() != label.lower() for row in rows):
         raise _malformed(_("the rows of %(model)s include rows of another model") % {"model": label})
+    if any(not isinstance(row.get("pk"), int) or not isinstance(row.get("fields"), dict) for row in rows):
+        raise _malformed(_("its contents are not laid out as expected"))
     if label == "study.StudyMaterial":
         names = {row["fields"].get("file") for row in rows} - {"", None}
         stored = names - set(manifest.get("missing_files", []))
