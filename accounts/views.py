@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,7 +36,10 @@ def text_size(request):
     form = TextSizeForm(request.POST)
     if form.is_valid():
         services.user_set_text_size(user=request.user, text_size=form.cleaned_data["text_size"])
-    return redirect(request.POST.get("next") or "home")
+    # Back to the page the switch was on, never to another site (`next` comes from the form).
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure())
+    return redirect(back if safe else "home")
 
 
 @require_POST

@@ -107,3 +107,16 @@ def test_pages_carry_a_strict_content_security_policy(client):
 def test_chinese_even_when_the_browser_asks_for_english(client):
     response = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.headers["Content-Language"] == "zh-hans"
+
+
+def test_text_size_goes_back_to_the_page_but_never_to_another_site(client, member_user):
+    client.force_login(member_user)
+    url = reverse("accounts:text_size")
+
+    back = client.post(url, {"text_size": "large", "next": "/study/"})
+    offsite = client.post(url, {"text_size": "xlarge", "next": "https://evil.example/"})
+
+    assert back["Location"] == "/study/"
+    assert offsite["Location"] == reverse("home")
+    member_user.refresh_from_db()
+    assert member_user.text_size == User.TextSize.EXTRA_LARGE
