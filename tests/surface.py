@@ -147,6 +147,13 @@ PAGES = [
     Page("members:contact_map", data={"branch": "branch"}, expected=statuses()),
     Page("members:contact_map_xlsx", data={"branch": "branch"}, expected=CARERS_ONLY),
     Page("members:export", data={"branch": "branch"}, expected=COMMITTEE_ONLY),
+    Page("members:list", data={"contact_group": "group"}, expected=CARERS_ONLY),
+    Page("members:list", data={"contact_group": "other_group"}, expected=CARERS_ONLY),
+    # Searches by the other side's surname find nobody of theirs.
+    Page("members:list", data={"q": "cast_surname"}, expected=CARERS_ONLY),
+    Page("members:list", data={"q": "other_surname"}, expected=CARERS_ONLY),
+    Page("visits:member_search", data={"q": "cast_surname"}, expected=VISITORS),
+    Page("visits:member_search", data={"q": "other_surname"}, expected=VISITORS),
 ]
 
 # An empty body: forms re-render with their errors (200) or the action answers with a message (302).
@@ -238,7 +245,10 @@ def world_build() -> dict:
         "own_member": MemberFactory(branch=branch, user=users["member"], contact_group=group, name="周桂兰"),
         "member": MemberFactory(branch=branch, contact_group=group, name="韩秀英"),
         "other_member": MemberFactory(branch=other, contact_group=other_group, name="戚远航"),
+        "other_group": other_group,
         "stale_token": "not-an-upload-of-this-session",
+        "cast_surname": "韩",
+        "other_surname": "戚",
     }
     world.update(_branch_rows(branch, "春晖", world["own_member"], world["member"]))
     other_rows = _branch_rows(other, "秋实", world["other_member"], world["other_member"])

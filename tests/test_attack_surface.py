@@ -10,6 +10,7 @@ page sends them to the admin's own login, and nothing there changes.
 """
 
 import logging
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -31,6 +32,7 @@ from tests.surface import (
 from tests.test_permission_matrix import assert_answer
 
 ADMIN = "admin"
+OFFSITE = "https://evil.example/"  # every probe's `next`: no redirect may leave the site
 
 
 def url_patterns(resolver=None, namespace="", prefix=""):
@@ -91,15 +93,18 @@ def test_every_url_accepting_post_has_a_post_expectation():
 
 
 def test_every_object_url_is_probed_with_a_row_of_the_cast():
-    """A stranger's probe needs a line pointing at a row of the cast's branch that answers 404."""
-    unprobed = []
+    """Every object URL has a line pointing at a row of the cast's branch, and each such line
+    answers the stranger 404: a 403 or 200 would tell them the row exists, or show it."""
+    unprobed, answered = [], []
     for name, _, pattern in portal_patterns():
         if not object_arguments(pattern) or name in SESSION_SECRET_URLS:
             continue
-        lines = [page for page in PAGES + POSTS if page.name == name]
-        if not any(page.args and page.expected["stranger"] == 404 for page in lines):
+        lines = [page for page in PAGES + POSTS if page.name == name and page.args]
+        if not lines:
             unprobed.append(name)
-    assert not unprobed, f"Probe these object URLs with a row of the cast (stranger → 404): {unprobed}"
+        answered += [str(page) for page in lines if page.expected["stranger"] != 404]
+    assert not unprobed, f"Probe these object URLs with a row of the cast: {unprobed}"
+    assert not answered, f"A stranger must get 404 from: {answered}"
 
 
 def test_every_member_row_url_is_probed_with_another_members_row():
@@ -131,10 +136,12 @@ def test_empty_post_answers_each_role_as_designed(db, world, page, role):
     expected = page.expected[role]
     before = database_state(page.objects(world))
 
-    response = client.post(page.url(world), {"csrfmiddlewaretoken": token, **page.params(world)})
+    body = {"csrfmiddlewaretoken": token, "next": OFFSITE, **page.params(world)}
+    response = client.post(page.url(world), body)
 
     assert_answer(response, expected)
     assert not leaked(response, role, world)
+    assert urlsplit(response.get("Location", "")).netloc in {"", "testserver"}, "an open redirect"
     if expected in REFUSED or not page.writes or (role == "stranger" and page.objects(world)):
         assert database_state(page.objects(world)) == before
 
