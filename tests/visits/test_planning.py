@@ -12,7 +12,7 @@ from members.models import CareCategory, ContactGroup, Member
 from tests.factories import UserFactory
 from tests.visits.conftest import TODAY, make_member
 from visits.models import PlannedVisit, Visit, VisitPolicy
-from visits.planning import PlanResult, plan_visits
+from visits.planning import PLANNED_VISIT_COLUMNS, PlanResult, plan_visits
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -242,6 +242,11 @@ def test_a_new_member_is_planned_with_one_insert_and_nothing_else_is_rewritten(b
     assert insert.startswith("INSERT") and '"visits_plannedvisit"' in insert
     assert result.created == PlannedVisit.objects.filter(member=newcomer).count() > 1
     assert planned_rows()[: len(before)] == before
+
+
+def test_the_planner_creates_planned_visits_with_the_models_columns_in_order():
+    # It passes them positionally: a field added to PlannedVisit must be added there too.
+    assert PLANNED_VISIT_COLUMNS == tuple(f.attname for f in PlannedVisit._meta.concrete_fields)
 
 
 def test_planning_runs_a_constant_number_of_queries(branch, leader_group, django_assert_max_num_queries):
