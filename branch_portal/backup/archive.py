@@ -87,7 +87,8 @@ def branch_export(*, branch: Branch, output: Path) -> dict:
     check_coverage()
     with _snapshot():
         rows = _collect(branch)
-        manifest = _manifest(branch, rows)
+        cleared, organisers = _cut_references(rows)
+        manifest = _manifest(branch, rows, cleared=cleared, organisers=organisers)
         files = _files(rows["study.StudyMaterial"], manifest)
     _write(output, rows, files, manifest)
     return manifest
@@ -106,7 +107,7 @@ def _snapshot():
 
 
 def _collect(branch: Branch) -> dict[str, list[dict]]:
-    """Every part's rows as serializer dicts, with the references that leave the branch cut."""
+    """Every part's rows of the branch as serializer dicts."""
     rows: dict[str, list[dict]] = {}
     for part in PARTS:
         if part.lookup == HISTORY:
@@ -174,8 +175,7 @@ def _branch_label(branch_id: int) -> dict:
     return {"id": branch.pk, "name": branch.name, "bureau": branch.bureau.name}
 
 
-def _manifest(branch: Branch, rows: dict[str, list[dict]]) -> dict:
-    cleared, organisers = _cut_references(rows)
+def _manifest(branch: Branch, rows: dict[str, list[dict]], *, cleared: Counter, organisers: dict) -> dict:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
