@@ -1,73 +1,108 @@
-"""What the dashboard shows each role. It sits above every app and may read them all."""
+"""What the dashboard shows each role. It sits above every app and may read them all.
 
+Its tiles' figures are read in one query, a scalar subquery per figure (`dues.figures`): each part
+says which columns it needs for the user, then builds its tiles from the one row.
+"""
+
+import datetime
+
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import BranchRole
-from accounts.permissions import branch_ids, roles_by_branch
-from dues import glance
+from accounts.permissions import branch_ids, branches_of, roles_by_branch
+from dues import figures, glance
 from members.models import Branch, CareCategory, Member
-from study.selectors import next_activity
+from study.models import StudyActivity
 from visits.selectors import dashboard_tiles as visit_tiles
 
 
 def for_user(user) -> dict:
     """The dashboard's context: the user's roles and the figures of the branches they may see."""
+    today = timezone.localdate()
     roles = roles_by_branch(user)
-    branches = Branch.objects.filter(pk__in=roles.keys()).select_related("bureau")
     role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
-    context = {"branches": branches, "role_labels": role_labels, "tiles": []}
-    roster_branches = branch_ids(user, "view_roster")
-    if roster_branches:
-        members = Member.objects.in_branches(roster_branches).active()
-        context["tiles"] = [
-            {"label": _("Active members"), "value": members.count(), "url": reverse("members:list")},
-            {
-                "label": _("Aged 80 and over"),
-                "value": members.aged_at_least(80).count(),
-                "url": reverse("members:list") + "?care=elderly",
-            },
-            {
-                "label": _("In a care category"),
-                "value": members.in_care_category(*CareCategory.values).count(),
-                "url": reverse("members:list") + "?care=any",
-            },
-        ]
-        context["tiles"] += _next_study_tile(user)
-    context["tiles"] += _notice_tiles(user)
-    context["tiles"] += visit_tiles(user, timezone.localdate())  # visits: overdue, this week, concerns
-    # dues: this month's dues figures and the year at a glance in three small charts.
-    context["tiles"] += glance.dues_tiles(user, timezone.localdate())
-    context["charts"] = glance.charts(user, timezone.localdate())
-    own = Member.objects.filter(user=user).select_related("contact_group__leader").first()
-    context["own_member"] = own
-    return context
+    parts = [_member_columns, _notice_columns, glance.dues_columns]
+    row = _figures(roles, {name: column for part in parts for name, column in part(user, today).items()})
+    tiles = _member_tiles(row) + _next_study_tile(row) + _notice_tiles(row)
+    tiles += visit_tiles(user, today)  # visits: overdue, this week, concerns (two queries)
+    tiles += glance.dues_tiles(row, today)
+    return {
+        "branches": branches_of(user, "view_study"),  # every branch where the user holds a role
+        "role_labels": role_labels,
+        "tiles": tiles,
+        # dues: the year at a glance in three small charts.
+        "charts": glance.charts(user, today),
+        "own_member": Member.objects.filter(user=user).select_related("contact_group__leader").first(),
+    }
 
 
-def _next_study_tile(user) -> list[dict]:
-    """The next study activity of the user's branches, as a tile (none when nothing is planned)."""
-    upcoming = next_activity(user=user, today=timezone.localdate())
-    if upcoming is None:
+def _figures(roles: dict, columns: dict) -> dict:
+    """Every tile's figure in one query (one row, a column each); none when nothing is asked."""
+    if not columns:
+        return {}
+    return Branch.objects.filter(pk=min(roles)).values(**columns).get()
+
+
+def _member_columns(user, today: datetime.date) -> dict:
+    """For roster readers: active members, those aged 80 and over, those in a care category, and
+    the next study day of their branches."""
+    roster = branch_ids(user, "view_roster")
+    if not roster:
+        return {}
+    members = Member.objects.in_branches(roster).active()
+    upcoming = StudyActivity.objects.in_branches(branch_ids(user, "view_study")).upcoming(today)
+    return {
+        "members_active": figures.Count(members),
+        "members_elderly": figures.Count(members.aged_at_least(80, on=today)),
+        "members_cared_for": figures.Count(members.in_care_category(*CareCategory.values, on=today)),
+        "next_study_id": Subquery(upcoming.values("pk")[:1]),
+        "next_study_theme": Subquery(upcoming.values("theme")[:1]),
+        "next_study_date": Subquery(upcoming.values("date")[:1]),
+    }
+
+
+def _member_tiles(row: dict) -> list[dict]:
+    if "members_active" not in row:
         return []
-    label = _("Next study day: %(theme)s") % {"theme": upcoming.theme}
-    value = date_format(upcoming.date, "MONTH_DAY_FORMAT")
-    return [{"label": label, "value": value, "url": upcoming.get_absolute_url()}]
+    url = reverse("members:list")
+    return [
+        {"label": _("Active members"), "value": row["members_active"], "url": url},
+        {"label": _("Aged 80 and over"), "value": row["members_elderly"], "url": url + "?care=elderly"},
+        {"label": _("In a care category"), "value": row["members_cared_for"], "url": url + "?care=any"},
+    ]
 
 
-def _notice_tiles(user) -> list[dict]:
-    """For the committee: this year's notice issues, and messages that failed (two queries)."""
+def _next_study_tile(row: dict) -> list[dict]:
+    """The next study activity of the user's branches, as a tile (none when nothing is planned)."""
+    if not row.get("next_study_id"):
+        return []
+    label = _("Next study day: %(theme)s") % {"theme": row["next_study_theme"]}
+    value = date_format(row["next_study_date"], "MONTH_DAY_FORMAT")
+    return [{"label": label, "value": value, "url": reverse("study:detail", args=[row["next_study_id"]])}]
+
+
+def _notice_columns(user, today: datetime.date) -> dict:
+    """For the committee: this year's notice issues, and messages that failed."""
     from notifications.models import Message, Notice
 
     sending = branch_ids(user, "send_notices")
     if not sending:
+        return {}
+    issued = Notice.objects.in_branches(sending).filter(year=today.year).numbered()
+    failed = Message.objects.filter(branch_id__in=sending, status=Message.Status.FAILED)
+    return {"notices_issued": figures.Count(issued), "messages_failed": figures.Count(failed)}
+
+
+def _notice_tiles(row: dict) -> list[dict]:
+    if "notices_issued" not in row:
         return []
-    year = timezone.localdate().year
-    issued = Notice.objects.in_branches(sending).filter(year=year).numbered().count()
-    failed = Message.objects.filter(branch_id__in=sending, status=Message.Status.FAILED).count()
     url = reverse("notifications:list")
-    tiles = [{"label": _("Notices issued this year"), "value": issued, "url": url}]
-    if failed:
+    tiles = [{"label": _("Notices issued this year"), "value": row["notices_issued"], "url": url}]
+    if row["messages_failed"]:
+        failed = row["messages_failed"]
         tiles.append({"label": _("Messages that failed to send"), "value": failed, "url": url})
     return tiles

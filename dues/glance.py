@@ -1,6 +1,7 @@
 """The year at a glance on the committee's dashboard: this month's dues figures and three small charts.
 
-`branch_portal.dashboard` calls these; each runs a fixed number of queries whatever the number of rows.
+`branch_portal.dashboard` calls these; the tiles' figures are columns of the dashboard's one figures
+query, and each chart runs one query whatever the number of rows.
 Every chart comes with its table (the template shows both), so nothing is carried by the chart alone.
 """
 
@@ -8,44 +9,58 @@ import datetime
 from collections import Counter
 
 from django.apps import apps
-from django.db.models import Count, Sum
+from django.db.models import Count, FilteredRelation, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import COMMITTEE, branch_ids, roles_by_branch
-from members.models import ELDERLY_AGE, CareCategory, CarePeriod, Member
+from members.models import ELDERLY_AGE, CareCategory, Member
 
+from . import figures
 from .models import Payment
-from .money import ZERO, add_months, month_start, to_fen
-from .selectors import standings_in_branches
+from .money import add_months, month_start, to_fen
+from .selectors import owing_members
 
 AGE_BANDS = [(0, 70), (70, 80), (80, 90), (90, 200)]
 
 
-def dues_tiles(user, today: datetime.date) -> list[dict]:
-    """Dues collected this month (ledger readers) and members owing (their own committee's branches)."""
+def dues_columns(user, today: datetime.date) -> dict:
+    """The dashboard's dues figures as columns of its one figures query (see `figures`).
+
+    Dues collected this month for ledger readers; members owing for their own committee's branches,
+    found by the database (`owing_members`), not by reading every rate and payment of every year.
+    """
     ledger = branch_ids(user, "view_dues_ledger")
     if not ledger:
-        return []
-    collected = Payment.objects.filter(
+        return {}
+    paid_this_month = Payment.objects.filter(
         branch_id__in=ledger, paid_on__gte=month_start(today), paid_on__lte=today
-    ).aggregate(total=Sum("amount"))["total"]
+    )
+    columns = {"dues_collected": figures.Sum(paid_this_month, "amount")}
+    own = [b for b in ledger if roles_by_branch(user)[b] & COMMITTEE]
+    if own:
+        columns["dues_owing"] = figures.Count(owing_members(branch_ids=own, upto=today))
+    return columns
+
+
+def dues_tiles(row: dict, today: datetime.date) -> list[dict]:
+    """Tiles from the figures `dues_columns` asked for (none when it asked for none)."""
+    if "dues_collected" not in row:
+        return []
     url = reverse("dues:ledger")
     month = date_format(today, "YEAR_MONTH_FORMAT")
     tiles = [
         {
             "label": _("Dues collected in %(month)s (yuan)") % {"month": month},
-            "value": to_fen(collected or ZERO),
+            "value": to_fen(row["dues_collected"]),
             "url": url,
         }
     ]
-    # Arrears are worked out member by member, so only for the user's own committee, not a whole bureau.
-    own = [b for b in ledger if roles_by_branch(user)[b] & COMMITTEE]
-    if own:
-        owing = sum(1 for s in standings_in_branches(branch_ids=own, upto=today) if s.unpaid_months)
-        tiles.append({"label": _("Members owing dues"), "value": owing, "url": url + "#arrears-heading"})
+    if "dues_owing" in row:
+        arrears = url + "#arrears-heading"
+        tiles.append({"label": _("Members owing dues"), "value": row["dues_owing"], "url": arrears})
     return tiles
 
 
@@ -100,16 +115,14 @@ def _as_date(value) -> datetime.date:
 
 
 def _attendance_chart(carers: list[int], today: datetime.date) -> dict:
-    """Attendance at each monthly study day of the last twelve months, from study's selector."""
+    """Attendance at each monthly study day of the last twelve months, from study's selector (one query)."""
     from study.models import StudyActivity
-    from study.selectors import attendance_stats
+    from study.selectors import activity_rates
 
-    since = _months(today)[0]
     days = [
         activity
-        for year in sorted({since.year, today.year})
-        for activity in attendance_stats(carers, year)["activities"]
-        if activity.kind == StudyActivity.Kind.MONTHLY and since <= activity.date <= today
+        for activity in activity_rates(carers, _months(today)[0], today)
+        if activity.kind == StudyActivity.Kind.MONTHLY and activity.recorded
     ]
     labels = [f"{d.date:%Y-%m-%d}" for d in days]
     return _chart(
@@ -138,16 +151,28 @@ def _band_label(low: int, high: int) -> str:
 
 
 def _age_care_chart(carers: list[int], today: datetime.date) -> dict:
-    """Active members in each care category, split by age band (two queries).
+    """Active members in each care category, split by age band (one query: a member with each of
+    their current care periods, or once without).
 
     A member in several categories counts in each; "Aged 80+" follows from the age.
     """
-    members = Member.objects.in_branches(carers).active()
-    ages = {pk: _age(birth, today) for pk, birth in members.values_list("pk", "birth_date")}
-    categories: dict[int, set[str]] = {pk: set() for pk in ages}
-    stored = CarePeriod.objects.current(today).filter(member__in=members).values_list("member_id", "category")
-    for member_id, category in stored:
-        categories[member_id].add(category)
+    current = Q(care_periods__started_on__lte=today) & (
+        Q(care_periods__ended_on__isnull=True) | Q(care_periods__ended_on__gt=today)
+    )
+    rows = (
+        Member.objects.in_branches(carers)
+        .active()
+        .annotate(current_care=FilteredRelation("care_periods", condition=current))
+        .values_list("pk", "birth_date", "current_care__category")
+        .order_by()
+    )
+    ages: dict[int, int] = {}
+    categories: dict[int, set[str]] = {}
+    for pk, birth, category in rows:
+        ages[pk] = _age(birth, today)
+        categories.setdefault(pk, set())
+        if category:
+            categories[pk].add(category)
     for pk, age in ages.items():
         if age >= ELDERLY_AGE:
             categories[pk].add(CareCategory.ELDERLY)

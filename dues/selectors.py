@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import ExtractMonth, ExtractYear, Least
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.permissions import COMMITTEE, branch_ids, branches_of
 from members.models import Branch, Member
 
+from . import figures
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
 from .money import ZERO, add_months, month_start, months_between, to_fen
 
@@ -210,6 +211,46 @@ def standings_in_branches(
         if payment.paid_on <= upto:
             paid[payment.member_id].append(payment)
     return [_standing(m, rates[m.pk], _paid_months(paid[m.pk]), upto) for m in members]
+
+
+def _month_number(expression):
+    """Months since the year 0, so that month arithmetic is subtraction in any database."""
+    return ExtractYear(expression) * 12 + ExtractMonth(expression)
+
+
+def owing_members(*, branch_ids: list[int], upto: datetime.date) -> QuerySet[Member]:
+    """The members `standings_in_branches` finds owing, found by the database without reading rates
+    or payments: from their first rate to `upto` (or the month they left) more months than they paid.
+
+    A count suffices because no month is ever paid twice (`payment_record` refuses it) and none
+    before a member's first rate (there is nothing to pay). Work per member, not per year of history
+    in Python: the dashboard counts these.
+    """
+    upto_month = upto.year * 12 + upto.month
+    rates = DuesRate.objects.filter(member=OuterRef("pk")).order_by("valid_from")
+    first_rate = rates.values("valid_from")[:1]
+    left = ~Q(status=Member.Status.ACTIVE) & Q(status_changed_on__isnull=False)
+    members = (
+        Member.objects.in_branches(branch_ids)
+        .filter(Q(status=Member.Status.ACTIVE) | Q(status_changed_on__gte=datetime.date(upto.year, 1, 1)))
+        .annotate(first_rate=Subquery(first_rate))
+        .filter(first_rate__isnull=False)
+        .annotate(
+            last_owed=Case(
+                When(left, then=Least(Value(upto_month), _month_number("status_changed_on"))),
+                default=Value(upto_month),
+            )
+        )
+    )
+    paid = (
+        Payment.objects.filter(member=OuterRef("pk"), paid_on__lte=upto)
+        .annotate(first=_month_number("first_month"))
+        .filter(first__lte=OuterRef("last_owed"))
+        # A payment in advance counts only up to the last month owed.
+        .annotate(months=Least(_month_number("last_month"), OuterRef("last_owed")) - F("first") + 1)
+    )
+    owed = F("last_owed") - _month_number("first_rate") + 1
+    return members.annotate(months_paid=figures.Sum(paid, "months")).filter(months_paid__lt=owed)
 
 
 def arrears_list(*, branch: Branch, upto: datetime.date) -> list[MemberDues]:

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dues import services
+from dues import selectors, services
 from dues.models import DuesRate, Expenditure, Payment
+from members.models import Member
 from tests.dues.factories import pay
 from tests.factories import MemberFactory
 
@@ -241,3 +242,40 @@ def test_the_payment_form_shows_what_the_months_come_to(client, secretary, commi
     assert client.get(url, {"branch": branch.pk}).content.decode().strip() == ""
     client.force_login(committee)
     assert client.get(url, query).status_code == 403
+
+
+def test_the_database_finds_the_same_members_owing_as_the_standings(secretary, branch, group):
+    """owing_members (SQL month arithmetic, for the dashboard) agrees with the standings (Python)."""
+    today = D(2026, 5, 20)
+    cases = {
+        "paid up": [(D(2025, 1, 1), D(2026, 5, 1))],
+        "a hole in March": [(D(2025, 1, 1), D(2026, 2, 1)), (D(2026, 4, 1), D(2026, 5, 1))],
+        "paid ahead": [(D(2025, 1, 1), D(2026, 12, 1))],
+        "ahead but May open": [(D(2025, 1, 1), D(2026, 4, 1)), (D(2026, 6, 1), D(2026, 8, 1))],
+        "never paid": [],
+        "one month short": [(D(2025, 1, 1), D(2026, 4, 1))],
+    }
+    members = {}
+    for name, payments in cases.items():
+        member = MemberFactory(branch=branch, contact_group=group, name=name)
+        services.dues_rate_set(
+            actor=secretary, member=member, valid_from=D(2025, 1, 1), monthly_pension=Decimal(3000)
+        )
+        for first, last in payments:
+            pay(secretary, member, first, last, D(2025, 1, 5))
+        members[name] = member
+    MemberFactory(branch=branch, contact_group=group, name="no rate")
+    late = MemberFactory(branch=branch, contact_group=group, name="paid late")
+    services.dues_rate_set(
+        actor=secretary, member=late, valid_from=D(2026, 1, 1), monthly_pension=Decimal(3000)
+    )
+    pay(secretary, late, D(2026, 1, 1), D(2026, 5, 1), D(2026, 6, 1))  # after `today`: not counted yet
+    left = members["one month short"]
+    Member.objects.filter(pk=left.pk).update(status=Member.Status.DECEASED, status_changed_on=D(2026, 3, 10))
+    gone = members["a hole in March"]
+    Member.objects.filter(pk=gone.pk).update(status=Member.Status.DECEASED, status_changed_on=D(2026, 2, 10))
+
+    standings = selectors.branch_standings(branch=branch, upto=today)
+    by_python = {s.member.name for s in standings if s.unpaid_months}
+    by_database = {m.name for m in selectors.owing_members(branch_ids=[branch.pk], upto=today)}
+    assert by_database == by_python == {"ahead but May open", "never paid", "paid late"}
