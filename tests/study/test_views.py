@@ -334,3 +334,14 @@ def test_detail_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("study:detail", args=[activity.pk]))
     assert response.content.decode().count("材料") >= 8
+
+
+@pytest.mark.parametrize("year", ["-1", "99999999999999999999"])
+def test_a_year_no_date_can_have_is_refused_and_the_past_shown_unfiltered(client, own_member, branch, year):
+    done = StudyActivityFactory(organiser=branch, date=TODAY - datetime.timedelta(days=20))
+    client.force_login(own_member.user)
+
+    response = client.get(reverse("study:list"), {"year": year})
+
+    assert response.status_code == 200
+    assert list(response.context["past"]) == [done]
