@@ -152,6 +152,22 @@ def test_post_only_url_refuses_get(client, db, world, page):
     assert client.get(page.url(world)).status_code == 405
 
 
+# Junk in the query string: every parameter a view or filter reads (grep request.GET and the
+# FilterSets), set to what is not an id, a year or a month, is refused or ignored, never a 500.
+QUERY_PARAMETERS = (
+    "action age branch care contact_group direction district kind member month page payment-first_month "
+    "payment-last_month payment-member planned purpose q scope status template token view year"
+).split()
+
+
+@pytest.mark.parametrize("junk", ["abc", "-1", "9" * 30, "²", "2026-13"])
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_junk_in_the_query_string_is_never_a_server_error(client, db, world, page, junk):
+    client.force_login(world["users"]["secretary"])
+    response = client.get(page.url(world), dict.fromkeys(QUERY_PARAMETERS, junk))
+    assert response.status_code < 500
+
+
 # CSRF: every POST needs the token.
 
 
