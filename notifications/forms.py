@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from branch_portal.fields import BoundedModelMultipleChoiceField
 from members.models import CareCategory, ContactGroup, Member
 
 from . import texts
@@ -48,6 +49,7 @@ class NoticeForm(forms.ModelForm):
             "scheduled_for": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         }
         error_messages = {"body": {"required": _("Write the text of the notice.")}}
+        field_classes = dict.fromkeys(["groups", "members"], BoundedModelMultipleChoiceField)
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)

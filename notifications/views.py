@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,12 +42,12 @@ def notice_new(request):
     form = NoticeForm(request.POST or None, branch=branch, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            notice = services.notice_create(actor=request.user, branch=branch, **_notice_fields(form))
-            if request.POST.get("action") == "send":
-                notice = services.notice_send(actor=request.user, notice=notice)
-                _report_sent(request, notice)
-            else:
-                messages.success(request, _("The draft has been saved."))
+            # A notice that cannot be sent is not left behind as a draft either.
+            with transaction.atomic():
+                notice = services.notice_create(actor=request.user, branch=branch, **_notice_fields(form))
+                if request.POST.get("action") == "send":
+                    notice = services.notice_send(actor=request.user, notice=notice)
+            _report_saved(request, notice)
             return redirect(notice)
         except ValidationError as error:
             form.add_error(None, error)
@@ -65,6 +66,13 @@ def _notice_fields(form: NoticeForm) -> dict:
     data = dict(form.cleaned_data)
     data.pop("template", None)
     return data
+
+
+def _report_saved(request, notice: Notice) -> None:
+    if notice.status == Notice.Status.DRAFT:
+        messages.success(request, _("The draft has been saved."))
+    else:
+        _report_sent(request, notice)
 
 
 def _report_sent(request, notice: Notice) -> None:

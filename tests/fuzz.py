@@ -66,6 +66,7 @@ huge_text = st.builds(
 weird_text = st.one_of(st.just(""), hand_picked, huge_text, st.text(max_size=40))
 wrong_types = st.one_of(
     st.integers(-(2**70), 2**70).map(str),
+    st.sampled_from([2**63, 2**63 - 1, -(2**63) - 1]).map(str),  # just past (and at) a 64-bit id
     st.floats().map(str),
     st.sampled_from(["true", "None", "null", "[]", "{}", "1e309", "NaN", "-inf", "0x10", "１２３", "²"]),
 )

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import CARERS
+from branch_portal.fields import BoundedModelMultipleChoiceField
 from members.models import CareCategory
 
 from .lunar import Festival
@@ -37,6 +38,7 @@ class VisitForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
         }
+        field_classes = {"visitors": BoundedModelMultipleChoiceField}
 
     def __init__(self, *args, branch, due=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -139,32 +140,38 @@ def _initial(request, due: list[PlannedVisit]) -> dict:
 def _record(request, form, member):
     data = form.cleaned_data
     try:
-        visit = services.visit_record(
-            actor=request.user,
-            member=member,
-            date=data["date"],
-            kind=data["kind"],
-            mode=data["mode"],
-            visitors=list(data["visitors"]),
-            amount=data["amount"] or 0,
-            health=data["health"] or "",
-            notes=data["notes"],
-            follow_up=data["follow_up"],
-            planned=data["planned"] or services.AUTO,
-        )
-        if data["concern_text"].strip():
-            services.concern_raise(
-                actor=request.user,
-                member=member,
-                category=data["concern_category"],
-                text=data["concern_text"],
-                visit=visit,
-                raised_on=data["date"],
-            )
+        # The visit and the concern raised at it are saved together or not at all.
+        with transaction.atomic():
+            visit = _record_visit(request, data, member)
+            if data["concern_text"].strip():
+                services.concern_raise(
+                    actor=request.user,
+                    member=member,
+                    category=data["concern_category"],
+                    text=data["concern_text"],
+                    visit=visit,
+                    raised_on=data["date"],
+                )
     except ValidationError as error:
         _add_errors(form, error)
         return None
     return visit
+
+
+def _record_visit(request, data: dict, member):
+    return services.visit_record(
+        actor=request.user,
+        member=member,
+        date=data["date"],
+        kind=data["kind"],
+        mode=data["mode"],
+        visitors=list(data["visitors"]),
+        amount=data["amount"] or 0,
+        health=data["health"] or "",
+        notes=data["notes"],
+        follow_up=data["follow_up"],
+        planned=data["planned"] or services.AUTO,
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:

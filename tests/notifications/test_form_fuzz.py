@@ -212,3 +212,9 @@ def test_the_service_refuses_a_body_too_long_for_any_channel(secretary, branch):
         services.notice_create(actor=secretary, branch=branch, title="通知", body="通" * 1001)
     too_long = "正文请控制在 1000 字以内（现有 1001 字）：过长的正文会被拆成太多条短信。"
     assert refused.value.message_dict == {"body": [too_long]}
+
+
+def test_a_member_id_past_64_bits_is_not_a_choice(client, world):
+    errors = rejected(client, audience="members", members=str(2**63))
+    not_a_choice = f"选择一个有效的选项。 {2**63} 不在可用的选项中。"
+    assert errors == {"members": [not_a_choice, "请至少选择一名党员。"]}

@@ -202,3 +202,8 @@ def test_a_member_of_another_branch_is_404(client, world):
     response = fuzz.post(client, NEW, valid_post(world, member=world["foreign_member"].pk))
     assert response.status_code == 404
     assert fuzz.changes(before, fuzz.rows()) == {}
+
+
+def test_a_visitor_id_past_64_bits_is_not_a_choice(client, world):
+    errors = rejected(client, world, visitors=str(2**63))
+    assert errors == {"visitors": [f"选择一个有效的选项。 {2**63} 不在可用的选项中。"]}
