@@ -172,6 +172,8 @@ def feed_activities(*, user, today: datetime.date):
 
 def calendar_token_user(token: str):
     """The active user whose feed secret this is, or None; the secret is compared in constant time."""
+    if "\x00" in token:
+        return None  # never a secret (they are URL-safe base64), and PostgreSQL refuses it in a query
     row = CalendarToken.objects.select_related("user").filter(lookup=token[:12]).first()
     if row is None or not hmac.compare_digest(row.token.encode(), token.encode()):
         return None

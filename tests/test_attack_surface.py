@@ -160,7 +160,7 @@ QUERY_PARAMETERS = (
 ).split()
 
 
-@pytest.mark.parametrize("junk", ["abc", "-1", "9" * 30, "²", "2026-13"])
+@pytest.mark.parametrize("junk", ["abc", "-1", "9" * 30, "²", "2026-13", "\x00"])
 @pytest.mark.parametrize("page", PAGES, ids=str)
 def test_junk_in_the_query_string_is_never_a_server_error(client, db, world, page, junk):
     client.force_login(world["users"]["secretary"])

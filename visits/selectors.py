@@ -120,7 +120,7 @@ def month_visits(*, user, first: datetime.date, mine: bool = False):
 
 def member_search(*, user, query: str, limit: int = 8):
     """Active members of the user's visiting branches whose name, pinyin or initials start with the query."""
-    query = query.strip().lower()
+    query = query.replace("\x00", "").strip().lower()  # PostgreSQL refuses NUL in a string
     if not query:
         return Member.objects.none()
     return (

@@ -43,6 +43,7 @@ def test_feed_needs_no_login_but_a_valid_token(client, token, activity):
     assert _feed(client, token).status_code == 200
     assert _feed(client, token[:-1] + ("A" if token[-1] != "A" else "B")).status_code == 404
     assert _feed(client, "").status_code == 404
+    assert _feed(client, token[:12] + "\x00").status_code == 404  # a 500 on PostgreSQL before
     assert client.get(reverse("study:calendar_feed")).status_code == 404
 
 

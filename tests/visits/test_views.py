@@ -140,6 +140,12 @@ def test_search_finds_a_member_by_pinyin_initials_but_not_in_another_branch(
     assert "张桂兰" not in client.get(reverse("visits:member_search"), {"q": "zgl"}).content.decode()
 
 
+def test_search_ignores_a_nul_character(client, liaison, member):
+    client.force_login(liaison)
+    response = client.get(reverse("visits:member_search"), {"q": "Z\x00GL"})  # a 500 on PostgreSQL before
+    assert f"?member={member.pk}" in response.content.decode()
+
+
 def test_new_visit_form_preselects_the_due_kind_and_today(client, liaison, member, today):
     PlannedVisitFactory(
         member=member, kind=Kind.HOSPITAL, occasion="hospital-1", due_from=today - days(1), due_by=today
