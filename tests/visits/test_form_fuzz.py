@@ -207,3 +207,17 @@ def test_a_member_of_another_branch_is_404(client, world):
 def test_a_visitor_id_past_64_bits_is_not_a_choice(client, world):
     errors = rejected(client, world, visitors=str(2**63))
     assert errors == {"visitors": [f"选择一个有效的选项。 {2**63} 不在可用的选项中。"]}
+
+
+@FUZZ
+@given(query=st.one_of(fuzz.hostile, fuzz.plain_text(max_size=10)))
+def test_the_member_search_takes_any_text(client, world, query):
+    """Step one of the phone form, as a page and as the htmx search (PostgreSQL refuses NUL in a query)."""
+    page = client.get(NEW, {"q": query})
+    assert page.status_code == 200 and page.context["query"] == query
+    assert client.get(reverse("visits:member_search"), {"q": query}).status_code == 200
+
+
+def test_a_nul_byte_in_the_search_finds_nobody(client, world):
+    response = client.get(NEW, {"q": "\x00"})
+    assert response.status_code == 200 and list(response.context["found"]) == []
