@@ -152,6 +152,23 @@ def test_post_only_url_refuses_get(client, db, world, page):
     assert client.get(page.url(world)).status_code == 405
 
 
+# Ids of no row: derived from the URL conf, so a new object URL is probed without a line.
+OBJECT_URLS = [(name, p) for name, _, p in portal_patterns() if object_arguments(p) - {"token"}]
+
+
+@pytest.mark.parametrize("row_id", [0, 2**63])
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(("name", "pattern"), OBJECT_URLS, ids=[name for name, _ in OBJECT_URLS])
+def test_an_id_of_no_row_is_404(db, world, name, pattern, method, row_id):
+    """Even for the secretary, who may do everything: 404 (405 for a GET of a POST-only URL)."""
+    client, token = csrf_client(world, "secretary")
+    kwargs = {arg: 2026 if arg in NOT_OBJECT_ARGS else row_id for arg in pattern.pattern.converters}
+
+    response = getattr(client, method)(reverse(name, kwargs=kwargs), {"csrfmiddlewaretoken": token})
+
+    assert response.status_code in ({404, 405} if method == "get" else {404})
+
+
 # Junk in the query string: every parameter a view or filter reads (grep request.GET and the
 # FilterSets), set to what is not an id, a year or a month, is refused or ignored, never a 500.
 QUERY_PARAMETERS = (
