@@ -175,12 +175,22 @@ def counted_in_standings(member: Member, upto: datetime.date) -> bool:
     )
 
 
+# What the dues pages read of a member. Loading every field would parse each member's five phone
+# numbers (phonenumbers, ~20 µs each): a fifth of the ledger's time.
+MEMBER_FIELDS = ("id", "branch_id", "name", "name_pinyin", "birth_date", "status", "status_changed_on")
+
+
+def branch_members(*, branch: Branch) -> list[Member]:
+    """Every member the branch has had, with the fields the dues pages show (one query)."""
+    return list(Member.objects.in_branch(branch).only(*MEMBER_FIELDS))
+
+
 def standing_members(*, branch_ids: list[int], upto: datetime.date) -> list[Member]:
     """The members `standings_in_branches` counts (one query); see `counted_in_standings`."""
     return list(
-        Member.objects.in_branches(branch_ids).filter(
-            Q(status=Member.Status.ACTIVE) | Q(status_changed_on__gte=datetime.date(upto.year, 1, 1))
-        )
+        Member.objects.in_branches(branch_ids)
+        .filter(Q(status=Member.Status.ACTIVE) | Q(status_changed_on__gte=datetime.date(upto.year, 1, 1)))
+        .only(*MEMBER_FIELDS)
     )
 
 
@@ -371,8 +381,14 @@ def year_account_from(
 
 
 def payment_list(*, branch: Branch):
-    """The branch's payments, with what the ledger shows preloaded."""
-    return Payment.objects.filter(branch=branch).select_related("member", "received_by")
+    """The branch's payments, with what the ledger shows preloaded (and no more: see MEMBER_FIELDS)."""
+    shown = ["year", "receipt_no", "first_month", "last_month", "amount", "paid_on", "note", "member"]
+    received_by = ["received_by__username", "received_by__first_name", "received_by__last_name"]
+    return (
+        Payment.objects.filter(branch=branch)
+        .select_related("member", "received_by")
+        .only(*shown, "member__name", "received_by", *received_by)
+    )
 
 
 def expenditure_list(*, branch: Branch):

@@ -41,7 +41,7 @@ def _render_ledger(request, branch, bound: dict | None = None, status: int = 200
     # Read once, used for the years, the account, the standings and the forms' member choices.
     payment_rows = selectors.payment_rows(branch_ids=[branch.pk])
     spending = selectors.expenditure_totals(branch=branch)
-    members = list(Member.objects.in_branch(branch))
+    members = selectors.branch_members(branch=branch)
     years = selectors.ledger_years(today=today, payments=payment_rows, spending=spending)
     if data.get("year") not in {str(y) for y in years}:
         data["year"] = str(today.year)
