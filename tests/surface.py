@@ -280,6 +280,14 @@ def _branch_rows(branch, marker: str, own_member, member) -> dict:
     }
 
 
+def assert_answer(response, expected) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    else:
+        assert response.status_code == expected, response.content[:300]
+
+
 def response_text(response) -> str:
     """The body as text; .xlsx and .docx (zip files) are searched through their XML parts."""
     # The test client closes a streamed file itself once read; closing here would close the database.

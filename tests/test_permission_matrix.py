@@ -6,17 +6,8 @@ rows to a user of the other, and a refused request changes nothing.
 """
 
 import pytest
-from django.urls import reverse
 
-from tests.surface import LOGIN, PAGES, REFUSED, ROLES, database_state, leaked
-
-
-def assert_answer(response, expected) -> None:
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:login"))
-    else:
-        assert response.status_code == expected, response.content[:300]
+from tests.surface import PAGES, REFUSED, ROLES, assert_answer, database_state, leaked
 
 
 @pytest.mark.parametrize("role", ROLES)
