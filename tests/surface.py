@@ -10,6 +10,7 @@ has a line here.
 import io
 import zipfile
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -289,13 +290,16 @@ def assert_answer(response, expected) -> None:
 
 
 def response_text(response) -> str:
-    """The body as text; .xlsx and .docx (zip files) are searched through their XML parts."""
+    """The headers (a download's file name, htmx triggers) and the body as text; .xlsx and .docx
+    (zip files) are searched through their XML parts."""
+    headers = "\n".join(f"{name}: {unquote(value)}" for name, value in response.headers.items())
     # The test client closes a streamed file itself once read; closing here would close the database.
     content = response.getvalue()
     if content[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
-    return content.decode("utf-8", "replace")
+            parts = [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
+        return headers + "".join(parts)
+    return headers + content.decode("utf-8", "replace")
 
 
 def leaked(response, role: str, world) -> list[str]:
