@@ -14,6 +14,7 @@ Festival years: every lunar festival here (正月初一 … 九月初九) falls 
 year of the same number, so "2026 重阳" is unambiguous.
 """
 
+import bisect
 import datetime
 import functools
 from dataclasses import dataclass
@@ -85,16 +86,37 @@ def lunar_of(day: datetime.date) -> LunarDate:
     return LunarDate.from_solar(day)
 
 
-# The planner asks for the lunar year of the same two days (its window) once per member.
-@functools.lru_cache(maxsize=64)
-def lunar_year_of(day: datetime.date) -> int:
-    return lunar_of(day).year
+def lunar_ymd(day: datetime.date) -> tuple[int, int, int, bool]:
+    """(year, month, day, leap) of the lunar date of `day`, as `lunar_of` gives them.
+
+    The planner converts every member's birth date on each run: this finds it among the months
+    of the lunar year instead of building a LunarDate, whose 干支 and solar terms are most of
+    the cost.
+    """
+    year = day.year
+    months = _lunar_months(year)
+    if day < months[0][0]:  # before this Gregorian year's Spring Festival: the lunar year before
+        year -= 1
+        months = _lunar_months(year)
+    first_day, month, leap = months[bisect.bisect_right(months, day, key=lambda m: m[0]) - 1]
+    return year, month, (day - first_day).days + 1, leap
+
+
+@functools.lru_cache(maxsize=256)
+def _lunar_months(lunar_year: int) -> tuple[tuple[datetime.date, int, bool], ...]:
+    """(first day, month, leap) of each month of the lunar year, from borax's month lengths."""
+    first_day = LunarDate(lunar_year, 1, 1).to_solar_date()
+    months = []
+    for month, days, leap in LCalendars.iter_year_month(lunar_year):
+        months.append((first_day, month, bool(leap)))
+        first_day += datetime.timedelta(days=days)
+    return tuple(months)
 
 
 def lunar_birthday_in(birth: datetime.date, lunar_year: int, *, prefer_leap: bool = False) -> datetime.date:
     """The Gregorian date on which a lunar birthday falls in `lunar_year` (rules in the module doc)."""
-    born = lunar_of(birth)
-    return _lunar_anniversary(born.month, born.day, bool(born.leap), lunar_year, prefer_leap)
+    _year, month, day, leap = lunar_ymd(birth)
+    return _lunar_anniversary(month, day, leap, lunar_year, prefer_leap)
 
 
 # Depends on the lunar month and day only, not on the member: a bureau's members share a few
@@ -129,11 +151,10 @@ def birthdays_between(
 ) -> list[Birthday]:
     """The member's birthdays with a date in [start, end], iterating over lunar years when `lunar`."""
     if lunar:
-        born = lunar_of(birth)
-        born_year = born.year
-        first, last = lunar_year_of(start), lunar_year_of(end)
+        born_year, month, day, leap = lunar_ymd(birth)
+        first, last = lunar_ymd(start)[0], lunar_ymd(end)[0]
         dated = [
-            (year, _lunar_anniversary(born.month, born.day, bool(born.leap), year, prefer_leap))
+            (year, _lunar_anniversary(month, day, leap, year, prefer_leap))
             for year in range(max(first, born_year + 1), last + 1)
         ]
     else:

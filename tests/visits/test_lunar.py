@@ -12,6 +12,7 @@ from visits.lunar import (
     festivals_between,
     lunar_birthday_in,
     lunar_of,
+    lunar_ymd,
     solar_birthday_in,
 )
 
@@ -147,3 +148,11 @@ def test_exactly_one_lunar_birthday_in_each_lunar_year_span(birth, start):
     found = birthdays_between(birth, start, start + datetime.timedelta(days=386), lunar=True)
     assert 1 <= len(found) <= 2
     assert len({b.year for b in found}) == len(found)
+
+
+def test_lunar_ymd_is_borax_conversion_on_every_day_it_covers():
+    day, last = D(1900, 1, 31), D(2100, 12, 31)
+    while day <= last:
+        lunar = lunar_of(day)
+        assert lunar_ymd(day) == (lunar.year, lunar.month, lunar.day, bool(lunar.leap)), day
+        day += datetime.timedelta(days=1)
