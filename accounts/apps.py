@@ -7,4 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers the rules permissions)
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import idle_sessions, permissions  # noqa: F401  (permissions registers the rules)
+
+        user_logged_in.connect(idle_sessions.activity_record_at_login, dispatch_uid="idle-clock")

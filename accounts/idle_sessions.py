@@ -52,6 +52,16 @@ def activity_record(request) -> None:
     request.session[LAST_ACTIVITY_KEY] = time.time()
 
 
+def activity_record_at_login(sender, request, user, **kwargs) -> None:
+    """Starts the idle clock with the login (connected to `user_logged_in` in AccountsConfig).
+
+    The login writes the session anyway; recording the time there saves the first page after
+    it a second session write.
+    """
+    if request is not None and hasattr(request, "session") and idle_expiry_applies(user):
+        activity_record(request)
+
+
 def idle_deadline(idle: float) -> IdleDeadline:
     """The deadline as the page's timer needs it, rounded up so the page never leaves early."""
     limit = settings.SESSION_IDLE_SECONDS

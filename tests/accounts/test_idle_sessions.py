@@ -45,7 +45,7 @@ def _thirty_minutes(settings):
 
 
 def logged_in(client, user):
-    """Logs the user in and makes the first request, which records their activity."""
+    """Logs the user in (which starts the idle clock) and makes a first request."""
     client.force_login(user)
     assert client.get(HOME).status_code == 200
     return client.session.session_key
@@ -136,6 +136,16 @@ def test_activity_is_written_at_most_once_a_minute(client, clock, committee):
 
     assert len(session_writes(queries)) == 1
     assert client.session[LAST_ACTIVITY_KEY] == pytest.approx(recorded + 70, abs=5)
+
+
+def test_login_starts_the_idle_clock_so_the_first_page_writes_no_session(client, clock, committee):
+    client.force_login(committee)
+    assert client.session[LAST_ACTIVITY_KEY] == pytest.approx(time.time(), abs=5)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(HOME).status_code == 200
+
+    assert session_writes(queries) == []
 
 
 def test_member_pages_write_no_session(client, clock, member_user, own_member):
