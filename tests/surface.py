@@ -235,6 +235,8 @@ def world_build() -> dict:
         "bureau": _user_with_role(branch, role.BUREAU, "bureau"),
         "member": _user_with_role(branch, role.MEMBER, "member"),
         "stranger": _user_with_role(other, role.SECRETARY, "stranger"),
+        # Not one of ROLES: the bureau role reaches branches by another path (its whole bureau).
+        "other_bureau": _user_with_role(other, role.BUREAU, "other_bureau"),
     }
     group = ContactGroupFactory(branch=branch, number=1, name="东风联络小组", leader=users["liaison"])
     other_group = ContactGroupFactory(branch=other, number=1, name="西岭联络小组", leader=users["stranger"])
@@ -308,6 +310,7 @@ def leaked(response, role: str, world) -> list[str]:
     foreign = {
         "anonymous": markers["cast"] + markers["other"],
         "stranger": markers["cast"],
+        "other_bureau": markers["cast"],
     }.get(role, markers["other"])
     text = response_text(response)
     return [marker for marker in foreign if marker in text]

@@ -177,6 +177,35 @@ def test_post_without_csrf_token_is_refused(db, world, page, role, csrf_failures
     assert database_state(page.objects(world)) == before
 
 
+# The bureau of another bureau: read access reaches branches by its own path, so it is probed
+# on every line too (not a column of the tables: it may do little, and nothing of the cast's).
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_another_bureau_reads_nothing_of_the_cast(client, db, world, page):
+    client.force_login(world["users"]["other_bureau"])
+
+    response = client.get(page.url(world), page.params(world))
+
+    assert response.status_code < 500
+    assert not leaked(response, "other_bureau", world)
+    if any(isinstance(arg, str) for arg in page.args) and page.name not in SESSION_SECRET_URLS:
+        assert response.status_code in {403, 404}  # a row of the cast's branch in the path
+
+
+@pytest.mark.parametrize("page", POSTS, ids=str)
+def test_another_bureau_changes_nothing_of_the_cast(db, world, page):
+    client, token = csrf_client(world, "other_bureau")
+    before = database_state(page.objects(world))
+
+    response = client.post(page.url(world), {"csrfmiddlewaretoken": token, **page.params(world)})
+
+    assert response.status_code < 500
+    assert not leaked(response, "other_bureau", world)
+    if page.objects(world):
+        assert database_state(page.objects(world)) == before
+
+
 # Ids of no row: derived from the URL conf, so a new object URL is probed without a line.
 OBJECT_URLS = [
     (name, p) for name, _, p in portal_patterns() if object_arguments(p) and name not in SESSION_SECRET_URLS
