@@ -91,7 +91,7 @@ def cast(secretary, committee, liaison, bureau, member_user, stranger):
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def surface_world(django_db_setup, django_db_blocker):
     """tests/surface.py's two branches, built once per module in a transaction rolled back after it.
 
     Each test still runs in its own savepoint (the `db` fixture), so what it writes is undone; the

@@ -120,11 +120,11 @@ def test_every_member_row_url_is_probed_with_another_members_row():
 # POST probes.
 
 
-def csrf_client(world, role: str) -> tuple[Client, str]:
+def csrf_client(surface_world, role: str) -> tuple[Client, str]:
     """A client that checks CSRF like a browser does, logged in as `role`, with a valid token."""
     client = Client(enforce_csrf_checks=True)
     if role != "anonymous":
-        client.force_login(world["users"][role])
+        client.force_login(surface_world["users"][role])
     token = get_random_string(32)
     client.cookies[settings.CSRF_COOKIE_NAME] = token
     return client, token
@@ -139,26 +139,26 @@ def csrf_failures(caplog):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", POSTS, ids=str)
-def test_empty_post_answers_each_role_as_designed(db, world, page, role, csrf_failures):
-    client, token = csrf_client(world, role)
+def test_empty_post_answers_each_role_as_designed(db, surface_world, page, role, csrf_failures):
+    client, token = csrf_client(surface_world, role)
     expected = page.expected[role]
-    before = database_state(page.objects(world))
+    before = database_state(page.objects(surface_world))
 
-    body = {"csrfmiddlewaretoken": token, "next": OFFSITE, **page.params(world)}
-    response = client.post(page.url(world), body)
+    body = {"csrfmiddlewaretoken": token, "next": OFFSITE, **page.params(surface_world)}
+    response = client.post(page.url(surface_world), body)
 
     assert not csrf_failures(), "the token was sent: this answer is the view's own"
     assert_answer(response, expected)
-    assert not leaked(response, role, world)
+    assert not leaked(response, role, surface_world)
     assert urlsplit(response.get("Location", "")).netloc in {"", "testserver"}, "an open redirect"
-    if expected in REFUSED or not page.writes or (role == "stranger" and page.objects(world)):
-        assert database_state(page.objects(world)) == before
+    if expected in REFUSED or not page.writes or (role == "stranger" and page.objects(surface_world)):
+        assert database_state(page.objects(surface_world)) == before
 
 
 @pytest.mark.parametrize("page", [p for p in POSTS if p.name not in {q.name for q in PAGES}], ids=str)
-def test_post_only_url_refuses_get(client, db, world, page):
-    client.force_login(world["users"]["secretary"])
-    assert client.get(page.url(world)).status_code == 405
+def test_post_only_url_refuses_get(client, db, surface_world, page):
+    client.force_login(surface_world["users"]["secretary"])
+    assert client.get(page.url(surface_world)).status_code == 405
 
 
 # CSRF: every POST needs the token (with it, test_empty_post_answers_each_role_as_designed).
@@ -166,15 +166,15 @@ def test_post_only_url_refuses_get(client, db, world, page):
 
 @pytest.mark.parametrize("role", ["anonymous", "secretary"])
 @pytest.mark.parametrize("page", POSTS, ids=str)
-def test_post_without_csrf_token_is_refused(db, world, page, role, csrf_failures):
-    client, _ = csrf_client(world, role)
-    before = database_state(page.objects(world))
+def test_post_without_csrf_token_is_refused(db, surface_world, page, role, csrf_failures):
+    client, _ = csrf_client(surface_world, role)
+    before = database_state(page.objects(surface_world))
 
-    response = client.post(page.url(world), page.params(world))
+    response = client.post(page.url(surface_world), page.params(surface_world))
 
     assert response.status_code == 403
     assert csrf_failures()
-    assert database_state(page.objects(world)) == before
+    assert database_state(page.objects(surface_world)) == before
 
 
 # The bureau of another bureau: read access reaches branches by its own path, so it is probed
@@ -182,28 +182,30 @@ def test_post_without_csrf_token_is_refused(db, world, page, role, csrf_failures
 
 
 @pytest.mark.parametrize("page", PAGES, ids=str)
-def test_another_bureau_reads_nothing_of_the_cast(client, db, world, page):
-    client.force_login(world["users"]["other_bureau"])
+def test_another_bureau_reads_nothing_of_the_cast(client, db, surface_world, page):
+    client.force_login(surface_world["users"]["other_bureau"])
 
-    response = client.get(page.url(world), page.params(world))
+    response = client.get(page.url(surface_world), page.params(surface_world))
 
     assert response.status_code < 500
-    assert not leaked(response, "other_bureau", world)
+    assert not leaked(response, "other_bureau", surface_world)
     if any(isinstance(arg, str) for arg in page.args) and page.name not in SESSION_SECRET_URLS:
         assert response.status_code in {403, 404}  # a row of the cast's branch in the path
 
 
 @pytest.mark.parametrize("page", POSTS, ids=str)
-def test_another_bureau_changes_nothing_of_the_cast(db, world, page):
-    client, token = csrf_client(world, "other_bureau")
-    before = database_state(page.objects(world))
+def test_another_bureau_changes_nothing_of_the_cast(db, surface_world, page):
+    client, token = csrf_client(surface_world, "other_bureau")
+    before = database_state(page.objects(surface_world))
 
-    response = client.post(page.url(world), {"csrfmiddlewaretoken": token, **page.params(world)})
+    response = client.post(
+        page.url(surface_world), {"csrfmiddlewaretoken": token, **page.params(surface_world)}
+    )
 
     assert response.status_code < 500
-    assert not leaked(response, "other_bureau", world)
-    if page.objects(world):
-        assert database_state(page.objects(world)) == before
+    assert not leaked(response, "other_bureau", surface_world)
+    if page.objects(surface_world):
+        assert database_state(page.objects(surface_world)) == before
 
 
 # Ids of no row: derived from the URL conf, so a new object URL is probed without a line.
@@ -215,9 +217,9 @@ OBJECT_URLS = [
 @pytest.mark.parametrize("row_id", [0, 2**63])
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize(("name", "pattern"), OBJECT_URLS, ids=[name for name, _ in OBJECT_URLS])
-def test_an_id_of_no_row_is_404(db, world, name, pattern, method, row_id):
+def test_an_id_of_no_row_is_404(db, surface_world, name, pattern, method, row_id):
     """Even for the secretary, who may do everything: 404 (405 for a GET of a POST-only URL)."""
-    client, token = csrf_client(world, "secretary")
+    client, token = csrf_client(surface_world, "secretary")
     kwargs = {arg: 2026 if arg in NOT_OBJECT_ARGS else row_id for arg in pattern.pattern.converters}
 
     response = getattr(client, method)(reverse(name, kwargs=kwargs), {"csrfmiddlewaretoken": token})
@@ -235,9 +237,9 @@ QUERY_PARAMETERS = (
 
 @pytest.mark.parametrize("junk", ["abc", "-1", "9" * 30, "²", "2026-13", "\x00"])
 @pytest.mark.parametrize("page", PAGES, ids=str)
-def test_junk_in_the_query_string_is_never_a_server_error(client, db, world, page, junk):
-    client.force_login(world["users"]["secretary"])
-    response = client.get(page.url(world), dict.fromkeys(QUERY_PARAMETERS, junk))
+def test_junk_in_the_query_string_is_never_a_server_error(client, db, surface_world, page, junk):
+    client.force_login(surface_world["users"]["secretary"])
+    response = client.get(page.url(surface_world), dict.fromkeys(QUERY_PARAMETERS, junk))
     assert response.status_code < 500
 
 
@@ -256,18 +258,18 @@ ADMIN_PAGES = ["admin:index", "admin:members_member_changelist", "admin:members_
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", ADMIN_PAGES)
-def test_admin_sends_everyone_of_the_cast_to_a_login(client, db, world, name, role):
+def test_admin_sends_everyone_of_the_cast_to_a_login(client, db, surface_world, name, role):
     if role != "anonymous":
-        client.force_login(world["users"][role])
+        client.force_login(surface_world["users"][role])
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(login_of(role, model_page=name != "admin:index"))
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_admin_change_by_post_changes_nothing(db, world, role):
-    client, token = csrf_client(world, role)
-    member = world["member"]
+def test_admin_change_by_post_changes_nothing(db, surface_world, role):
+    client, token = csrf_client(surface_world, role)
+    member = surface_world["member"]
     before = database_state([member])
 
     response = client.post(

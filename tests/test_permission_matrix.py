@@ -12,14 +12,14 @@ from tests.surface import PAGES, REFUSED, ROLES, assert_answer, database_state, 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", PAGES, ids=str)
-def test_page_answers_each_role_as_designed(client, db, world, page, role):
+def test_page_answers_each_role_as_designed(client, db, surface_world, page, role):
     if role != "anonymous":
-        client.force_login(world["users"][role])
-    before = database_state(page.objects(world))
+        client.force_login(surface_world["users"][role])
+    before = database_state(page.objects(surface_world))
 
-    response = client.get(page.url(world), page.params(world))
+    response = client.get(page.url(surface_world), page.params(surface_world))
 
     assert_answer(response, page.expected[role])
-    assert not leaked(response, role, world)
+    assert not leaked(response, role, surface_world)
     if page.expected[role] in REFUSED:
-        assert database_state(page.objects(world)) == before
+        assert database_state(page.objects(surface_world)) == before
