@@ -3,12 +3,14 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,9 +19,20 @@ from members.models import Member
 from members.selectors import member_get_for_user
 
 from . import exports, selectors, services
+from .filters import ConcernFilter
 from .forms import CancelForm, ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
 from .models import Concern, PlannedVisit, VisitPolicy
 from .services import TRANSITIONS
+
+CONCERNS_PER_PAGE = 50
+
+
+class ConcernPaginator(Paginator):
+    """Counts the filtered concerns alone, without the preloads, state ranking and order the page needs."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk").count()
 
 
 def _mine(request) -> bool:
@@ -215,23 +228,35 @@ def concerns(request):
 
 
 def _render_concerns(request, inbox: bool, form, status: int = 200):
-    rows = []
-    now = timezone.now()
-    for concern in selectors.concern_list(user=request.user, inbox=inbox):
-        allowed = [
-            (state, state.label)
-            for state, capability in TRANSITIONS[Concern.State(concern.state)].items()
-            if has_capability(request.user, capability, concern.member.branch_id)
-        ]
-        rows.append({"concern": concern, "stale": selectors.is_stale(concern, now), "actions": allowed})
+    concerns = selectors.concern_list(user=request.user, inbox=inbox)
+    concern_filter = ConcernFilter(request.GET, queryset=concerns, request=request, inbox=inbox)
+    # An impossible filter (e.g. a branch that is not the user's) shows nothing rather than everything.
+    found = concern_filter.qs if concern_filter.is_valid() else concerns.none()
+    page = ConcernPaginator(found, CONCERNS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "rows": rows,
+        "rows": _concern_rows(request.user, page.object_list),
+        "page": page,
+        "filter": concern_filter,
         "inbox": inbox,
         "form": form,
         "can_inbox": has_capability(request.user, "answer_escalations"),
         "can_branch": has_capability(request.user, "record_visits"),
     }
     return render(request, "visits/concern_list.html", context, status=status)
+
+
+def _concern_rows(user, concerns) -> list[dict]:
+    """Each concern of the page with its staleness and the moves the user may make."""
+    rows = []
+    now = timezone.now()
+    for concern in concerns:
+        allowed = [
+            (state, state.label)
+            for state, capability in TRANSITIONS[Concern.State(concern.state)].items()
+            if has_capability(user, capability, concern.member.branch_id)
+        ]
+        rows.append({"concern": concern, "stale": selectors.is_stale(concern, now), "actions": allowed})
+    return rows
 
 
 @require_POST

@@ -1,0 +1,137 @@
+"""The concern list: what needs attention by default, filters to reach the rest, 50 a page."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import BranchFactory, MemberFactory
+from tests.visits.factories import ConcernFactory
+from visits import services
+from visits.models import Concern
+
+pytestmark = pytest.mark.django_db
+State = Concern.State
+
+
+def days(n):
+    return datetime.timedelta(days=n)
+
+
+def listed(client, **params) -> list[Concern]:
+    response = client.get(reverse("visits:concerns"), params)
+    assert response.status_code == 200
+    return [row["concern"] for row in response.context["rows"]]
+
+
+def closed(liaison, member, *, days_ago: int = 0) -> Concern:
+    concern = ConcernFactory(member=member)
+    services.concern_answer(actor=liaison, concern=concern, comment="已答复")
+    services.concern_close(actor=liaison, concern=concern, comment="满意")
+    Concern.objects.filter(pk=concern.pk).update(updated_at=timezone.now() - days(days_ago))
+    return concern
+
+
+def escalated(liaison, member) -> Concern:
+    concern = ConcernFactory(member=member)
+    return services.concern_escalate(actor=liaison, concern=concern, comment="上报")
+
+
+@pytest.fixture
+def member(branch, group):
+    return MemberFactory(branch=branch, contact_group=group, name="张桂兰")
+
+
+@pytest.fixture
+def sister_branch(branch):
+    """Another branch of the same bureau: the bureau user reads it too."""
+    return BranchFactory(bureau=branch.bureau, name="第17党支部")
+
+
+def test_branch_sees_open_answered_and_recently_closed_by_default(client, liaison, member):
+    waiting = ConcernFactory(member=member)
+    answered = services.concern_answer(actor=liaison, concern=ConcernFactory(member=member), comment="已答复")
+    recent = closed(liaison, member, days_ago=10)
+    old = closed(liaison, member, days_ago=200)
+    client.force_login(liaison)
+    assert set(listed(client)) == {waiting, answered, recent}
+    assert set(listed(client, status="all")) == {waiting, answered, recent, old}
+    assert set(listed(client, status="closed")) == {recent, old}
+
+
+def test_year_and_search_reach_old_concerns(client, liaison, member, group, branch):
+    last_year = timezone.localdate().year - 1
+    old = closed(liaison, member, days_ago=400)
+    Concern.objects.filter(pk=old.pk).update(raised_on=datetime.date(last_year, 5, 1), text="暖气费报销")
+    other = closed(liaison, MemberFactory(branch=branch, contact_group=group, name="李明"), days_ago=400)
+    client.force_login(liaison)
+    assert listed(client, status="all", year=last_year) == [old]
+    assert listed(client, status="all", q="暖气") == [old]
+    assert listed(client, status="all", q="李明") == [other]
+    # By default only what needs attention: the old one is found once the status allows it.
+    assert listed(client, q="暖气") == []
+
+
+def test_bureau_inbox_shows_unanswered_and_recent_replies_of_its_branches(
+    client, liaison, bureau, member, sister_branch
+):
+    waiting = escalated(liaison, member)
+    replied = services.concern_transition(
+        actor=bureau, concern=escalated(liaison, member), to_state=State.BUREAU_REPLIED, comment="已办理"
+    )
+    old_reply = services.concern_transition(
+        actor=bureau, concern=escalated(liaison, member), to_state=State.BUREAU_REPLIED, comment="已办理"
+    )
+    Concern.objects.filter(pk=old_reply.pk).update(updated_at=timezone.now() - days(120))
+    ConcernFactory(member=member)  # not escalated: the branch's own business
+    elsewhere = escalated(None, MemberFactory(branch=sister_branch))
+    client.force_login(bureau)
+    assert set(listed(client)) == {waiting, replied, elsewhere}
+    assert set(listed(client, status="all")) == {waiting, replied, old_reply, elsewhere}
+    assert listed(client, branch=sister_branch.pk) == [elsewhere]
+
+
+def test_bureau_branch_filter_offers_its_branches_and_refuses_others(
+    client, bureau, member, sister_branch, other_branch
+):
+    escalated(None, member)
+    client.force_login(bureau)
+    response = client.get(reverse("visits:concerns"))
+    assert response.context["filter"].shows_branches
+    assert sister_branch.name in response.content.decode()
+    assert listed(client, branch=other_branch.pk) == []
+
+
+def test_committee_of_one_branch_gets_no_branch_choice(client, liaison, member):
+    client.force_login(liaison)
+    response = client.get(reverse("visits:concerns"))
+    assert not response.context["filter"].shows_branches
+    assert 'name="branch"' not in response.content.decode()
+
+
+def test_fifty_concerns_a_page_counted_over_all_pages(client, liaison, member):
+    for _ in range(53):
+        ConcernFactory(member=member)
+    client.force_login(liaison)
+    first = client.get(reverse("visits:concerns"))
+    assert (len(first.context["rows"]), first.context["page"].paginator.count) == (50, 53)
+    assert len(listed(client, page=2)) == 3
+
+
+@pytest.mark.parametrize("size", [3, 20])
+def test_concern_pages_run_a_constant_number_of_queries(
+    client, liaison, bureau, member, sister_branch, size, django_assert_max_num_queries
+):
+    for _ in range(size):
+        escalated(liaison, member)
+        closed(liaison, member)
+        escalated(None, MemberFactory(branch=sister_branch))
+    client.force_login(liaison)
+    with django_assert_max_num_queries(10):
+        assert len(listed(client)) == 2 * size
+    client.force_login(bureau)
+    for params in ({}, {"status": "all", "q": "楼道"}, {"branch": sister_branch.pk, "page": 1}):
+        with django_assert_max_num_queries(10):
+            rows = listed(client, **params)
+        assert len(rows) == (size if "branch" in params else 2 * size)
