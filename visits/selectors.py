@@ -21,6 +21,7 @@ STATE_ORDER = [
     for rank, state in enumerate(["escalated", "open", "bureau_replied", "answered", "closed"])
 ]
 STALE_ESCALATION_DAYS = 30
+CONCERN_SHOWN = ["category", "text", "raised_on", "raised_via", "state", "escalated_at", "updated_at"]
 State = Concern.State
 
 
@@ -174,6 +175,9 @@ def concern_list(*, user, inbox: bool = False):
         concerns = Concern.objects.filter(member__branch_id__in=branch_ids(user, "record_visits"))
     return (
         concerns.select_related("member__branch")
+        # The list shows only the member's name and branch: a bureau's page joins all its members,
+        # and narrow rows keep that join small.
+        .only("member__name", "member__branch__name", *CONCERN_SHOWN)
         .prefetch_related(events)
         .annotate(waiting=Case(*STATE_ORDER, default=Value(9)))
         .order_by("waiting", "-raised_on", "-id")
