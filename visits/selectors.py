@@ -220,17 +220,15 @@ def dashboard_tiles(user, today: datetime.date) -> list[dict]:
         ]
     answering = branch_ids(user, "answer_escalations")
     if visiting or answering:
-        concerns = Concern.objects.aggregate(
+        # Only the user's branches and the two live states: concern_state_idx finds the few
+        # open and escalated concerns, rather than every concern ever raised being counted.
+        scoped = Concern.objects.filter(
+            member__branch_id__in=set(visiting) | set(answering), state__in=[State.OPEN, State.ESCALATED]
+        )
+        concerns = scoped.aggregate(
             open=Count("id", filter=Q(member__branch_id__in=visiting, state=State.OPEN)),
             waiting=Count("id", filter=Q(member__branch_id__in=answering, state=State.ESCALATED)),
-            stale=Count(
-                "id",
-                filter=Q(
-                    member__branch_id__in=set(visiting) | set(answering),
-                    state=State.ESCALATED,
-                    escalated_at__lt=stale_before(),
-                ),
-            ),
+            stale=Count("id", filter=Q(state=State.ESCALATED, escalated_at__lt=stale_before())),
         )
         url = reverse("visits:concerns")
         if visiting:

@@ -6,10 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.permissions import branch_ids
 from tests.factories import BranchFactory, MemberFactory
 from tests.visits.factories import ConcernFactory
 from visits import services
 from visits.models import Concern
+from visits.selectors import dashboard_tiles
 
 pytestmark = pytest.mark.django_db
 State = Concern.State
@@ -135,3 +137,20 @@ def test_concern_pages_run_a_constant_number_of_queries(
         with django_assert_max_num_queries(10):
             rows = listed(client, **params)
         assert len(rows) == (size if "branch" in params else 2 * size)
+
+
+def test_dashboard_counts_only_the_users_branches_in_one_query(
+    liaison, bureau, member, sister_branch, other_branch, django_assert_num_queries
+):
+    today = timezone.localdate()
+    ConcernFactory(member=member)
+    escalated(liaison, member)
+    escalated(None, MemberFactory(branch=sister_branch))
+    ConcernFactory(member=MemberFactory(branch=other_branch))  # another bureau's: counted nowhere here
+    escalated(None, MemberFactory(branch=other_branch))
+    closed(liaison, member)
+    branch_ids(bureau, "answer_escalations")  # the roles, read once per request anyway
+    with django_assert_num_queries(1):
+        tiles = dashboard_tiles(bureau, today)
+    assert [t["value"] for t in tiles] == [2, 0]  # awaiting the bureau (both its branches), stale
+    assert [t["value"] for t in dashboard_tiles(liaison, today)][2:] == [1, 0]  # open concerns, stale
