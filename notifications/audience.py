@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import COMMITTEE
 from members.models import Branch, Member
@@ -69,6 +70,34 @@ class Plan:
     @property
     def sms(self) -> list[Message]:
         return [m for m in self.messages if m.channel == Channel.SMS]
+
+    @property
+    def unsent_reason(self) -> str:
+        """Why the notice would reach nobody (a Notice.Unsent code), or "" when someone gets it."""
+        if self.messages:
+            return ""
+        if not self.recipients:
+            return Notice.Unsent.NO_RECIPIENTS
+        return Notice.Unsent.NO_USABLE_MOBILE
+
+
+# The sender reads these before sending (preview, refusal) and on a notice the sweeper held back.
+UNSENT_EXPLANATIONS = {
+    Notice.Unsent.NO_RECIPIENTS: _(
+        "Nobody would receive this notice: there is no active member in “%(audience)s”. "
+        "Choose another audience."
+    ),
+    Notice.Unsent.NO_USABLE_MOBILE: _(
+        "Nobody would receive this notice: everyone in “%(audience)s” either has no mobile number "
+        "that can take an SMS or asked for no SMS. Also send it to a WeChat group, "
+        "or choose another audience."
+    ),
+}
+
+
+def unsent_explanation(reason: str, notice: Notice) -> str:
+    """The translated sentence telling the sender why the notice reaches nobody."""
+    return str(UNSENT_EXPLANATIONS[reason]) % {"audience": notice.get_audience_display()}
 
 
 def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) -> Plan:

@@ -134,7 +134,7 @@ def record(batch: list[Message], outcomes: dict[int, Outcome], *, token: str) ->
 
 def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Every minute: requeue stale claims, send scheduled notices now due, re-dispatch stuck messages."""
-    from .services import notice_issue
+    from .services import notice_release
 
     now = now or timezone.now()
     opts = settings.NOTIFICATIONS
@@ -148,8 +148,8 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     )
     released = 0
     for notice in Notice.objects.filter(status=Notice.Status.SCHEDULED, scheduled_for__lte=now):
-        notice_issue(notice=notice, now=now)
-        released += 1
+        notice = notice_release(notice=notice, now=now)
+        released += notice.status == Notice.Status.SENT
     lost = now - datetime.timedelta(seconds=opts["REDISPATCH_SECONDS"])
     stuck = Message.objects.due(now).filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=lost))
     rows = list(stuck.order_by("pk").values_list("pk", "channel")[:10000])

@@ -63,6 +63,12 @@ class Notice(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         SENT = "sent", _("Sent")
 
+    class Unsent(models.TextChoices):
+        """Why a notice reaches nobody; kept on a scheduled notice the sweeper took back to draft."""
+
+        NO_RECIPIENTS = "no_recipients", _("Nobody is in its audience")
+        NO_USABLE_MOBILE = "no_usable_mobile", _("Nobody in its audience can get an SMS")
+
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="notices", verbose_name=_("branch")
     )
@@ -101,6 +107,10 @@ class Notice(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Set when its time came and nobody could receive it, so it went back to draft instead.
+    unsent_reason = models.CharField(
+        _("why it was not sent"), max_length=20, choices=Unsent.choices, blank=True, editable=False
+    )
 
     objects = NoticeQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ Each (occasion, channel, recipient) is queued at most once, however often it is 
 """
 
 import datetime
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeCounter, Not
 # study_day_before (study app), visit_digest and concern_escalation (visits app) call notify().
 REMINDERS = ("birthday_greeting", "study_day_before", "visit_digest", "concern_escalation")
 BIRTHDAY_TEMPLATE = "生日祝福"
+
+logger = logging.getLogger("notifications")
 
 
 def _check_sender(actor, branch) -> None:
@@ -75,8 +78,11 @@ def notice_send(*, actor, notice: Notice, now: datetime.datetime | None = None) 
     if not notice.channels:
         raise ValidationError(_("Choose at least one way to send the notice."))
     if notice.scheduled_for and notice.scheduled_for > now:
+        # Told now, while the sender is at the page, rather than found out at its time.
+        _refuse_if_nobody_reached(notice, _plan(notice, now))
         notice.status = Notice.Status.SCHEDULED
-        notice.save(update_fields=["status"])
+        notice.unsent_reason = ""
+        notice.save(update_fields=["status", "unsent_reason"])
         return notice
     return notice_issue(notice=notice, now=now)
 
@@ -108,26 +114,58 @@ def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
     notice = Notice.objects.select_for_update().select_related("branch").get(pk=notice.pk)
     if notice.status == Notice.Status.SENT:
         return notice
+    plan = _plan(notice, now)
+    # Before the number is taken: numbers are gap-free, so one spent on nobody shows in every list.
+    _refuse_if_nobody_reached(notice, plan)
     notice.year = timezone.localtime(now).year
     notice.number = next_number(branch=notice.branch, year=notice.year)
-    members = audience.audience_members(
-        branch=notice.branch, audience=notice.audience, groups=notice.groups.all(),
-        care_categories=notice.care_categories, members=notice.members.all(), on=timezone.localdate(now),
-    )
-    plan = audience.plan(notice=notice, members=members, now=now, key_prefix=f"notice:{notice.pk}")
     for message in plan.messages:
         if message.not_before <= now:
             message.dispatched_at = now
     Message.objects.bulk_create(plan.messages)
     notice.status = Notice.Status.SENT
     notice.sent_at = now
-    notice.save(update_fields=["year", "number", "status", "sent_at"])
+    notice.unsent_reason = ""
+    notice.save(update_fields=["year", "number", "status", "sent_at", "unsent_reason"])
     due = Message.objects.filter(notice=notice).due(now).values_list("pk", "channel")
     dispatch_on_commit(list(due))
     # For the sender's page: whom the SMS could not reach (not stored; the preview shows it too).
     notice.without_phone = [m.name for m in plan.without_phone]
     notice.opted_out = [m.name for m in plan.opted_out]
     return notice
+
+
+def notice_release(*, notice: Notice, now: datetime.datetime) -> Notice:
+    """Sends a scheduled notice whose time has come (the sweeper's call).
+
+    When by then it would reach nobody, it goes back to draft without a number and keeps the
+    reason, which its page shows; the sweeper does not try it again every minute.
+    """
+    try:
+        return notice_issue(notice=notice, now=now)
+    except ValidationError as error:
+        if error.code not in Notice.Unsent.values:
+            raise
+        logger.warning("scheduled notice %s reaches nobody (%s); back to draft", notice.pk, error.code)
+        Notice.objects.filter(pk=notice.pk, status=Notice.Status.SCHEDULED).update(
+            status=Notice.Status.DRAFT, unsent_reason=error.code
+        )
+        notice.refresh_from_db(fields=["status", "unsent_reason"])
+        return notice
+
+
+def _plan(notice: Notice, now: datetime.datetime) -> audience.Plan:
+    members = audience.audience_members(
+        branch=notice.branch, audience=notice.audience, groups=notice.groups.all(),
+        care_categories=notice.care_categories, members=notice.members.all(), on=timezone.localdate(now),
+    )
+    return audience.plan(notice=notice, members=members, now=now, key_prefix=f"notice:{notice.pk}")
+
+
+def _refuse_if_nobody_reached(notice: Notice, plan: audience.Plan) -> None:
+    reason = plan.unsent_reason
+    if reason:
+        raise ValidationError(audience.unsent_explanation(reason, notice), code=reason)
 
 
 def reminder_enabled(branch: Branch, reminder: str) -> bool:

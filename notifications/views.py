@@ -122,6 +122,7 @@ def notice_preview(request):
     ]
     context = {
         "plan": plan,
+        "unsent": _unsent_explanation(form, notice, plan),
         "rows": rows,
         "max_segments": max((r["segments"] for r in rows), default=0),
         "total_segments": sum(r["segments"] for r in rows),
@@ -131,12 +132,22 @@ def notice_preview(request):
     return render(request, "notifications/_preview.html", context)
 
 
+def _unsent_explanation(form: NoticeForm, notice: Notice, plan: audience.Plan) -> str:
+    """Why sending would be refused, once channels and audience are chosen (the form says what is missing)."""
+    unfinished = {"audience", "groups", "care_categories", "members"} & set(form.errors)
+    if not notice.channels or unfinished or not plan.unsent_reason:
+        return ""
+    return audience.unsent_explanation(plan.unsent_reason, notice)
+
+
 def notice_detail(request, pk: int):
     notice = selectors.notice_get_for_user(request.user, pk)
     committee = has_capability(request.user, "send_notices", notice.branch_id)
     context = {"notice": notice, "committee": committee}
     if committee:
         context["messages_sent"] = selectors.notice_messages(notice)
+    if committee and notice.unsent_reason and notice.status == Notice.Status.DRAFT:
+        context["unsent"] = audience.unsent_explanation(notice.unsent_reason, notice)
     return render(request, "notifications/notice_detail.html", context)
 
 

@@ -48,3 +48,41 @@ def test_secretary_sends_a_numbered_notice_and_a_member_reads_it(page, demo_bran
     assert_age_friendly(page)
     row.get_by_role("link", name="天气变化提醒").click()
     expect(page.locator("main")).to_contain_text("明日寒潮降温")
+
+
+def test_a_notice_nobody_would_receive_cannot_be_sent_from_the_compose_page(page, demo_branch):
+    from accounts.models import User
+    from members.models import ContactGroup
+    from notifications.models import NoticeCounter
+
+    # A contact group just set up, nobody in it yet (taken away again at the end: the data is shared).
+    empty = ContactGroup.objects.create(
+        branch=demo_branch, number=99, name="新建联络小组", leader=User.objects.get(username="secretary")
+    )
+    numbers_before = list(NoticeCounter.objects.filter(branch=demo_branch).values_list("year", "last_number"))
+    notices_before = Notice.objects.count()
+    try:
+        login(page, "secretary")
+        page.goto("/notifications/new/")
+        page.locator("#id_title").fill("小组会通知")
+        page.locator("#id_body").fill("{姓名}同志：本周四上午九点半开小组会。")
+        page.locator("input[name=audience][value=groups]").check()
+        page.locator(f"input[name=groups][value='{empty.pk}']").check()
+
+        why = "这条通知没有人能收到：“选定的联络小组”中没有在册党员。请换一个发送对象。"
+        expect(page.locator("#preview")).to_contain_text(why)
+        send = page.locator("button[name=action][value=send]")
+        expect(send).to_be_disabled()
+        expect(page.locator("#send-refused")).to_have_text(f"✖ {why}")
+        assert_accessible(page)
+
+        # Posting to the branch's WeChat group reaches people: the button comes back.
+        page.locator("#id_send_branch_wechat").check()
+        expect(send).to_be_enabled()
+        expect(page.locator("#preview")).not_to_contain_text(why)
+        assert Notice.objects.count() == notices_before
+        assert list(NoticeCounter.objects.filter(branch=demo_branch).values_list("year", "last_number")) == (
+            numbers_before
+        )
+    finally:
+        empty.delete()

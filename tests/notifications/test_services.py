@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import BranchRole
 from members.models import CareCategory, HealthRecord, Member
 from notifications import services
-from notifications.models import Channel, Message, Notice, ReminderSettings
+from notifications.models import Channel, Message, Notice, NoticeCounter, ReminderSettings
 from notifications.transports import locmem
 from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 
@@ -20,6 +20,7 @@ def test_numbers_count_up_per_branch_and_year_and_are_given_only_when_sent(
     branch, other_branch, secretary, daytime
 ):
     MemberFactory(branch=branch)
+    MemberFactory(branch=other_branch)
     first, second = NoticeFactory(branch=branch), NoticeFactory(branch=branch)
     draft = NoticeFactory(branch=branch)
     elsewhere = NoticeFactory(branch=other_branch)
@@ -39,6 +40,7 @@ def test_numbers_count_up_per_branch_and_year_and_are_given_only_when_sent(
 
 
 def test_a_notice_cannot_be_sent_twice(branch, secretary, daytime):
+    MemberFactory(branch=branch)
     notice = NoticeFactory(branch=branch)
     services.notice_send(actor=secretary, notice=notice, now=daytime)
     with pytest.raises(ValidationError):
@@ -292,3 +294,97 @@ def test_a_broker_that_is_down_does_not_break_sending_a_notice(
     assert notice.status == "sent"
     assert Message.objects.get().status == "queued"  # the sweeper dispatches it once the broker is back
     assert any("in on_commit()" in record.getMessage() for record in caplog.records)  # publishing failed
+
+
+NOBODY_IN_COMMITTEE = "这条通知没有人能收到：“支委会”中没有在册党员。请换一个发送对象。"
+NOBODY_WITH_SMS_IN_BRANCH = (
+    "这条通知没有人能收到：“全体党员”中的每一位，要么没有能收短信的手机号，要么说过不收短信。"
+    "请同时发到微信群，或换一个发送对象。"
+)
+
+
+def _nobody_numbered_or_messaged(branch) -> None:
+    assert not Notice.objects.filter(branch=branch, number__isnull=False).exists()
+    assert not NoticeCounter.objects.filter(branch=branch, last_number__gt=0).exists()
+    assert not Message.objects.exists()
+
+
+def test_a_notice_to_a_committee_without_member_records_is_refused_and_takes_no_number(
+    branch, secretary, committee, daytime
+):
+    MemberFactory(branch=branch)  # a member, but not on the committee
+    notice = NoticeFactory(branch=branch, audience=Notice.Audience.COMMITTEE)
+    with pytest.raises(ValidationError) as error:
+        services.notice_send(actor=secretary, notice=notice, now=daytime)
+    assert error.value.messages == [NOBODY_IN_COMMITTEE]
+    notice.refresh_from_db()
+    assert (notice.status, notice.number) == ("draft", None)
+    _nobody_numbered_or_messaged(branch)
+    # The next notice that reaches someone is issue 1: nothing was used up.
+    sent = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+    assert sent.number == 1
+
+
+def test_a_contact_group_without_active_members_is_refused(branch, secretary, group, daytime):
+    MemberFactory(
+        branch=branch, contact_group=group,
+        status=Member.Status.DECEASED, status_changed_on=datetime.date(2025, 1, 1),
+    )
+    notice = services.notice_create(
+        actor=secretary, branch=branch, title="t", body="b", audience=Notice.Audience.GROUPS, groups=[group]
+    )
+    with pytest.raises(ValidationError) as error:
+        services.notice_send(actor=secretary, notice=notice, now=daytime)
+    assert error.value.code == Notice.Unsent.NO_RECIPIENTS
+    _nobody_numbered_or_messaged(branch)
+
+
+def test_an_audience_without_a_usable_mobile_or_all_opted_out_is_refused(branch, secretary, daytime):
+    MemberFactory(branch=branch, name="王不要", sms_opt_out=True)
+    MemberFactory(branch=branch, name="赵座机", phone="+861065551234")
+    notice = NoticeFactory(branch=branch)
+    with pytest.raises(ValidationError) as error:
+        services.notice_send(actor=secretary, notice=notice, now=daytime)
+    assert error.value.messages == [NOBODY_WITH_SMS_IN_BRANCH]
+    _nobody_numbered_or_messaged(branch)
+
+
+def test_with_a_wechat_group_chosen_the_notice_goes_even_when_no_sms_can(branch, secretary, daytime):
+    MemberFactory(branch=branch, sms_opt_out=True)
+    notice = NoticeFactory(branch=branch, audience=Notice.Audience.COMMITTEE, send_committee_wechat=True)
+    sent = services.notice_send(actor=secretary, notice=notice, now=daytime)
+    assert (sent.number, list(Message.objects.values_list("channel", flat=True))) == (1, ["committee_wechat"])
+
+
+def test_a_notice_to_nobody_cannot_be_scheduled_either(branch, secretary, daytime):
+    notice = NoticeFactory(branch=branch, scheduled_for=daytime + datetime.timedelta(hours=2))
+    with pytest.raises(ValidationError) as error:
+        services.notice_send(actor=secretary, notice=notice, now=daytime)
+    assert error.value.code == Notice.Unsent.NO_RECIPIENTS
+    assert Notice.objects.get(pk=notice.pk).status == Notice.Status.DRAFT
+
+
+def test_a_scheduled_notice_whose_audience_emptied_goes_back_to_draft_with_the_reason(
+    branch, secretary, daytime
+):
+    from notifications.delivery import outbox_sweep
+
+    member = MemberFactory(branch=branch)
+    notice = NoticeFactory(branch=branch, scheduled_for=daytime + datetime.timedelta(hours=2))
+    services.notice_send(actor=secretary, notice=notice, now=daytime)
+    member.sms_opt_out = True  # before its time comes, the only recipient asks for no SMS
+    member.save(update_fields=["sms_opt_out"])
+
+    swept = outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=1))
+    notice.refresh_from_db()
+    assert swept["released"] == 0
+    assert (notice.status, notice.number, notice.unsent_reason) == ("draft", None, "no_usable_mobile")
+    _nobody_numbered_or_messaged(branch)
+    # Not tried again every minute, and sent normally once someone can get it.
+    outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=2))
+    assert Notice.objects.get(pk=notice.pk).status == Notice.Status.DRAFT
+    member.sms_opt_out = False
+    member.save(update_fields=["sms_opt_out"])
+    sent = services.notice_send(actor=secretary, notice=notice, now=daytime + datetime.timedelta(hours=3))
+    sent.refresh_from_db()
+    assert (sent.status, sent.number, sent.unsent_reason, sent.messages.count()) == ("sent", 1, "", 1)

@@ -187,6 +187,7 @@ def test_reminder_switches_are_saved(client, secretary, branch):
 def test_a_scheduled_notice_can_be_taken_back_to_draft(client, secretary, branch, clock):
     import datetime
 
+    MemberFactory(branch=branch)
     notice = NoticeFactory(branch=branch, scheduled_for=clock.now + datetime.timedelta(days=1))
     services.notice_send(actor=secretary, notice=notice)
     client.force_login(secretary)
@@ -210,6 +211,7 @@ def test_the_committees_dashboard_counts_this_years_issues_and_failed_messages(
 
 
 def test_after_sending_the_page_names_who_got_no_sms(client, secretary, branch, clock):
+    MemberFactory(branch=branch, name="张志远")
     MemberFactory(branch=branch, name="钱无号", phone="")
     MemberFactory(branch=branch, name="王不要", sms_opt_out=True)
     client.force_login(secretary)
@@ -217,3 +219,64 @@ def test_after_sending_the_page_names_who_got_no_sms(client, secretary, branch, 
     shown = [str(m) for m in response.context["messages"]]
     assert any("钱无号" in text for text in shown)
     assert any("王不要" in text for text in shown)
+
+
+NOBODY_IN_COMMITTEE = "这条通知没有人能收到：“支委会”中没有在册党员。请换一个发送对象。"
+
+
+def test_sending_to_nobody_rerenders_the_page_with_why_and_writes_nothing(
+    client, secretary, committee, branch, clock
+):
+    from notifications.models import NoticeCounter
+
+    MemberFactory(branch=branch)
+    client.force_login(secretary)
+    response = client.post(reverse("notifications:new"), compose(audience="committee"))
+    assert response.status_code == 200
+    assert NOBODY_IN_COMMITTEE in response.content.decode()
+    assert response.context["form"].non_field_errors() == [NOBODY_IN_COMMITTEE]
+    assert not Notice.objects.exists() and not Message.objects.exists() and not NoticeCounter.objects.exists()
+
+
+def test_the_preview_says_nobody_would_get_it_and_turns_the_send_button_off(
+    client, secretary, committee, branch
+):
+    MemberFactory(branch=branch, name="张志远")
+    client.force_login(secretary)
+    refused = client.post(reverse("notifications:preview"), compose(audience="committee")).content.decode()
+    assert NOBODY_IN_COMMITTEE in refused
+    assert 'id="send-actions" class="d-flex flex-wrap gap-2" hx-swap-oob="true"' in refused
+    assert 'value="send" class="btn btn-primary btn-lg" disabled aria-describedby="send-refused"' in refused
+
+    fine = client.post(reverse("notifications:preview"), compose()).content.decode()
+    assert "张志远同志" in fine and 'hx-swap-oob="true"' in fine
+    assert NOBODY_IN_COMMITTEE not in fine and "disabled" not in fine
+    assert not Notice.objects.exists()
+
+
+def test_the_preview_gives_no_reason_before_a_channel_is_chosen(client, secretary, branch):
+    MemberFactory(branch=branch)
+    client.force_login(secretary)
+    response = client.post(reverse("notifications:preview"), compose(send_sms=""))
+    assert response.context["unsent"] == ""
+
+
+def test_a_held_back_scheduled_notice_shows_why_on_its_page(client, secretary, branch, clock):
+    import datetime
+
+    from notifications.delivery import outbox_sweep
+
+    member = MemberFactory(branch=branch)
+    notice = NoticeFactory(
+        branch=branch, audience=Notice.Audience.MEMBERS, scheduled_for=clock.now + datetime.timedelta(hours=1)
+    )
+    notice.members.set([member])
+    services.notice_send(actor=secretary, notice=notice)
+    member.status, member.status_changed_on = "deceased", clock.now.date()
+    member.save(update_fields=["status", "status_changed_on"])
+    clock.move(hours=1, minutes=1)
+    outbox_sweep()
+    client.force_login(secretary)
+    page = client.get(notice.get_absolute_url()).content.decode()
+    assert "没有发出，已退回草稿，没有占用期号。" in page
+    assert "这条通知没有人能收到：“指定党员”中没有在册党员。请换一个发送对象。" in page
