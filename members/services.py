@@ -14,6 +14,7 @@ from accounts.models import BranchRole
 from accounts.permissions import CARERS
 
 from .models import CareCategory, CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
+from .validators import validate_birth_date
 
 LIVING_CATEGORIES = {
     Member.LivingSituation.EMPTY_NEST: CareCategory.EMPTY_NEST,
@@ -37,8 +38,6 @@ SURNAME_PINYIN = {
 }
 
 
-# Ages outside 0–126 are typing errors, and break whatever groups members by age (the dashboard's bands).
-EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 PINYIN_LENGTH = Member._meta.get_field("name_pinyin").max_length
 INITIALS_LENGTH = Member._meta.get_field("name_initials").max_length
 
@@ -108,8 +107,10 @@ def _member_check(member: Member) -> None:
     """Rules beyond a single field: a birth date within a lifetime, the leaving date, and a contact group
     of the member's own branch."""
     errors = {}
-    if member.birth_date and not EARLIEST_BIRTH <= member.birth_date <= timezone.localdate():
-        errors["birth_date"] = _("Enter a date of birth between 1 January 1900 and today.")
+    try:
+        validate_birth_date(member.birth_date)
+    except ValidationError as error:
+        errors["birth_date"] = error
     if member.status != Member.Status.ACTIVE and not member.status_changed_on:
         errors["status_changed_on"] = _("Enter the date the member died or was transferred out.")
     if member.contact_group_id and member.contact_group.branch_id != member.branch_id:

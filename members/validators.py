@@ -1,9 +1,14 @@
 """Validation of members' data shared by the forms and the roster import."""
 
+import datetime
+
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Ages outside 0–126 are typing errors, and break whatever groups members by age (the dashboard's bands).
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
@@ -19,4 +24,12 @@ def validate_cn_mobile(value) -> None:
     ):
         raise ValidationError(
             _("Enter a mainland China mobile number of 11 digits, e.g. 139 1234 5678."), code="not_cn_mobile"
+        )
+
+
+def validate_birth_date(value: datetime.date | None) -> None:
+    """A date of birth between 1 January 1900 and today: the member services and the roster preview."""
+    if value and not EARLIEST_BIRTH <= value <= timezone.localdate():
+        raise ValidationError(
+            _("Enter a date of birth between 1 January 1900 and today."), code="birth_date_range"
         )

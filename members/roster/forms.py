@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Branch, ContactGroup, Member
+from ..validators import validate_birth_date
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 FULL_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
@@ -56,12 +57,16 @@ class RosterDateField(forms.DateField):
 
     With `month_ok`, a year and month alone (1968年7月) stands for the first of the month,
     as cadre records often give only the month one joined the Party or started work.
+    `range_rule`, the member services' own validator for the column, replaces the general
+    checks (not in the future, not before 1900), so the preview says what confirming would.
     """
 
-    def __init__(self, *, month_ok: bool = False, past_only: bool = True, **kwargs):
+    def __init__(self, *, month_ok: bool = False, past_only: bool = True, range_rule=None, **kwargs):
         self.past_only = past_only
+        self.general_range = range_rule is None
         formats = FULL_DATE_FORMATS + (MONTH_FORMATS if month_ok else [])
-        super().__init__(input_formats=formats, error_messages=REQUIRED, **kwargs)
+        validators = [range_rule] if range_rule else []
+        super().__init__(input_formats=formats, error_messages=REQUIRED, validators=validators, **kwargs)
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -72,11 +77,13 @@ class RosterDateField(forms.DateField):
             day = super().to_python(value)
         except forms.ValidationError:
             raise forms.ValidationError(self.bad_date(value), code="invalid") from None
-        if day and self.past_only and day > timezone.localdate():
+        if not (day and self.general_range):
+            return day
+        if self.past_only and day > timezone.localdate():
             raise forms.ValidationError(
                 _("The date %(value)s is in the future."), code="future", params={"value": day.isoformat()}
             )
-        if day and day.year < 1900:
+        if day.year < 1900:
             raise forms.ValidationError(
                 _("The date %(value)s is too early."), code="early", params={"value": day.isoformat()}
             )
@@ -202,7 +209,7 @@ class RosterRowForm(forms.Form):
 
     name = forms.CharField(max_length=50, error_messages=REQUIRED)
     gender = LabelChoiceField(Member.Gender)
-    birth_date = RosterDateField()
+    birth_date = RosterDateField(range_rule=validate_birth_date)
     lunar_birthday = YesNoField(required=False)
     native_place = text(100)
     party_joined_on = RosterDateField(month_ok=True, required=False)

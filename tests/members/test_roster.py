@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import BranchRole
 from members.models import CareCategory, CarePeriod, Member
@@ -112,9 +113,50 @@ def test_bad_dates_are_reported_by_line_and_column_and_nothing_is_written(branch
     assert not result.applied
     assert errors_of(result) == [
         (3, "出生日期", "“1945-13-01”不是有效日期，请写成 1945-03-02、1945/3/2 或 1945年3月2日。"),
-        (4, "出生日期", "日期 2099-01-01 晚于今天。"),
+        (4, "出生日期", BIRTH_OUT_OF_RANGE),
     ]
     assert Member.objects.count() == before
+
+
+# The member services' own message: the preview says what confirming would.
+BIRTH_OUT_OF_RANGE = "请输入1900年1月1日至今天之间的出生日期。"
+
+
+def test_a_birth_date_outside_1900_to_today_is_reported_in_the_preview_and_refused_at_confirm(
+    branch, groups
+):
+    today = timezone.localdate()
+    rows = [
+        ["出界早", "女", "1899-12-31", "", "", ""],
+        ["最早", "女", "1900-01-01", "", "", ""],
+        ["今天生", "男", today.isoformat(), "", "", ""],
+        ["出界晚", "男", (today + datetime.timedelta(days=1)).strftime("%Y%m%d"), "", "", ""],
+    ]
+    expected = [(2, "出生日期", BIRTH_OUT_OF_RANGE), (5, "出生日期", BIRTH_OUT_OF_RANGE)]
+
+    preview = check(branch, xlsx(rows))
+    assert errors_of(preview) == expected
+    assert [p.name for p in preview.to_create] == ["最早", "今天生"]
+
+    confirmed = check(branch, xlsx(rows), dry_run=False)
+    assert not confirmed.applied and errors_of(confirmed) == expected
+    assert not Member.objects.exists()
+
+
+def test_the_preview_and_the_member_service_share_the_birth_date_rule(branch):
+    from django.core.exceptions import ValidationError
+
+    from members import services
+
+    with pytest.raises(ValidationError) as error:
+        services.member_create(
+            actor=None, branch=branch, name="出界早", gender="F", birth_date=datetime.date(1899, 12, 31)
+        )
+    assert error.value.message_dict == {"birth_date": [BIRTH_OUT_OF_RANGE]}
+    # Other date columns keep the general check and its own words.
+    rows = [["早入党", "女", "1930-01-01", "1899-12"]]
+    result = check(branch, xlsx(rows, headers=["姓名", "性别", "出生日期", "入党时间"]))
+    assert errors_of(result) == [(2, "入党时间", "日期 1899-12-01 过早，请检查年份。")]
 
 
 def test_bad_phones_are_reported_with_what_to_write(branch, groups):
@@ -334,6 +376,15 @@ def test_command_exits_non_zero_and_writes_nothing_on_errors(branch, groups, tmp
     assert Member.objects.count() == 0
 
 
+def test_command_dry_run_lists_a_birth_date_out_of_range_by_line_and_column(branch, groups, tmp_path):
+    path = write(tmp_path, xlsx([GOOD_ROWS[0], ["李秀英", "女", "1899-12-31", "", "", ""]]))
+    stderr = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_roster", path, branch=branch.name, dry_run=True, stderr=stderr)
+    assert f"第 3 行 · 出生日期 · {BIRTH_OUT_OF_RANGE}" in stderr.getvalue()
+    assert Member.objects.count() == 0
+
+
 def test_command_refuses_an_unknown_branch(branch, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_roster", write(tmp_path, xlsx(GOOD_ROWS)), branch="第100党支部")
@@ -354,6 +405,20 @@ def test_upload_with_errors_shows_the_problems_and_no_confirm_button(client, sec
     content = preview.content.decode()
     assert "“12345”不是有效的手机号码" in content
     assert "members/import/" in content and "/confirm/" not in content
+    assert Member.objects.count() == 0
+
+
+def test_the_preview_page_lists_the_line_and_column_of_a_birth_date_out_of_range(
+    client, secretary, groups, media
+):
+    client.force_login(secretary)
+    future = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = upload(client, xlsx([GOOD_ROWS[0], ["李秀英", "女", future, "", "", ""]]))
+    preview = client.get(response["Location"])
+    [error] = preview.context["errors"]
+    assert (error.line, error.column, error.message) == (3, "出生日期", BIRTH_OUT_OF_RANGE)
+    content = preview.content.decode()
+    assert BIRTH_OUT_OF_RANGE in content and "/confirm/" not in content
     assert Member.objects.count() == 0
 
 
