@@ -6,6 +6,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import Role, branch_ids, branches_of, has_role
+
 from . import selectors
 from .models import ELDERLY_AGE, CareCategory, Member
 
@@ -41,6 +43,9 @@ class MemberFilter(django_filters.FilterSet):
     age = django_filters.ChoiceFilter(
         label=_("Age"), choices=AGE_BAND_CHOICES, method="filter_age", empty_label=_("All ages")
     )
+    branch = django_filters.ChoiceFilter(
+        label=_("Branch"), choices=[], field_name="branch_id", empty_label=_("All branches")
+    )
     district = django_filters.ChoiceFilter(label=_("District"), choices=[], empty_label=_("All districts"))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Member.Status.choices, empty_label=_("All statuses")
@@ -48,16 +53,33 @@ class MemberFilter(django_filters.FilterSet):
 
     class Meta:
         model = Member
-        fields = ["q", "contact_group", "care", "age", "district", "status"]
+        fields = ["q", "branch", "contact_group", "care", "age", "district", "status"]
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         # Active members unless the user asks otherwise (an empty status means all).
         data = data.copy() if data is not None else {}
         data.setdefault("status", Member.Status.ACTIVE)
-        super().__init__(data, *args, request=request, **kwargs)
         user = request.user
-        self.filters["contact_group"].queryset = selectors.contact_groups(user=user)
-        self.filters["district"].extra["choices"] = [(d, d) for d in selectors.districts(user=user)]
+        # The branches come with the user's roles: no query of their own.
+        self.branch_choices = branches_of(user, "view_roster")
+        reads_bureau = has_role(user, Role.BUREAU) and len(self.branch_choices) > 1
+        if reads_bureau:
+            # A bureau reads hundreds of branches: one at a time, unless it asks for all (an empty choice).
+            data.setdefault("branch", str(branch_ids(user, "view_roster")[0]))
+        super().__init__(data, *args, request=request, **kwargs)
+        branch_id = selectors.roster_branch_in_view(user, data.get("branch"))
+        self.filters["branch"].extra["choices"] = [(str(b.pk), b.name) for b in self.branch_choices]
+        groups = selectors.contact_group_choices(user=user, branch_id=branch_id)
+        # Across a whole bureau a list of its ~1,200 groups helps nobody: a group is chosen within a branch.
+        self.filters["contact_group"].queryset = (
+            groups.none() if reads_bureau and branch_id is None else groups
+        )
+        districts = selectors.districts(user=user, branch_id=branch_id)
+        self.filters["district"].extra["choices"] = [(d, d) for d in districts]
+
+    @property
+    def shows_branches(self) -> bool:
+        return len(self.branch_choices) > 1
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
