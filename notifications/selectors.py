@@ -1,6 +1,7 @@
 """Reads of notices and messages, each scoped to what the user may see."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.permissions import branch_ids
@@ -20,15 +21,32 @@ def _visible(user) -> QuerySet:
     return Notice.objects.filter(Q(branch_id__in=branch_ids(user, "send_notices")) | readable)
 
 
+def _message_count(*statuses: str) -> Coalesce:
+    """How many of the notice's messages are in these states (message_notice_idx).
+
+    A subquery per row rather than a join and GROUP BY: PostgreSQL counts for the rows a page
+    returns after its LIMIT, where the join grouped every visible notice's messages (a bureau's
+    2,400 notices and 116,000 messages, ~120 ms) before keeping a hundred.
+    """
+    counted = (
+        Message.objects.filter(notice=OuterRef("pk"), status__in=statuses)
+        .order_by()
+        .values("notice")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def notice_list(*, user) -> QuerySet:
     """Visible notices, newest first, with their delivery counts."""
     return (
         _visible(user)
         .select_related("branch", "created_by")
         .annotate(
-            sent_count=Count("messages", filter=Q(messages__status=Message.Status.SENT)),
-            failed_count=Count("messages", filter=Q(messages__status=Message.Status.FAILED)),
-            pending_count=Count("messages", filter=Q(messages__status__in=PENDING)),
+            sent_count=_message_count(Message.Status.SENT),
+            failed_count=_message_count(Message.Status.FAILED),
+            pending_count=_message_count(*PENDING),
         )
         .order_by("-created_at", "-id")
     )
