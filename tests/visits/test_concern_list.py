@@ -118,6 +118,8 @@ def test_fifty_concerns_a_page_counted_over_all_pages(client, liaison, member):
     client.force_login(liaison)
     first = client.get(reverse("visits:concerns"))
     assert (len(first.context["rows"]), first.context["page"].paginator.count) == (50, 53)
+    assert "第 1 页，共 2 页" in first.content.decode()
+    assert "page=2" in first.content.decode()  # the pager's next link
     assert len(listed(client, page=2)) == 3
 
 
