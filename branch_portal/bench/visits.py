@@ -9,6 +9,8 @@ remaking them), so seeding does not depend on the speed of what it is there to m
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
+
 from members.models import Bureau
 
 from .base import BenchMember, Context, copy_rows, raw_delete, reserve_ids
@@ -33,6 +35,15 @@ CONCERN_TEXTS = {
     "family": "子女在外地，希望多来看看。",
     "policy": "想了解医疗费报销的新规定。",
     "other": "希望支部组织一次参观活动。",
+}
+
+# The states a seeded concern passes through to reach its state, one event a day after it was raised.
+EVENT_PATHS = {
+    "open": [],
+    "answered": ["answered"],
+    "escalated": ["escalated"],
+    "bureau_replied": ["escalated", "bureau_replied"],
+    "closed": ["answered", "closed"],
 }
 
 
@@ -251,6 +262,7 @@ def _concerns(ctx: Context, rows: list[Row], visit_ids: range) -> None:
             "raised_on",
             "state",
             "escalated_at",
+            "updated_at",
         ],
         (
             (
@@ -263,10 +275,13 @@ def _concerns(ctx: Context, rows: list[Row], visit_ids: range) -> None:
                 rows[i].date,
                 state,
                 _at(rows[i].date, 2) if state in ("escalated", "bureau_replied") else None,
+                _updated_at(rows[i], state),
             )
             for pk, i, state in zip(ids, chosen, states, strict=True)
         ),
     )
+    if connection.vendor != "postgresql":
+        _restamp(ids, [_updated_at(rows[i], state) for i, state in zip(chosen, states, strict=True)])
     copy_rows(
         ConcernEvent,
         ["concern_id", "from_state", "to_state", "comment", "actor_id", "at"],
@@ -279,17 +294,29 @@ def _concerns(ctx: Context, rows: list[Row], visit_ids: range) -> None:
 
 
 def _events(concern_id: int, row: Row, state: str, actor: int):
-    path = {
-        "open": [],
-        "answered": ["answered"],
-        "escalated": ["escalated"],
-        "bureau_replied": ["escalated", "bureau_replied"],
-        "closed": ["answered", "closed"],
-    }[state]
+    path = EVENT_PATHS[state]
     previous = "open"
     for step, to_state in enumerate(path, start=1):
         yield concern_id, previous, to_state, "已联系老同志，说明情况。", actor, _at(row.date, step)
         previous = to_state
+
+
+def _updated_at(row: Row, state: str) -> datetime.datetime:
+    """When the concern last changed: its last event (see _events), or when it was raised.
+
+    Left to auto_now, every concern would look changed at seeding time and the concerns page's
+    default list (needing attention, or changed in the last 90 days) would count every closed one.
+    """
+    return _at(row.date, len(EVENT_PATHS[state]))
+
+
+def _restamp(ids: range, updated: list[datetime.datetime]) -> None:
+    """SQLite (the tests) inserts through bulk_create, which stamps auto_now over the value given;
+    bulk_update sets it as given."""
+    from visits.models import Concern
+
+    concerns = [Concern(pk=pk, updated_at=at) for pk, at in zip(ids, updated, strict=True)]
+    Concern.objects.bulk_update(concerns, ["updated_at"], batch_size=500)
 
 
 def _at(day: datetime.date, days_later: int) -> datetime.datetime:

@@ -74,6 +74,17 @@ def test_visits_span_five_years_and_the_planned_ones_are_consistent():
         assert (events[-1].to_state if events else "open") == concern.state
 
 
+def test_concerns_were_last_updated_at_their_last_event_not_at_seeding():
+    from visits.models import Concern
+
+    seed()
+    concerns = list(Concern.objects.prefetch_related("events"))
+    assert concerns
+    for concern in concerns:
+        events = sorted(concern.events.all(), key=lambda event: event.at)
+        assert concern.updated_at.date() == (events[-1].at.date() if events else concern.raised_on)
+
+
 def test_the_real_planner_finds_the_seeded_routine_visits_where_it_would_put_them():
     from visits.models import PlannedVisit
     from visits.planning import plan_visits
