@@ -299,6 +299,11 @@ def contact_map_branch_id(*, user, requested) -> int | None:
     return ids[0] if ids else None
 
 
+# What the map and its workbook read of a member. A full row would also parse the other phone
+# numbers (phonenumbers, tens of µs each) for every member of the branch.
+CONTACT_MAP_SHOWN = ["branch_id", "contact_group_id", "name", "birth_date", "phone", "district"]
+
+
 def contact_map(*, user, branch_id: int | None, on: datetime.date | None = None) -> list[BranchMap]:
     """The contact map of one branch whose roster the user may see: groups with their active members.
 
@@ -310,7 +315,12 @@ def contact_map(*, user, branch_id: int | None, on: datetime.date | None = None)
     for group in ContactGroup.objects.filter(branch_id__in=ids).select_related("leader", "deputy"):
         cards[group.pk] = GroupCard(group)
         maps[group.branch_id].groups.append(cards[group.pk])
-    members = Member.objects.in_branches(ids).active().prefetch_related(current_care_prefetch(on))
+    members = (
+        Member.objects.in_branches(ids)
+        .active()
+        .only(*CONTACT_MAP_SHOWN)
+        .prefetch_related(current_care_prefetch(on))
+    )
     for member in members:
         if member.contact_group_id in cards:
             cards[member.contact_group_id].members.append(member)
