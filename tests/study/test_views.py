@@ -48,6 +48,31 @@ def test_member_sees_upcoming_first_then_past_with_summary_and_own_attendance(cl
     assert response.context["stats"] is None
 
 
+def test_list_card_shows_labels_partners_materials_and_links_to_the_activity(client, own_member, branch):
+    # The cards read preloaded labels and lists, and build links from one prefix: what they show is checked.
+    partner = BranchFactory(bureau=branch.bureau, name="第二支部")
+    done = StudyActivityFactory(
+        organiser=branch,
+        branches=[partner],
+        kind="lecture",
+        date=TODAY - datetime.timedelta(days=3),
+        theme="讲座已办",
+    )
+    material = services.material_add(
+        actor=None, activity=done, kind="link", title="讲稿", url="https://www.12371.cn/"
+    )
+    services.attendance_mark(actor=None, activity=done, member=own_member, status="online")
+    client.force_login(own_member.user)
+
+    html = client.get(reverse("study:list")).content.decode()
+
+    assert f'<a href="{done.get_absolute_url()}">讲座已办</a>' in html
+    assert "专题讲座" in html
+    assert "联合支部：第二支部" in html
+    assert f'<a href="{material.get_absolute_url()}">讲稿</a>' in html
+    assert "线上参加" in html
+
+
 def test_members_view_runs_a_constant_number_of_queries(
     client, own_member, branch, django_assert_max_num_queries
 ):
