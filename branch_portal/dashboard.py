@@ -6,7 +6,8 @@ says which columns it needs for the user, then builds its tiles from the one row
 
 import datetime
 
-from django.db.models import Subquery
+from django.db.models import JSONField, Subquery
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -59,9 +60,10 @@ def _member_columns(user, today: datetime.date) -> dict:
         "members_active": figures.Count(members),
         "members_elderly": figures.Count(members.aged_at_least(80, on=today)),
         "members_cared_for": figures.Count(members.in_care_category(*CareCategory.values, on=today)),
-        "next_study_id": Subquery(upcoming.values("pk")[:1]),
-        "next_study_theme": Subquery(upcoming.values("theme")[:1]),
-        "next_study_date": Subquery(upcoming.values("date")[:1]),
+        # One subquery for the three fields the tile shows, rather than the same search three times.
+        "next_study": Subquery(
+            upcoming.values(next=JSONObject(pk="pk", theme="theme", date="date"))[:1], output_field=JSONField()
+        ),
     }
 
 
@@ -78,11 +80,12 @@ def _member_tiles(row: dict) -> list[dict]:
 
 def _next_study_tile(row: dict) -> list[dict]:
     """The next study activity of the user's branches, as a tile (none when nothing is planned)."""
-    if not row.get("next_study_id"):
+    study = row.get("next_study")
+    if not study:
         return []
-    label = _("Next study day: %(theme)s") % {"theme": row["next_study_theme"]}
-    value = date_format(row["next_study_date"], "MONTH_DAY_FORMAT")
-    return [{"label": label, "value": value, "url": reverse("study:detail", args=[row["next_study_id"]])}]
+    label = _("Next study day: %(theme)s") % {"theme": study["theme"]}
+    value = date_format(datetime.date.fromisoformat(study["date"]), "MONTH_DAY_FORMAT")
+    return [{"label": label, "value": value, "url": reverse("study:detail", args=[study["pk"]])}]
 
 
 def _notice_columns(user, today: datetime.date) -> dict:
