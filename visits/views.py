@@ -21,7 +21,7 @@ from members.selectors import member_get_for_user
 from . import exports, selectors, services
 from .filters import ConcernFilter
 from .forms import CancelForm, ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
-from .models import Concern, PlannedVisit, VisitPolicy
+from .models import Concern, ConcernEvent, PlannedVisit, VisitPolicy
 from .services import TRANSITIONS
 
 CONCERNS_PER_PAGE = 50
@@ -221,8 +221,12 @@ def concerns(request):
     if not (carer or bureau):
         raise PermissionDenied
     inbox = bureau and (request.GET.get("view") == "inbox" or not carer)
+    # The form's member choices show names only: whole rows would also parse five phone numbers each.
     members = (
-        Member.objects.active().in_branches(branch_ids(request.user, "record_visits")).order_by("name_pinyin")
+        Member.objects.active()
+        .in_branches(branch_ids(request.user, "record_visits"))
+        .order_by("name_pinyin")
+        .only("name")
     )
     return _render_concerns(request, inbox, ConcernForm(members=members) if carer else None)
 
@@ -245,18 +249,41 @@ def _render_concerns(request, inbox: bool, form, status: int = 200):
     return render(request, "visits/concern_list.html", context, status=status)
 
 
+CONCERN_LABELLED = ("category", "state", "raised_via")
+
+
 def _concern_rows(user, concerns) -> list[dict]:
-    """Each concern of the page with its staleness and the moves the user may make."""
+    """Each concern of the page with its staleness, the moves the user may make and its labels.
+
+    The labels are looked up in choices read once per page: get_FOO_display rebuilds and
+    translates the field's whole choice list on every call (three per row and one per step).
+    """
     rows = []
     now = timezone.now()
+    label = _choice_labels(Concern, *CONCERN_LABELLED)
+    step_label = _choice_labels(ConcernEvent, "to_state")
     for concern in concerns:
         allowed = [
             (state, state.label)
             for state, capability in TRANSITIONS[Concern.State(concern.state)].items()
             if has_capability(user, capability, concern.member.branch_id)
         ]
-        rows.append({"concern": concern, "stale": selectors.is_stale(concern, now), "actions": allowed})
+        rows.append(
+            {
+                "concern": concern,
+                "stale": selectors.is_stale(concern, now),
+                "actions": allowed,
+                "labels": {name: label(name, getattr(concern, name)) for name in CONCERN_LABELLED},
+                "steps": [(event, step_label("to_state", event.to_state)) for event in concern.events.all()],
+            }
+        )
     return rows
+
+
+def _choice_labels(model, *names):
+    """label(name, value): what get_FOO_display shows for the value (the value itself if not a choice)."""
+    choices = {name: dict(model._meta.get_field(name).flatchoices) for name in names}
+    return lambda name, value: str(choices[name].get(value, value))
 
 
 @require_POST

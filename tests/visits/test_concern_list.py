@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.permissions import branch_ids
 from tests.factories import BranchFactory, MemberFactory
@@ -60,6 +60,20 @@ def test_branch_sees_open_answered_and_recently_closed_by_default(client, liaiso
     assert set(listed(client)) == {waiting, answered, recent}
     assert set(listed(client, status="all")) == {waiting, answered, recent, old}
     assert set(listed(client, status="closed")) == {recent, old}
+
+
+def test_rows_show_category_state_channel_and_each_step_in_the_users_language(client, liaison, member):
+    concern = services.concern_answer(actor=liaison, concern=ConcernFactory(member=member), comment="已答复")
+    client.force_login(liaison)
+    page = client.get(reverse("visits:concerns")).content.decode()
+    with translation.override("zh-hans"):
+        shown = [
+            f"{member.name} · {concern.get_category_display()}",
+            f'<span class="badge text-bg-light border">{concern.get_state_display()}</span>',
+            f" · {concern.get_raised_via_display()}</p>",
+            f" · {State.ANSWERED.label} · {liaison}: 已答复</li>",
+        ]
+    assert "已答复" in page and all(text in page for text in shown)
 
 
 def test_year_and_search_reach_old_concerns(client, liaison, member, group, branch):
