@@ -62,7 +62,8 @@ def _member_columns(user, today: datetime.date) -> dict:
         "members_cared_for": figures.Count(members.in_care_category(*CareCategory.values, on=today)),
         # One subquery for the three fields the tile shows, rather than the same search three times.
         "next_study": Subquery(
-            upcoming.values(next=JSONObject(pk="pk", theme="theme", date="date"))[:1], output_field=JSONField()
+            upcoming.values(next=JSONObject(pk="pk", theme="theme", date="date"))[:1],
+            output_field=JSONField(),
         ),
     }
 

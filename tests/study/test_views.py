@@ -100,6 +100,8 @@ def test_carer_list_shows_attendance_statistics(client, secretary, branch, djang
     assert 'id="study-chart-data"' in html
     assert "<table" in html
     assert response.context["stats"]["activities"][0].percent == 100
+    first = response.context["stats"]["activities"][0]
+    assert f'<a href="{reverse("study:detail", args=[first.activity_id])}">{first.theme}</a>' in html
     assert "<script>" not in html
 
 
