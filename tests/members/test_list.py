@@ -100,6 +100,18 @@ def test_rows_show_age_group_phone_and_care_badges_as_text(client, secretary, ro
     assert 'class="badge badge-care me-1">Living alone<' in html or "独居" in html
 
 
+def test_phone_column_links_valid_numbers_and_shows_others_as_entered(client, secretary, branch, group):
+    MemberFactory(branch=branch, contact_group=group, name="甲", phone="+8613812345678")
+    MemberFactory(branch=branch, contact_group=group, name="乙", phone="")
+    odd = MemberFactory(branch=branch, contact_group=group, name="丙")
+    Member.objects.filter(pk=odd.pk).update(phone="12345")  # as an old import might have left it
+    client.force_login(secretary)
+    html = client.get(URL).content.decode()
+    assert '<a href="tel:+8613812345678">138 1234 5678</a>' in html
+    assert 'class="text-nowrap">—</td>' in html
+    assert '<a href="tel:+8612345">12345</a>' in html
+
+
 def test_group_filter_offers_only_the_users_branches(client, secretary, roster, other_branch):
     foreign = ContactGroupFactory(branch=other_branch, number=1)
     client.force_login(secretary)
