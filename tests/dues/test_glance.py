@@ -82,3 +82,34 @@ def test_every_role_gets_the_dashboard_in_at_most_ten_queries(
         with django_assert_max_num_queries(10):
             response = client.get(reverse("home"))
         assert response.status_code == 200, role
+
+
+@pytest.mark.parametrize("role", ["secretary", "liaison", "bureau"])
+def test_member_tiles_count_as_the_member_querysets_whoever_reads_them(client, cast, branch, role):
+    # Carers' tiles come from the care chart's rows, the bureau's from the database: both must agree
+    # with aged_at_least and in_care_category (ended and future care periods, two categories, 80 today).
+    from accounts.permissions import branch_ids
+    from members.models import CarePeriod, Member
+
+    today = timezone.localdate()
+    eighty_today = today.replace(year=today.year - 80) if (today.month, today.day) != (2, 29) else None
+    births = [datetime.date(1950, 5, 1), datetime.date(1930, 1, 1), eighty_today or datetime.date(1940, 1, 1)]
+    members = [MemberFactory(branch=branch, birth_date=birth) for birth in births for _ in range(2)]
+    day = datetime.timedelta(days=1)
+    CarePeriod.objects.create(member=members[0], category=CareCategory.FRAIL, started_on=today - day)
+    CarePeriod.objects.create(member=members[0], category=CareCategory.ALONE, started_on=today - day)
+    CarePeriod.objects.create(
+        member=members[1], category=CareCategory.FRAIL, started_on=today - 9 * day, ended_on=today
+    )
+    CarePeriod.objects.create(member=members[2], category=CareCategory.ALONE, started_on=today + day)
+    Member.objects.filter(pk=members[3].pk).update(status=Member.Status.DECEASED, status_changed_on=today)
+    user = cast[role]
+    client.force_login(user)
+
+    tiles = {t["url"]: t["value"] for t in client.get(reverse("home")).context["tiles"]}
+
+    roster = Member.objects.in_branches(branch_ids(user, "view_roster")).active()
+    url = reverse("members:list")
+    assert tiles[url] == roster.count()
+    assert tiles[url + "?care=elderly"] == roster.aged_at_least(80, on=today).count()
+    assert tiles[url + "?care=any"] == roster.in_care_category(*CareCategory.values, on=today).count()
