@@ -125,6 +125,8 @@ def test_htmx_request_gets_only_the_results(client, secretary, roster):
     html = client.get(URL, {"q": "zzy"}, headers={"HX-Request": "true"}).content.decode()
     assert html.lstrip().startswith('<div id="member-results">')
     assert "张志远" in html
+    # The column labels, translated once above the rows, come with the partial.
+    assert '<th scope="col">年龄</th>' in html and 'data-label="年龄"' in html
 
 
 def test_fifty_a_page(client, secretary, branch, group):
