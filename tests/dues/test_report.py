@@ -219,6 +219,12 @@ def test_visits_concerns_and_notices_of_the_year(branch, visits_and_notices):
     assert work.notices_issued == 2
 
 
+def test_a_year_without_concerns_counts_none(branch, visits_and_notices):
+    # The three counts come from one grouped row, which does not exist when nothing was raised.
+    work = annual_report(branch=branch, year=YEAR - 1, today=TODAY).work
+    assert (work.concerns_raised, work.concerns_answered, work.concerns_escalated) == (0, 0, 0)
+
+
 def test_report_page_shows_the_figures(client, secretary, branch, known_year):
     client.force_login(secretary)
     response = client.get(reverse("dues:report", args=[YEAR]))
