@@ -26,11 +26,8 @@ def for_user(user) -> dict:
     today = timezone.localdate()
     roles = roles_by_branch(user)
     role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
-    charts = glance.charts(user, today)
-    counted = glance.member_figures(user, charts)  # read with the care chart: not counted again
     parts = [_member_columns, _notice_columns, glance.dues_columns]
-    columns = {name: col for part in parts for name, col in part(user, today).items() if name not in counted}
-    row = {**_figures(roles, columns), **counted}
+    row = _figures(roles, {name: column for part in parts for name, column in part(user, today).items()})
     tiles = _member_tiles(row) + _next_study_tile(row) + _notice_tiles(row)
     tiles += visit_tiles(user, today)  # visits: overdue, this week, concerns (two queries)
     tiles += glance.dues_tiles(row, today)
@@ -39,7 +36,7 @@ def for_user(user) -> dict:
         "role_labels": role_labels,
         "tiles": tiles,
         # dues: the year at a glance in three small charts.
-        "charts": charts,
+        "charts": glance.charts(user, today),
         "own_member": Member.objects.filter(user=user).select_related("contact_group__leader").first(),
     }
 

@@ -16,7 +16,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import COMMITTEE, branch_ids, roles_by_branch
-from branch_portal.calendar import years_before
 from members.models import ELDERLY_AGE, CareCategory, Member
 
 from . import figures
@@ -168,15 +167,12 @@ def _age_care_chart(carers: list[int], today: datetime.date) -> dict:
         .order_by()
     )
     ages: dict[int, int] = {}
-    births: dict[int, datetime.date] = {}
     categories: dict[int, set[str]] = {}
     for pk, birth, category in rows:
         ages[pk] = _age(birth, today)
-        births[pk] = birth
         categories.setdefault(pk, set())
         if category:
             categories[pk].add(category)
-    counted = _member_figures(births, categories, today)
     for pk, age in ages.items():
         if age >= ELDERLY_AGE:
             categories[pk].add(CareCategory.ELDERLY)
@@ -192,7 +188,7 @@ def _age_care_chart(carers: list[int], today: datetime.date) -> dict:
         for i, band in enumerate(bands)
     ]
     rows = [[label, *[counts[(value, i)] for i in range(len(bands))]] for value, label in bars]
-    chart = _chart(
+    return _chart(
         "glance-age-care",
         _("Members by care category and age band"),
         {
@@ -205,30 +201,6 @@ def _age_care_chart(carers: list[int], today: datetime.date) -> dict:
         [_("Care category"), *bands],
         rows,
     )
-    chart["member_figures"] = counted
-    return chart
-
-
-def _member_figures(births: dict, categories: dict[int, set[str]], today: datetime.date) -> dict:
-    """The dashboard's member tiles from the care chart's rows, by the rules of `aged_at_least` and
-    `in_care_category` (80 by `years_before`; a current care period, or aged 80 and over)."""
-    eighty = years_before(today, ELDERLY_AGE)
-    elderly = {pk for pk, birth in births.items() if birth <= eighty}
-    cared_for = elderly | {pk for pk, held in categories.items() if held}
-    return {
-        "members_active": len(births),
-        "members_elderly": len(elderly),
-        "members_cared_for": len(cared_for),
-    }
-
-
-def member_figures(user, charts: list[dict]) -> dict:
-    """Active members, those aged 80 and over and those in a care category, counted from the care
-    chart when it covers the same branches as the user's roster (the committee, the liaison), so the
-    dashboard does not count them again (the care count scanned every care period of the bureau)."""
-    if set(branch_ids(user, "view_roster")) != set(branch_ids(user, "record_visits")):
-        return {}
-    return next((chart["member_figures"] for chart in charts if "member_figures" in chart), {})
 
 
 def _age(birth: datetime.date, today: datetime.date) -> int:

@@ -86,8 +86,8 @@ def test_every_role_gets_the_dashboard_in_at_most_ten_queries(
 
 @pytest.mark.parametrize("role", ["secretary", "liaison", "bureau"])
 def test_member_tiles_count_as_the_member_querysets_whoever_reads_them(client, cast, branch, role):
-    # Carers' tiles come from the care chart's rows, the bureau's from the database: both must agree
-    # with aged_at_least and in_care_category (ended and future care periods, two categories, 80 today).
+    # The tiles follow aged_at_least and in_care_category (ended and future care periods, two
+    # categories, 80 today, a deceased member) for every role.
     from accounts.permissions import branch_ids
     from members.models import CarePeriod, Member
 
