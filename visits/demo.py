@@ -20,8 +20,9 @@ from members.models import Branch, HealthRecord, Member
 
 from . import services
 from .lunar import Festival
-from .models import Concern, PlannedVisit, Visit, VisitPolicy
+from .models import Concern, ConcernEvent, PlannedVisit, Visit, VisitPolicy
 from .planning import plan_visits
+from .selectors import STALE_ESCALATION_DAYS
 
 NOTES = [
     "精神状态不错，聊了家常，叮嘱注意保暖。",
@@ -32,6 +33,7 @@ NOTES = [
     "子女在外地，老人独自在家，约定每周电话联系。",
 ]
 STEP = datetime.timedelta(days=14)
+STEP_DAYS = 3  # between a demo concern's steps
 GIFTS = {PlannedVisit.Kind.FESTIVAL: Decimal(300), PlannedVisit.Kind.BIRTHDAY: Decimal(500)}
 CONCERNS = [
     (Concern.Category.HOUSING, "楼道照明坏了两个月，物业迟迟不修，晚上下楼不安全。"),
@@ -139,6 +141,11 @@ def _concerns(branch: Branch, today: datetime.date, rng, carers) -> None:
     visits = list(Visit.objects.filter(member__branch=branch).select_related("member").order_by("-date")[:40])
     liaison, secretary = carers[BranchRole.Role.LIAISON], carers[BranchRole.Role.SECRETARY]
     bureau = carers.get(BranchRole.Role.BUREAU)
+    # The first concern is escalated and has waited over 30 days for the bureau (the dashboard flags
+    # it), so it was raised at a visit some weeks before.
+    weeks_ago = today - datetime.timedelta(days=STALE_ESCALATION_DAYS + 10)
+    older = Visit.objects.filter(member__branch=branch, date__lte=weeks_ago).select_related("member")
+    visits[0] = older.order_by("-date").first() or visits[0]
     raised = []
     for index, (category, text) in enumerate(CONCERNS):
         visit = visits[index * 5]
@@ -158,8 +165,6 @@ def _concerns(branch: Branch, today: datetime.date, rng, carers) -> None:
     services.concern_escalate(
         actor=secretary, concern=raised[1], comment="涉及待遇政策，支部无法答复，上报局党委。"
     )
-    # The first escalation has waited more than 30 days: the dashboard flags it.
-    Concern.objects.filter(pk=raised[0].pk).update(escalated_at=_days_ago(today, 41))
     if bureau is not None:
         services.concern_escalate(actor=secretary, concern=raised[4], comment="需要局里协调护工资源。")
         services.concern_bureau_reply(
@@ -169,8 +174,18 @@ def _concerns(branch: Branch, today: datetime.date, rng, carers) -> None:
         actor=liaison, concern=raised[3], comment="已将新规定的要点当面讲解，老人表示清楚了。"
     )
     services.concern_close(actor=liaison, concern=raised[3], comment="本人满意。")
+    for concern in raised:
+        _date_the_steps(concern, today)
 
 
-def _days_ago(today: datetime.date, days: int) -> datetime.datetime:
-    moment = datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time(10))
-    return timezone.make_aware(moment)
+def _date_the_steps(concern: Concern, today: datetime.date) -> None:
+    """Spreads a demo concern's steps over the days after it was raised (the services stamp them now)."""
+    moments = []
+    for step, event in enumerate(concern.events.order_by("pk")):
+        day = min(concern.raised_on + datetime.timedelta(days=STEP_DAYS * step), today)
+        moments.append(timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, step))))
+        ConcernEvent.objects.filter(pk=event.pk).update(at=moments[-1])
+        if event.to_state == Concern.State.ESCALATED:
+            Concern.objects.filter(pk=concern.pk).update(escalated_at=moments[-1])
+    Concern.objects.filter(pk=concern.pk).update(updated_at=moments[-1])
+
