@@ -135,12 +135,17 @@ def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
     return notice
 
 
+@transaction.atomic
 def notice_release(*, notice: Notice, now: datetime.datetime) -> Notice:
     """Sends a scheduled notice whose time has come (the sweeper's call).
 
+    A notice taken back to draft or moved later since the sweeper listed it stays as it is.
     When by then it would reach nobody, it goes back to draft without a number and keeps the
     reason, which its page shows; the sweeper does not try it again every minute.
     """
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status != Notice.Status.SCHEDULED or notice.scheduled_for > now:
+        return notice
     try:
         return notice_issue(notice=notice, now=now)
     except ValidationError as error:

@@ -166,6 +166,20 @@ def test_a_scheduled_notice_gets_its_number_only_when_the_sweeper_sends_it(branc
     assert (notice.status, notice.number, notice.messages.count()) == ("sent", 1, 1)
 
 
+def test_a_notice_taken_back_after_the_sweeper_listed_it_is_not_sent(branch, secretary, daytime):
+    MemberFactory(branch=branch)
+    notice = NoticeFactory(branch=branch, scheduled_for=daytime + datetime.timedelta(hours=2))
+    services.notice_send(actor=secretary, notice=notice, now=daytime)
+    listed = Notice.objects.get(pk=notice.pk)  # what the sweeper read, still "scheduled"
+    services.notice_cancel_schedule(actor=secretary, notice=notice)
+
+    released = services.notice_release(notice=listed, now=daytime + datetime.timedelta(hours=2, minutes=1))
+
+    notice.refresh_from_db()
+    assert released.status == "draft"
+    assert (notice.status, notice.number, notice.messages.count()) == ("draft", None, 0)
+
+
 def test_notify_queues_each_recipient_once_per_occasion(
     branch, clock, eager_celery, django_capture_on_commit_callbacks
 ):
