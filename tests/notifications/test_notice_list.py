@@ -2,10 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import BranchRole
 from notifications import services
-from notifications.models import Message
+from notifications.models import Message, Notice
 from tests.factories import BranchFactory, BranchRoleFactory, MemberFactory, UserFactory
 
 from .factories import NoticeFactory
@@ -57,3 +58,75 @@ def test_bureau_list_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("notifications:list"))
     assert len(response.context["notices"]) == per_branch
+
+
+def sent_notices(branch, count: int, title: str = "学习安排", start: int = 1) -> list:
+    """Sent notices straight to the table: the list only reads them."""
+    return [
+        NoticeFactory(
+            branch=branch,
+            title=title,
+            status=Notice.Status.SENT,
+            year=2026,
+            number=start + i,
+            sent_at=timezone.now(),
+        )
+        for i in range(count)
+    ]
+
+
+def listed(client, **params) -> list:
+    return list(client.get(reverse("notifications:list"), params).context["notices"])
+
+
+def test_bureau_sees_whose_notice_each_is_and_filters_to_one_branch(client, bureau, branch, sister_branch):
+    ours = sent_notices(branch, 1, "本支部通知")[0]
+    theirs = sent_notices(sister_branch, 1, "兄弟支部通知")[0]
+    client.force_login(bureau)
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert ">第16党支部</td>" in page and ">第17党支部</td>" in page  # the rows' branch column
+    assert 'name="branch"' in page
+    assert listed(client, branch=sister_branch.pk) == [theirs]
+    assert listed(client, branch=branch.pk) == [ours]
+
+
+def test_another_bureaus_notices_never_appear_and_its_branch_is_refused(client, bureau, branch, other_branch):
+    sent_notices(branch, 1, "本支部通知")
+    sent_notices(other_branch, 1, "外局通知")
+    client.force_login(bureau)
+    assert [n.title for n in listed(client)] == ["本支部通知"]
+    response = client.get(reverse("notifications:list"), {"branch": other_branch.pk})
+    assert list(response.context["notices"]) == []
+    assert response.context["filter"].errors["branch"]
+    assert "外局通知" not in response.content.decode()
+
+
+def test_year_filter_keeps_the_year_asked_for(client, secretary, branch):
+    recent = NoticeFactory(branch=branch, title="今年")
+    old = NoticeFactory(branch=branch, title="往年")
+    Notice.objects.filter(pk=old.pk).update(created_at=timezone.now().replace(year=timezone.now().year - 2))
+    client.force_login(secretary)
+    assert listed(client, year=timezone.localdate().year) == [recent]
+    assert listed(client, year=timezone.localdate().year - 2) == [old]
+
+
+def test_pages_show_fifty_then_the_rest(client, bureau, branch, sister_branch):
+    sent_notices(branch, 30)
+    sent_notices(sister_branch, 30)
+    client.force_login(bureau)
+    first = client.get(reverse("notifications:list"))
+    assert len(first.context["notices"]) == 50
+    assert "?page=2" in first.content.decode()
+    second = client.get(reverse("notifications:list"), {"page": 2})
+    assert len(second.context["notices"]) == 10
+    shown = {n.pk for n in first.context["notices"]} | {n.pk for n in second.context["notices"]}
+    assert len(shown) == 60
+
+
+def test_committee_of_one_branch_sees_no_branch_column_or_filter(client, committee, branch):
+    sent_notices(branch, 1, "本支部通知")
+    client.force_login(committee)
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert "本支部通知" in page
+    assert "第16党支部" not in page
+    assert 'name="branch"' not in page and 'name="year"' not in page
