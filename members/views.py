@@ -1,30 +1,19 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal.paging import page_of
 
 from . import contact_map as contact_map_export
 from . import selectors, services
 from .filters import MemberFilter
 from .forms import ContactGroupForm, MemberForm
 from .models import Branch
-
-PAGE_SIZE = 50
-
-
-class MemberPaginator(Paginator):
-    """Counts the filtered members alone, without the joins and prefetches the page needs."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by().values("pk").count()
 
 
 @capability_required("view_roster")
@@ -33,7 +22,7 @@ def member_list(request):
     member_filter = MemberFilter(request.GET, queryset=members, request=request)
     # An impossible filter (e.g. another branch's group) shows nothing and says why, rather than everyone.
     found = member_filter.qs if member_filter.is_valid() else members.none()
-    page = MemberPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(found, request)
     template = "members/member_list.html#results" if request.htmx else "members/member_list.html"
     return render(request, template, {"filter": member_filter, "page": page})
 

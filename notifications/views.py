@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal.paging import page_of
 from members.models import Branch
 from members.selectors import member_get_for_user
 
@@ -17,16 +16,6 @@ from .delivery import messages_retry_failed
 from .filters import NoticeFilter
 from .forms import NoticeForm, ReminderSettingsForm
 from .models import Channel, Notice, NoticeTemplate, ReminderSettings
-
-NOTICES_PER_PAGE = 50
-
-
-class NoticePaginator(Paginator):
-    """Counts the filtered notices alone, without the delivery counts, joins and order the page needs."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by().values("pk").count()
 
 
 def _sending_branch(request) -> Branch:
@@ -43,7 +32,7 @@ def notice_list(request):
     notice_filter = NoticeFilter(request.GET, queryset=notices, request=request)
     # An impossible filter (e.g. another bureau's branch) shows nothing rather than everything.
     found = notice_filter.qs if notice_filter.is_valid() else notices.none()
-    page = NoticePaginator(found, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(found, request)
     context = {"notices": page.object_list, "page": page, "filter": notice_filter}
     return render(request, "notifications/notice_list.html", context)
 

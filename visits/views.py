@@ -3,18 +3,17 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal.paging import page_of
 from members.models import Member
 from members.selectors import member_get_for_user
 
@@ -23,16 +22,6 @@ from .filters import ConcernFilter
 from .forms import CancelForm, ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
 from .models import Concern, ConcernEvent, PlannedVisit, VisitPolicy
 from .services import TRANSITIONS
-
-CONCERNS_PER_PAGE = 50
-
-
-class ConcernPaginator(Paginator):
-    """Counts the filtered concerns alone, without the preloads, state ranking and order the page needs."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by().values("pk").count()
 
 
 def _mine(request) -> bool:
@@ -236,7 +225,7 @@ def _render_concerns(request, inbox: bool, form, status: int = 200):
     concern_filter = ConcernFilter(request.GET, queryset=concerns, request=request, inbox=inbox)
     # An impossible filter (e.g. a branch that is not the user's) shows nothing rather than everything.
     found = concern_filter.qs if concern_filter.is_valid() else concerns.none()
-    page = ConcernPaginator(found, CONCERNS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(found, request)
     context = {
         "rows": _concern_rows(request.user, page.object_list),
         "page": page,
