@@ -3,7 +3,6 @@ due, with two taps once the member is chosen; the planned visit turns done (desk
 
 (tests/e2e/test_visits_phone.py covers finding the member by pinyin on the record page instead.)"""
 
-import datetime
 import re
 
 import pytest
@@ -11,38 +10,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from members import services as members_services
-from members.models import HealthRecord, Member
 from visits.models import PlannedVisit, Visit
-from visits.planning import plan_visits
 
 from .audit import assert_accessible, assert_no_sideways_scroll
 from .browser import login, open_menu
+from .givens import due_visit_for
 
 pytestmark = pytest.mark.e2e
-
-
-def due_visit_for(liaison, branch) -> PlannedVisit:
-    """Given: a member of the liaison's group, not due or visited lately, fell critically ill yesterday,
-    so the planner owes them a hospital visit now (other browser tests record the demo's due visits)."""
-    today = timezone.localdate()
-    yesterday = today - datetime.timedelta(days=1)
-    due_now = PlannedVisit.objects.open().filter(due_from__lte=today).values("member")
-    seen_since = Visit.objects.filter(date__gte=yesterday).values("member")  # a visit then covers it
-    member = (
-        Member.objects.active()
-        .filter(contact_group__leader=liaison)
-        .exclude(health__condition=HealthRecord.Condition.CRITICAL)
-        .exclude(pk__in=due_now)
-        .exclude(pk__in=seen_since)
-        .order_by("pk")
-        .first()
-    )
-    critical = HealthRecord.Condition.CRITICAL
-    members_services.member_update(actor=None, member=member, on=yesterday, condition=critical)
-    plan_visits(branch_ids=[branch.pk], today=today)
-    hospital = PlannedVisit.objects.open().filter(kind=PlannedVisit.Kind.HOSPITAL, responsible=liaison)
-    return hospital.get(member=member)
 
 
 def test_liaison_records_a_due_visit_from_the_schedule_and_it_turns_done(page, demo_branch):
