@@ -20,7 +20,7 @@ from members.selectors import member_get_for_user
 from . import exports, selectors, services
 from .filters import ConcernFilter
 from .forms import CancelForm, ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
-from .models import Concern, ConcernEvent, PlannedVisit, VisitPolicy
+from .models import Concern, PlannedVisit, VisitPolicy
 from .services import TRANSITIONS
 
 
@@ -238,41 +238,18 @@ def _render_concerns(request, inbox: bool, form, status: int = 200):
     return render(request, "visits/concern_list.html", context, status=status)
 
 
-CONCERN_LABELLED = ("category", "state", "raised_via")
-
-
 def _concern_rows(user, concerns) -> list[dict]:
-    """Each concern of the page with its staleness, the moves the user may make and its labels.
-
-    The labels are looked up in choices read once per page: get_FOO_display rebuilds and
-    translates the field's whole choice list on every call (three per row and one per step).
-    """
-    rows = []
+    """Each concern of the page with its staleness and the moves the user may make."""
     now = timezone.now()
-    label = _choice_labels(Concern, *CONCERN_LABELLED)
-    step_label = _choice_labels(ConcernEvent, "to_state")
+    rows = []
     for concern in concerns:
         allowed = [
             (state, state.label)
             for state, capability in TRANSITIONS[Concern.State(concern.state)].items()
             if has_capability(user, capability, concern.member.branch_id)
         ]
-        rows.append(
-            {
-                "concern": concern,
-                "stale": selectors.is_stale(concern, now),
-                "actions": allowed,
-                "labels": {name: label(name, getattr(concern, name)) for name in CONCERN_LABELLED},
-                "steps": [(event, step_label("to_state", event.to_state)) for event in concern.events.all()],
-            }
-        )
+        rows.append({"concern": concern, "stale": selectors.is_stale(concern, now), "actions": allowed})
     return rows
-
-
-def _choice_labels(model, *names):
-    """label(name, value): what get_FOO_display shows for the value (the value itself if not a choice)."""
-    choices = {name: dict(model._meta.get_field(name).flatchoices) for name in names}
-    return lambda name, value: str(choices[name].get(value, value))
 
 
 @require_POST
