@@ -40,18 +40,11 @@ def activity_list(*, user, prefetch: bool = True):
 
 def activities_preload(*, user, lists: list[list[StudyActivity]]) -> None:
     """Loads the branches (`branch_list`), materials (`material_list`) and the user's own attendance
-    of every activity in the lists, and the labels of their kind and attendance status."""
+    of every activity in the lists."""
     every = [activity for activities in lists for activity in activities]
     # As lists (to_attr): the cards read them directly instead of cloning a queryset per card.
     as_lists = [Prefetch("branches", to_attr="branch_list"), Prefetch("materials", to_attr="material_list")]
     prefetch_related_objects(every, *as_lists, _own_attendance(user))
-    # get_FOO_display() rebuilds its choices dict, translating every label, on each call: once here.
-    kinds = {value: str(label) for value, label in StudyActivity.Kind.choices}
-    statuses = {value: str(label) for value, label in Attendance.Status.choices}
-    for activity in every:
-        activity.kind_label = kinds.get(activity.kind, activity.kind)
-        for record in activity.own_attendances:
-            record.status_label = statuses.get(record.status, record.status)
 
 
 def activity_get_for_user(user, pk: int) -> StudyActivity:

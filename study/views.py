@@ -39,8 +39,6 @@ def activity_list(request):
         "filter": past,
         "today": today,
         "stats": _stats_for(request.user, int(year)),
-        # An activity's page is "<pk>/" under the list: one reverse() instead of one per row.
-        "study_url": reverse("study:list"),
     }
     return render(request, "study/activity_list.html", context)
 
