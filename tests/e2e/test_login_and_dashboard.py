@@ -37,7 +37,7 @@ def test_login_page_is_accessible_and_explains_a_wrong_password(page):
 def test_committee_liaison_and_bureau_see_the_branch_figures(page, username):
     login(page, username)
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"{GREETING[username]},您好")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{GREETING[username]}，您好")
     members_tile = page.locator("a.tile", has_text="在册党员")
     expect(members_tile.locator(".tile-value")).to_have_text(re.compile(r"^\d+$"))
     open_menu(page)
@@ -49,7 +49,7 @@ def test_member_sees_their_group_and_can_enlarge_the_text(page):
     User.objects.filter(username="member").update(text_size="standard")
     login(page, "member")
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("周桂兰,您好")
+    expect(page.get_by_role("heading", level=1)).to_have_text("周桂兰，您好")
     expect(page.get_by_role("heading", name="我的联络小组")).to_be_visible()
     expect(page.locator("a.tile", has_text="在册党员")).to_have_count(0)  # the roster is not a member's
     assert_accessible(page)

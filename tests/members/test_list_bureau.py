@@ -41,6 +41,7 @@ def test_bureau_sees_its_first_branch_by_default(client, bureau, group, two_bran
     assert [str(g) for g in member_filter.filters["contact_group"].queryset] == [group.name]
     assert member_filter.filters["district"].extra["choices"] == [("海淀区", "海淀区")]
     assert 'id="list-branch"' in response.content.decode()
+    assert ">显示</button>" in response.content.decode()  # the branch choice's button, not "显示菜单"
 
 
 def test_bureau_chooses_another_branch_or_all_of_them(client, bureau, sister_branch, two_branches):
