@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "branch_portal.fragments.BranchWritesMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -174,6 +175,21 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+
+# Rendered page bodies (branch_portal/fragments.py), shared by every web and worker process: Redis in
+# production; files under var/ when no CACHE_URL is set, so `make run` needs no server.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+# A body nobody has asked for again in this long is dropped; a change drops it at once.
+PAGE_BODY_CACHE_SECONDS = int(os.environ.get("PAGE_BODY_CACHE_SECONDS", "600"))
 
 SESSION_COOKIE_HTTPONLY = True
 # Users who see members' health and family contacts are logged out after this long without a

@@ -2,11 +2,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import dashboard
+from . import dashboard, fragments
 from .celery import app as celery_app
 
 
@@ -46,4 +45,5 @@ def _check_broker() -> str:
 
 
 def home(request):
-    return render(request, "home.html", dashboard.for_user(request.user))
+    frame = {"show_charts": dashboard.shows_charts(request.user)}
+    return fragments.render_page(request, "home.html", lambda: dashboard.for_user(request.user), frame)

@@ -64,11 +64,15 @@ def dues_tiles(row: dict, today: datetime.date) -> list[dict]:
     return tiles
 
 
+def has_charts(user) -> bool:
+    return bool(branch_ids(user, "record_visits"))
+
+
 def charts(user, today: datetime.date) -> list[dict]:
     """Three small charts for carers of a branch (the committee and the liaison officer)."""
-    carers = branch_ids(user, "record_visits")
-    if not carers:
+    if not has_charts(user):
         return []
+    carers = branch_ids(user, "record_visits")
     result = []
     if apps.is_installed("visits"):
         result.append(_visits_chart(carers, today))

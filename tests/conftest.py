@@ -13,6 +13,21 @@ from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactor
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config):
+    """Partials rendered on their own (a cached page's body, an htmx swap) report their context to
+    the test client, as Django's test environment makes whole templates do."""
+    from django.test.signals import template_rendered
+    from template_partials.templatetags.partials import TemplateProxy
+
+    render = TemplateProxy._render
+
+    def instrumented_render(self, context):
+        template_rendered.send(sender=self, template=self, context=context)
+        return render(self, context)
+
+    TemplateProxy._render = instrumented_render
+
+
 def need_service(reason: str):
     """Skip when a server is missing, but fail under REQUIRE_SERVICES=1 (CI)."""
     if REQUIRE_SERVICES:
