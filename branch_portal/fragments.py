@@ -41,7 +41,7 @@ SITE = "site"
 # Tables no page body shows: sessions, login attempts, and the audit trail written beside the rows
 # it records.
 UNSEEN_TABLES = ("django_session", "axes_", "auditlog_logentry")
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_WRITE = re.compile(r'\s*(INSERT|UPDATE|DELETE)\s+(?:INTO\s+|FROM\s+)?"?(\w+)')
 
 
 @dataclass
@@ -85,12 +85,15 @@ def watch_writes(execute, sql, params, many, context):
     """A database execute wrapper (installed on every connection) that notes writes changing rows."""
     result = execute(sql, params, many, context)
     written = _WRITE.match(sql)
-    if written and not written[1].startswith(UNSEEN_TABLES) and context["cursor"].rowcount != 0:
+    # An UPDATE or DELETE that matched nothing changed nothing (the sweeper finding no work). An
+    # INSERT always did: its rowcount is not known yet when it returns rows (SQLite).
+    changed = written and (written[1] == "INSERT" or context["cursor"].rowcount)
+    if changed and not written[2].startswith(UNSEEN_TABLES):
         writes = _request_writes.get()
         if writes is not None:
             writes.rows_changed = True  # the middleware changes the writer's branches after the view
         else:
-            _site_changed(context["connection"])
+            _changed_outside_a_request(context["connection"])
     return result
 
 
@@ -124,16 +127,17 @@ def _writer_scopes(user) -> set:
     return set(roles_by_branch(user)) or {SITE}
 
 
-def _site_changed(connection) -> None:
+def _changed_outside_a_request(connection) -> None:
     # Now, so that this process reads its own writes at once (the tests, the shell); and again
     # after the commit, so that no reader in between keeps the old rows under the new generation.
     _change({SITE})
     pending = (callback for _savepoints, callback, _robust in connection.run_on_commit)
-    if connection.in_atomic_block and _change_site not in pending:
-        transaction.on_commit(_change_site, using=connection.alias)
+    if connection.in_atomic_block and site_changed not in pending:
+        transaction.on_commit(site_changed, using=connection.alias)
 
 
-def _change_site() -> None:
+def site_changed() -> None:
+    """Drops every cached body: what a write outside a request does."""
     _change({SITE})
 
 
@@ -157,7 +161,8 @@ def _generations(scopes: list) -> list[str]:
 
 
 def _cacheable(request: HttpRequest) -> bool:
-    return request.method in ("GET", "HEAD") and request.user.is_authenticated and bool(request.session.session_key)
+    reading = request.method in ("GET", "HEAD")
+    return reading and request.user.is_authenticated and bool(request.session.session_key)
 
 
 def _body_key(request: HttpRequest) -> str:
@@ -178,7 +183,8 @@ def _body_key(request: HttpRequest) -> str:
 def _code_stamp() -> str:
     """Changes with any module, template, translation or static file of the project, so that a new
     release never serves a body its predecessor rendered."""
-    roots = {Path(config.path) for config in apps.get_app_configs() if Path(config.path).parent == settings.BASE_DIR}
+    ours = [Path(config.path) for config in apps.get_app_configs()]
+    roots = {path for path in ours if path.parent == settings.BASE_DIR}
     roots |= {Path(d) for engine in settings.TEMPLATES for d in engine["DIRS"]}
     roots |= {Path(d) for d in (*settings.LOCALE_PATHS, *settings.STATICFILES_DIRS)}
     digest = hashlib.sha256()

@@ -136,31 +136,13 @@ def prepare(args, sms_port: int) -> dict[str, str]:
 
 
 def measure_pages(env, pages, args) -> dict:
-    from .pages import ADMIN, ANONYMOUS, COMMITTEE, http_login
-
+    """wrk on every page: first as readers meet them while nothing changes (bodies from the cache),
+    then with the body cache off (every body rendered afresh, as after each write)."""
     present = [page for page in pages if page.url]
-    port = services.free_port()
-    base = f"http://127.0.0.1:{port}"
-    runs = {page.key: [] for page in present}
-    with services.gunicorn(env, port):
-        cookies = {
-            ANONYMOUS: "",
-            COMMITTEE: http_login(base, page_user(COMMITTEE)),
-            ADMIN: http_login(base, page_user(ADMIN)),
-        }
-        for page in present:
-            run_wrk(base + page.url, cookies[page.user], seconds=1)  # warm both workers' caches
-            settle(base)
-        for round_no in range(args.rounds):
-            order = present if round_no % 2 == 0 else list(reversed(present))
-            for page in order:
-                load = run_wrk(base + page.url, cookies[page.user], seconds=args.seconds)
-                settle(base)
-                runs[page.key].append(load)
-                log(f"round {round_no + 1} {page.key}: {load.rps:.0f} req/s, p99 {load.p99_ms:.1f} ms")
-    loads = {key: combine(value) for key, value in runs.items()}
-    bare = loads.get("bare")
-    admin = loads.get("admin")
+    cached = _load(env, present, args)
+    rendered_env = {**env, "PAGE_BODY_CACHE_SECONDS": "0"}
+    rendered = _load(rendered_env, [p for p in present if p.key not in ("bare", "admin")], args)
+    bare, admin = cached.get("bare"), cached.get("admin")
     figures = {}
     for page in pages:
         entry = {
@@ -168,26 +150,60 @@ def measure_pages(env, pages, args) -> dict:
             "url": page.url,
             "queries": page.queries,
             "alone_ms": page.alone_ms,
+            "cached_queries": page.cached_queries,
+            "cached_ms": page.cached_ms,
             "notes": page.notes,
         }
         if page.url is None:
             entry["notes"] = ["not built yet: no URL named " + " / ".join(page.url_names)]
-        elif page.key in loads:
-            load = loads[page.key]
-            entry.update(
-                rps=round(load.rps, 1),
-                p50_ms=round(load.p50_ms, 1),
-                p99_ms=round(load.p99_ms, 1),
-                requests=load.requests,
-                failures=load.failures,
-                bad_status=load.bad_status,
-                ratio_to_bare=round(load.rps / bare.rps, 4) if bare and bare.rps else None,
-                ratio_to_admin=round(load.rps / admin.rps, 2) if admin and admin.rps else None,
-                rounds=[round(r.rps, 1) for r in runs[page.key]],
-            )
+        elif page.key in cached:
+            entry.update(_figures(cached[page.key], bare, admin))
+            if page.key in rendered:
+                entry["rendered"] = _figures(rendered[page.key], bare, admin)
             entry["meets_targets"] = meets(page.key, entry)
         figures[page.key] = entry
     return figures
+
+
+def _load(env, pages, args) -> dict:
+    """Each page's combined wrk figures over the rounds, in alternating order, on one gunicorn."""
+    from .pages import ADMIN, ANONYMOUS, COMMITTEE, http_login
+
+    port = services.free_port()
+    base = f"http://127.0.0.1:{port}"
+    runs = {page.key: [] for page in pages}
+    with services.gunicorn(env, port):
+        cookies = {
+            ANONYMOUS: "",
+            COMMITTEE: http_login(base, page_user(COMMITTEE)),
+            ADMIN: http_login(base, page_user(ADMIN)),
+        }
+        for page in pages:
+            run_wrk(base + page.url, cookies[page.user], seconds=1)  # warm both workers' caches
+            settle(base)
+        for round_no in range(args.rounds):
+            order = pages if round_no % 2 == 0 else list(reversed(pages))
+            for page in order:
+                load = run_wrk(base + page.url, cookies[page.user], seconds=args.seconds)
+                settle(base)
+                runs[page.key].append(load)
+                log(f"round {round_no + 1} {page.key}: {load.rps:.0f} req/s, p99 {load.p99_ms:.1f} ms")
+    return {key: (combine(loads), loads) for key, loads in runs.items()}
+
+
+def _figures(measured, bare, admin) -> dict:
+    load, rounds = measured
+    return {
+        "rps": round(load.rps, 1),
+        "p50_ms": round(load.p50_ms, 1),
+        "p99_ms": round(load.p99_ms, 1),
+        "requests": load.requests,
+        "failures": load.failures,
+        "bad_status": load.bad_status,
+        "ratio_to_bare": round(load.rps / bare[0].rps, 4) if bare and bare[0].rps else None,
+        "ratio_to_admin": round(load.rps / admin[0].rps, 2) if admin and admin[0].rps else None,
+        "rounds": [round(r.rps, 1) for r in rounds],
+    }
 
 
 def settle(base: str, timeout: float = 60) -> None:
@@ -225,7 +241,7 @@ def report(result: dict) -> str:
     if result["pages"]:
         lines.append(
             f"{'page':<16} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'×bare':>7} {'×admin':>7}"
-            f" {'alone ms':>8}  target"
+            f" {'ms':>6} {'cached':>7} {'fresh/s':>8} {'×bare':>7} {'p99':>6}  target"
         )
     for key, entry in result["pages"].items():
         if "rps" not in entry:
@@ -234,11 +250,15 @@ def report(result: dict) -> str:
         verdict = {None: "", True: "met", False: "NOT met"}[entry["meets_targets"]]
         if entry["failures"]:
             verdict += f" ({entry['failures']} failed responses)"
+        fresh = entry.get("rendered", {})
         lines.append(
             f"{key:<16} {entry['rps']:>8.1f} {entry['p50_ms']:>7.1f} {entry['p99_ms']:>7.1f} "
             f"{entry['queries'] if entry['queries'] is not None else '?':>7} "
             f"{entry['ratio_to_bare']:>7.1%} {entry['ratio_to_admin']:>7.1f} "
-            f"{entry['alone_ms'] or 0:>8.1f}  {verdict}"
+            f"{entry['alone_ms'] or 0:>6.1f} {entry.get('cached_ms') or 0:>7.1f} "
+            f"{fresh.get('rps', 0):>8.1f} {fresh.get('ratio_to_bare') or 0:>7.1%} "
+            f"{fresh.get('p99_ms', 0):>6.0f}"
+            f"  {verdict}"
         )
     for name in ("planner", "fanout"):
         if name not in result:
@@ -254,17 +274,22 @@ def report(result: dict) -> str:
 def markdown(result: dict) -> str:
     """The pages' table as in README "Performance"."""
     lines = [
-        "| page | req/s | p50 ms | p99 ms | queries | × bare | × admin | alone ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | req/s | p50 ms | p99 ms | queries | × bare | × admin | alone ms | cached ms "
+        "| rendered req/s | rendered × bare | rendered p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for entry in result["pages"].values():
         if "rps" not in entry:
-            lines.append(f"| {entry['title']} | — | | | | | | |")
+            lines.append(f"| {entry['title']} | — | | | | | | | | | | |")
             continue
+        fresh = entry.get("rendered")
+        rendered = (
+            f"{fresh['rps']:.1f} | {fresh['ratio_to_bare']:.1%} | {fresh['p99_ms']:.0f}" if fresh else "| |"
+        )
         lines.append(
             f"| {entry['title']} | {entry['rps']:.1f} | {entry['p50_ms']:.0f} | {entry['p99_ms']:.0f} | "
             f"{entry['queries']} | {entry['ratio_to_bare']:.1%} | {entry['ratio_to_admin']:.1f} | "
-            f"{entry.get('alone_ms') or 0:.1f} |"
+            f"{entry.get('alone_ms') or 0:.1f} | {entry.get('cached_ms') or 0:.1f} | {rendered} |"
         )
     return "\n".join(lines)
 

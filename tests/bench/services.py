@@ -21,8 +21,9 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 DATABASE = "branch_portal_bench"
-# Redis database 12 is the benchmark's own; tests and `make run` use others.
+# Redis databases 12 and 13 are the benchmark's own; tests and `make run` use others.
 BROKER_URL = "redis://127.0.0.1:6379/12"
+CACHE_URL = "redis://127.0.0.1:6379/13"
 
 
 def database_name(branches: int, members_per_branch: int) -> str:
@@ -61,6 +62,7 @@ def environment(database: str, sms_port: int) -> dict[str, str]:
         "SECURE_HSTS_SECONDS": "0",
         "DATABASE_URL": database_url(database),
         "CELERY_BROKER_URL": BROKER_URL,
+        "CACHE_URL": CACHE_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "LOG_LEVEL": "WARNING",
         "SMS_BACKEND": "notifications.transports.aliyun.AliyunSmsTransport",
