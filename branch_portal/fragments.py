@@ -38,9 +38,10 @@ from django.utils.safestring import mark_safe
 from accounts.permissions import roles_by_branch
 
 SITE = "site"
-# Tables no page body shows: sessions, login attempts, and the audit trail written beside the rows
-# it records.
-UNSEEN_TABLES = ("django_session", "axes_", "auditlog_logentry")
+# Tables no cached body shows: sessions, login attempts, the audit trail written beside the rows it
+# records, and the log of who opened a health record, written on every view of the (uncached)
+# member page.
+UNSEEN_TABLES = ("django_session", "axes_", "auditlog_logentry", "members_healthrecordview")
 _WRITE = re.compile(r'\s*(INSERT|UPDATE|DELETE)\s+(?:INTO\s+|FROM\s+)?"?(\w+)')
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import BranchRole
 from branch_portal import fragments
-from members.models import Member
+from members.models import HealthRecord, HealthRecordView, Member
 from tests.conftest import need_service
 from tests.factories import BranchRoleFactory, MemberFactory, UserFactory
 
@@ -113,6 +113,19 @@ def test_extending_a_session_writes_only_the_session_and_changes_nothing(
 ):
     reader.get(reverse("home"))
     reader.post(reverse("accounts:session_extend"))
+
+    with django_assert_max_num_queries(HIT_QUERIES):
+        reader.get(reverse("home"))
+
+
+def test_opening_a_health_record_is_logged_without_changing_the_branch(
+    reader, branch, django_assert_max_num_queries
+):
+    member = MemberFactory(branch=branch)
+    HealthRecord.objects.get_or_create(member=member)
+    reader.get(reverse("home"))
+    reader.get(reverse("members:detail", args=[member.pk]))
+    assert HealthRecordView.objects.filter(member=member).exists()
 
     with django_assert_max_num_queries(HIT_QUERIES):
         reader.get(reverse("home"))
