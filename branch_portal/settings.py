@@ -191,6 +191,8 @@ CACHES = {
 # A body nobody has asked for again in this long is dropped; a change drops it at once.
 PAGE_BODY_CACHE_SECONDS = int(os.environ.get("PAGE_BODY_CACHE_SECONDS", "600"))
 
+# Sessions are read from the cache and written through to the database: one query less per page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 # Users who see members' health and family contacts are logged out after this long without a
 # request (accounts/idle_sessions.py); members keep Django's usual two-week session.
