@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal import fragments
 from branch_portal.paging import page_of
 
 from . import contact_map as contact_map_export
@@ -18,13 +19,17 @@ from .models import Branch
 
 @capability_required("view_roster")
 def member_list(request):
+    if request.htmx:  # a search swaps only the results, always rendered afresh
+        return render(request, "members/member_list.html#results", _member_list_context(request))
+    return fragments.render_page(request, "members/member_list.html", lambda: _member_list_context(request))
+
+
+def _member_list_context(request) -> dict:
     members = selectors.member_list(user=request.user)
     member_filter = MemberFilter(request.GET, queryset=members, request=request)
     # An impossible filter (e.g. another branch's group) shows nothing and says why, rather than everyone.
     found = member_filter.qs if member_filter.is_valid() else members.none()
-    page = page_of(found, request)
-    template = "members/member_list.html#results" if request.htmx else "members/member_list.html"
-    return render(request, template, {"filter": member_filter, "page": page})
+    return {"filter": member_filter, "page": page_of(found, request)}
 
 
 def member_detail(request, pk: int):
@@ -117,15 +122,18 @@ def _group_forms(user, bound: ContactGroupForm | None = None) -> list[ContactGro
 
 
 def contact_map(request):
+    return fragments.render_page(request, "members/contact_map.html", lambda: _contact_map_context(request))
+
+
+def _contact_map_context(request) -> dict:
     branch_id = selectors.contact_map_branch_id(user=request.user, requested=request.GET.get("branch"))
-    context = {
+    return {
         "maps": selectors.contact_map(user=request.user, branch_id=branch_id),
         "branch_choices": Branch.objects.filter(pk__in=branch_ids(request.user, "view_roster")),
         "branch_id": branch_id,
         "own_groups": selectors.own_contact_groups(user=request.user),
         "carer": has_capability(request.user, "view_roster"),
     }
-    return render(request, "members/contact_map.html", context)
 
 
 @capability_required("view_roster")

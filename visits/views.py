@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal import fragments
 from branch_portal.paging import page_of
 from members.models import Member
 from members.selectors import member_get_for_user
@@ -34,10 +36,14 @@ def _mine(request) -> bool:
 
 @capability_required("record_visits")
 def schedule(request):
+    return fragments.render_page(request, "visits/schedule.html", lambda: _schedule_context(request))
+
+
+def _schedule_context(request) -> dict:
     today = timezone.localdate()
     mine = _mine(request)
     visits = selectors.planned_visit_list(user=request.user, mine=mine)
-    context = {
+    return {
         "mine": mine,
         "today": today,
         "schedule": selectors.schedule_sections(visits, today),
@@ -45,7 +51,6 @@ def schedule(request):
         "birthdays": selectors.collective_birthdays(user=request.user, year=today.year),
         "can_edit_policy": has_capability(request.user, "edit_members"),
     }
-    return render(request, "visits/schedule.html", context)
 
 
 @capability_required("record_visits")
@@ -210,6 +215,14 @@ def concerns(request):
     if not (carer or bureau):
         raise PermissionDenied
     inbox = bureau and (request.GET.get("view") == "inbox" or not carer)
+    return fragments.render_page(
+        request,
+        "visits/concern_list.html",
+        lambda: _concerns_context(request, inbox, _blank_concern_form(request) if carer else None),
+    )
+
+
+def _blank_concern_form(request) -> ConcernForm:
     # The form's member choices show names only: whole rows would also parse five phone numbers each.
     members = (
         Member.objects.active()
@@ -217,16 +230,16 @@ def concerns(request):
         .order_by("name_pinyin")
         .only("name")
     )
-    return _render_concerns(request, inbox, ConcernForm(members=members) if carer else None)
+    return ConcernForm(members=members)
 
 
-def _render_concerns(request, inbox: bool, form, status: int = 200):
+def _concerns_context(request, inbox: bool, form) -> dict:
     concerns = selectors.concern_list(user=request.user, inbox=inbox)
     concern_filter = ConcernFilter(request.GET, queryset=concerns, request=request, inbox=inbox)
     # An impossible filter (e.g. a branch that is not the user's) shows nothing rather than everything.
     found = concern_filter.qs if concern_filter.is_valid() else concerns.none()
     page = page_of(found, request)
-    context = {
+    return {
         "rows": _concern_rows(request.user, page.object_list),
         "page": page,
         "filter": concern_filter,
@@ -235,7 +248,6 @@ def _render_concerns(request, inbox: bool, form, status: int = 200):
         "can_inbox": has_capability(request.user, "answer_escalations"),
         "can_branch": has_capability(request.user, "record_visits"),
     }
-    return render(request, "visits/concern_list.html", context, status=status)
 
 
 def _concern_rows(user, concerns) -> list[dict]:
@@ -266,7 +278,9 @@ def concern_create(request):
             messages.success(request, _("Concern recorded."))
             return redirect("visits:concerns")
     messages.error(request, _("The concern was not recorded: see the form below."))
-    return _render_concerns(request, False, form)
+    # Rendered afresh with the bound form's errors, and not cached.
+    body = render_to_string("visits/concern_list.html#body", _concerns_context(request, False, form), request)
+    return render(request, "visits/concern_list.html", {"body": body})
 
 
 @require_POST

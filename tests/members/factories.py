@@ -30,3 +30,19 @@ def bulk_members(branch, count: int, groups=(), start: int = 0) -> list[Member]:
         CarePeriod(member=m, category="alone", started_on=datetime.date(2024, 1, 1)) for m in members[::3]
     )
     return members
+
+
+def member_form_data(branch, name: str, group=None) -> dict:
+    """What the create page posts for an active member of `branch`."""
+    return {
+        "branch": branch.pk,
+        "name": name,
+        "gender": "F",
+        "birth_date": "1941-05-20",
+        "status": "active",
+        "phone": "13912345678",
+        "living_situation": "alone",
+        "condition": "good",
+        "mobility": "independent",
+        "contact_group": group.pk if group else "",
+    }

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 
 from members.models import CarePeriod, ContactGroup, Member
 
@@ -38,3 +39,10 @@ def make_member(
 @pytest.fixture
 def leader_group(branch, liaison):
     return ContactGroup.objects.create(branch=branch, number=1, name="第一联络小组", leader=liaison)
+
+
+@pytest.fixture
+def page_cache(settings):
+    """A real cache, so that page bodies are kept (the tests' settings have a DummyCache)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
