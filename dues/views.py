@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import capability_required, has_capability
+from branch_portal import fragments
 from members.models import Member
 
 from . import exports, selectors, services
@@ -27,7 +28,7 @@ def ledger(request):
     """The committee's ledger for those who read it; a member's own dues for a member; else 403."""
     if has_capability(request.user, "view_dues_ledger"):
         branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
-        return _render_ledger(request, branch)
+        return fragments.render_page(request, "dues/ledger.html", lambda: _ledger_context(request, branch))
     if has_capability(request.user, "view_own_dues"):
         member = selectors.own_member_get(request.user)
         standing = selectors.member_dues(member=member, upto=timezone.localdate())
@@ -35,7 +36,12 @@ def ledger(request):
     raise PermissionDenied
 
 
-def _render_ledger(request, branch, bound: dict | None = None, status: int = 200):
+def _render_ledger(request, branch, bound: dict):
+    """The ledger again with a form's errors: a POST, so render_page renders it afresh, uncached."""
+    return fragments.render_page(request, "dues/ledger.html", lambda: _ledger_context(request, branch, bound))
+
+
+def _ledger_context(request, branch, bound: dict | None = None) -> dict:
     today = timezone.localdate()
     data = request.GET.copy()
     # Read once, used for the years, the account, the standings and the forms' member choices.
@@ -76,7 +82,7 @@ def _render_ledger(request, branch, bound: dict | None = None, status: int = 200
     if context["can_edit"]:
         context.update(_blank_forms(branch, today, [m for m in members if m.status == Member.Status.ACTIVE]))
         context.update(bound or {})
-    return render(request, "dues/ledger.html", context, status=status)
+    return context
 
 
 def _blank_forms(branch, today: datetime.date, active: list[Member]) -> dict:
@@ -202,15 +208,20 @@ def member_panel(request, member_id: int):
     return render(request, "dues/member_panel.html", {"member": member, "standing": standing})
 
 
-def _report_for(request, year: int):
+def _report_branch(request, year: int):
+    """The branch whose report of `year` is asked for; 404 outside the user's ledgers or the years."""
     branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
-    today = timezone.localdate()
-    if not 2000 <= year <= today.year:
+    if not 2000 <= year <= timezone.localdate().year:
         raise Http404
-    return annual_report(branch=branch, year=year, today=today)
+    return branch
 
 
-def _report_context(request, report, plan_form=None) -> dict:
+def _report_for(request, year: int):
+    return annual_report(branch=_report_branch(request, year), year=year, today=timezone.localdate())
+
+
+def _report_context(request, branch, year: int) -> dict:
+    report = annual_report(branch=branch, year=year, today=timezone.localdate())
     return {
         "report": report,
         "branch": report.branch,
@@ -218,7 +229,7 @@ def _report_context(request, report, plan_form=None) -> dict:
         "account": report.account,
         "charts": chart_data(report),
         "can_edit": has_capability(request.user, "edit_dues", report.branch),
-        "plan_form": plan_form or WorkPlanItemForm(),
+        "plan_form": WorkPlanItemForm(),
         "today": timezone.localdate(),
     }
 
@@ -226,8 +237,10 @@ def _report_context(request, report, plan_form=None) -> dict:
 @capability_required("view_dues_ledger")
 def report(request, year: int):
     """The annual report to the all-member meeting, printable on A4, with next year's editable plan."""
-    report = _report_for(request, year)
-    return render(request, "dues/report.html", _report_context(request, report))
+    branch = _report_branch(request, year)
+    return fragments.render_page(
+        request, "dues/report.html", lambda: _report_context(request, branch, year), {"year": year}
+    )
 
 
 @capability_required("view_dues_ledger")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal import fragments
 from branch_portal.paging import page_of
 from members.models import Branch
 from members.selectors import member_get_for_user
@@ -28,13 +29,16 @@ def _sending_branch(request) -> Branch:
 
 @capability_required("view_study")
 def notice_list(request):
+    return fragments.render_page(request, "notifications/notice_list.html", lambda: _list_context(request))
+
+
+def _list_context(request) -> dict:
     notices = selectors.notice_list(user=request.user)
     notice_filter = NoticeFilter(request.GET, queryset=notices, request=request)
     # An impossible filter (e.g. another bureau's branch) shows nothing rather than everything.
     found = notice_filter.qs if notice_filter.is_valid() else notices.none()
     page = page_of(found, request)
-    context = {"notices": page.object_list, "page": page, "filter": notice_filter}
-    return render(request, "notifications/notice_list.html", context)
+    return {"notices": page.object_list, "page": page, "filter": notice_filter}
 
 
 @capability_required("send_notices")

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal import fragments
 from members.models import Branch
 from members.selectors import member_get_for_user
 
@@ -25,6 +26,12 @@ PAST_LIMIT = 24
 
 @capability_required("view_study")
 def activity_list(request):
+    # The chart's scripts load in the head for those who see the statistics (no query to decide).
+    frame = {"shows_stats": has_capability(request.user, "manage_study")}
+    return fragments.render_page(request, "study/activity_list.html", lambda: _list_context(request), frame)
+
+
+def _list_context(request) -> dict:
     today = timezone.localdate()
     activities = selectors.activity_list(user=request.user, prefetch=False)
     past = PastActivityFilter(request.GET, queryset=activities.past(today))
@@ -33,14 +40,13 @@ def activity_list(request):
     upcoming = list(activities.upcoming(today)[:UPCOMING_LIMIT])
     shown_past = list(past.qs[:PAST_LIMIT])
     selectors.activities_preload(user=request.user, lists=[upcoming, shown_past])
-    context = {
+    return {
         "upcoming": upcoming,
         "past": shown_past,
         "filter": past,
         "today": today,
         "stats": _stats_for(request.user, int(year)),
     }
-    return render(request, "study/activity_list.html", context)
 
 
 def _stats_for(user, year: int) -> dict | None:

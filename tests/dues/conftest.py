@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from dues import services
 from tests.factories import MemberFactory
@@ -17,3 +18,10 @@ def rated_member(branch, group, secretary):
         actor=secretary, member=member, valid_from=D(2025, 1, 1), monthly_pension=Decimal("4000.00")
     )
     return member
+
+
+@pytest.fixture
+def page_cache(settings):
+    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()

@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.core.cache import cache
 
 from notifications.transports import locmem
 from notifications.transports.wecom import MinuteBudget
@@ -54,3 +55,10 @@ def eager_celery():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def page_cache(settings):
+    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()

@@ -1,8 +1,9 @@
-"""Study fixtures: a neighbour branch of the same bureau for joint activities, and an activity."""
+"""Study fixtures: a neighbour branch of the same bureau for joint activities, an activity, the page cache."""
 
 import datetime
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import BranchRole
 from tests.factories import BranchFactory, BranchRoleFactory, MemberFactory, UserFactory
@@ -46,3 +47,10 @@ def members_of(group):
         return [MemberFactory(branch=branch) for _ in range(count)]
 
     return make
+
+
+@pytest.fixture
+def page_cache(settings):
+    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
