@@ -4,6 +4,7 @@ import os
 import sys
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import BranchRole
@@ -33,6 +34,13 @@ def need_service(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def page_cache(settings):
+    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
 
 
 @pytest.fixture

@@ -16,13 +16,9 @@ from tests.factories import BranchRoleFactory, MemberFactory, UserFactory
 # The user and their roles: what every logged-in request reads before its view (the session comes
 # from the cache).
 HIT_QUERIES = 2
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
-@pytest.fixture(autouse=True)
-def page_cache(settings):
-    settings.CACHES = LOCMEM
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("page_cache")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from dues import services
 from tests.factories import MemberFactory
@@ -19,9 +18,3 @@ def rated_member(branch, group, secretary):
     )
     return member
 
-
-@pytest.fixture
-def page_cache(settings):
-    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()

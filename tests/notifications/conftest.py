@@ -2,7 +2,6 @@ import datetime
 import zoneinfo
 
 import pytest
-from django.core.cache import cache
 
 from notifications.transports import locmem
 from notifications.transports.wecom import MinuteBudget
@@ -56,9 +55,3 @@ def eager_celery():
     yield app
     app.conf.task_always_eager = previous
 
-
-@pytest.fixture
-def page_cache(settings):
-    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 
 from accounts.models import BranchRole
 from tests.factories import BranchFactory, BranchRoleFactory, MemberFactory, UserFactory
@@ -48,9 +47,3 @@ def members_of(group):
 
     return make
 
-
-@pytest.fixture
-def page_cache(settings):
-    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()

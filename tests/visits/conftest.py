@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 
 from members.models import CarePeriod, ContactGroup, Member
 
@@ -40,9 +39,3 @@ def make_member(
 def leader_group(branch, liaison):
     return ContactGroup.objects.create(branch=branch, number=1, name="第一联络小组", leader=liaison)
 
-
-@pytest.fixture
-def page_cache(settings):
-    """A real cache, so that page bodies are kept (the tests' settings have a DummyCache)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
