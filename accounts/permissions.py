@@ -7,12 +7,14 @@ bureau, reads every branch of that bureau. Every view asks
 (`portal.<capability>`) so templates can write `{% if perms.portal.send_notices %}`.
 """
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 
 import rules
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import CharField, Value
 
 from .models import BranchRole
@@ -75,23 +77,35 @@ def _load_roles(user) -> None:
     user._roles_by_branch = {branch_id: frozenset(held) for branch_id, held in roles.items()}
 
 
-def _held_and_bureau_roles(user):
+def _held_and_bureau_roles(user) -> list[tuple]:
     """(branch id, role, branch name, bureau id, bureau name) the user holds, and the same with
     "bureau" for every branch of the bureaus where they hold the bureau role.
 
     One query (a UNION) on every request of every page, rather than one for the roles, one for
-    the bureau's branches and one for the branches a page names.
+    the bureau's branches and one for the branches a page names. Its SQL is compiled once per
+    process: building it with the ORM took as long as running it (~0.8 ms).
     """
+    sql, params = _roles_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk if param == _ANY_USER else param for param in params])
+        return cursor.fetchall()
+
+
+_ANY_USER = -1  # stands for the user's id in the compiled SQL; no user has it
+
+
+@functools.cache
+def _roles_sql() -> tuple[str, tuple]:
     from members.models import Branch
 
-    held = BranchRole.objects.filter(user=user).values_list(
+    held = BranchRole.objects.filter(user_id=_ANY_USER).values_list(
         "branch_id", "role", "branch__name", "branch__bureau_id", "branch__bureau__name"
     )
-    bureaus = BranchRole.objects.filter(user=user, role=Role.BUREAU).values("branch__bureau_id")
+    bureaus = BranchRole.objects.filter(user_id=_ANY_USER, role=Role.BUREAU).values("branch__bureau_id")
     spread = Branch.objects.filter(bureau_id__in=bureaus).values_list(
         "id", Value(Role.BUREAU.value, output_field=CharField()), "name", "bureau_id", "bureau__name"
     )
-    return held.union(spread.order_by(), all=True)
+    return held.union(spread.order_by(), all=True).query.sql_with_params()
 
 
 def branch_ids(user, capability: str) -> list[int]:
