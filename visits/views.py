@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -278,9 +277,10 @@ def concern_create(request):
             messages.success(request, _("Concern recorded."))
             return redirect("visits:concerns")
     messages.error(request, _("The concern was not recorded: see the form below."))
-    # Rendered afresh with the bound form's errors, and not cached.
-    body = render_to_string("visits/concern_list.html#body", _concerns_context(request, False, form), request)
-    return render(request, "visits/concern_list.html", {"body": body})
+    # With the bound form's errors: a POST, which render_page renders afresh and does not cache.
+    return fragments.render_page(
+        request, "visits/concern_list.html", lambda: _concerns_context(request, False, form)
+    )
 
 
 @require_POST
