@@ -6,12 +6,15 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import BranchRole
 from branch_portal import fragments
 from members.models import HealthRecord, HealthRecordView, Member
+from notifications.tasks import sweep_outbox_task
 from tests.conftest import need_service
-from tests.factories import BranchRoleFactory, MemberFactory, UserFactory
+from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
+from visits.planning import plan_visits
 
 # The user and their roles: what every logged-in request reads before its view (the session comes
 # from the cache).
@@ -90,6 +93,26 @@ def test_an_update_that_changes_no_row_changes_nothing(reader, django_assert_max
 
     with django_assert_max_num_queries(HIT_QUERIES):
         reader.get(reverse("home"))
+
+
+def test_the_hourly_planner_changes_nothing_when_there_is_nothing_to_plan(branch, liaison):
+    """Otherwise every cached page of the bureau would be dropped once an hour."""
+    group = ContactGroupFactory(branch=branch, number=1, leader=liaison)
+    MemberFactory.create_batch(3, branch=branch, contact_group=group)
+    assert plan_visits(today=timezone.localdate()).created
+    before = fragments._generations([fragments.SITE])
+
+    plan_visits(today=timezone.localdate())
+
+    assert fragments._generations([fragments.SITE]) == before
+
+
+def test_the_minutely_sweep_changes_nothing_when_the_outbox_is_idle(db):
+    before = fragments._generations([fragments.SITE])
+
+    sweep_outbox_task()
+
+    assert fragments._generations([fragments.SITE]) == before
 
 
 def test_staff_writing_through_the_admin_change_every_branch(reader, other_branch):
