@@ -195,6 +195,12 @@ def _write_naming(other_branch):
     return None
 
 
+def test_every_unseen_table_exists(db):
+    tables = connection.introspection.table_names()
+    for unseen in fragments.UNSEEN_TABLES:
+        assert any(table.startswith(unseen) for table in tables), unseen
+
+
 def test_every_connection_watches_its_writes(db):
     connection.ensure_connection()
     assert fragments.watch_writes in connection.execute_wrappers
