@@ -18,6 +18,8 @@ def test_choosing_a_care_category_filters_the_list_at_once(page, demo_branch):
     login(page, "secretary")
     open_menu(page)
     page.locator("#portal-nav").get_by_role("link", name="党员名册").click()
+    expect(page).to_have_url(re.compile(r"/members/$"))
+    page.wait_for_load_state()  # htmx (deferred) must be listening before the choice changes
     page.locator("#id_care").select_option(CareCategory.ALONE.value)
 
     expect(page).to_have_url(re.compile(r"[?&]care=alone"))
