@@ -32,6 +32,12 @@ def member_get_for_user(user, pk: int) -> Member:
     )
 
 
+def member_get_for_health(user, pk: int) -> Member:
+    """The member if the user may open their health record (view_roster in their branch: carers and
+    the bureau, not the member themself); else 404."""
+    return get_object_or_404(Member.objects.in_branches(branch_ids(user, "view_roster")), pk=pk)
+
+
 def member_get_for_editing(user, pk: int) -> Member:
     """The member if the user may edit members of their branch; else 404."""
     editable = Member.objects.in_branches(branch_ids(user, "edit_members")).select_related("contact_group")

@@ -6,6 +6,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("<int:pk>/", views.member_detail, name="detail"),
+    path("<int:pk>/health/", views.member_health, name="health"),
     path("new/", views.member_create, name="create"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),
     path("groups/", views.contact_groups, name="groups"),

@@ -1,9 +1,12 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
@@ -34,6 +37,12 @@ def _member_list_context(request) -> dict:
 
 def member_detail(request, pk: int):
     member = selectors.member_get_for_user(request.user, pk)
+    make_context = functools.partial(_member_detail_context, request, member)
+    return fragments.render_page(request, "members/member_detail.html", make_context, {"member": member})
+
+
+def _member_detail_context(request, member) -> dict:
+    """The page reads the health record only for the history; opening it (logged) is member_health's."""
     carer = has_capability(request.user, "view_roster", member.branch_id)
     context = {
         "member": member,
@@ -42,12 +51,22 @@ def member_detail(request, pk: int):
     }
     if carer:
         periods = selectors.member_care_periods(member)
-        health = services.health_record_open(viewer=request.user, member=member)
         context["care_lines"] = selectors.member_care_lines(member, periods=periods)
-        context["health"] = health
-        context["health_views"] = selectors.health_views(member)
-        context["history"] = selectors.member_history(member, health=health, periods=periods)
-    return render(request, "members/member_detail.html", context)
+        context["history"] = selectors.member_history(member, periods=periods)
+    return context
+
+
+# Never kept by the browser: each opening reaches the server and is logged, and a shared phone keeps
+# no copy of the record.
+@never_cache
+def member_health(request, pk: int):
+    """The member's health record, opened on purpose: every opening is logged (PIPL)."""
+    member = selectors.member_get_for_health(request.user, pk)
+    health = services.health_record_open(viewer=request.user, member=member)
+    views = selectors.health_views(member) if health else []
+    context = {"member": member, "health": health, "health_views": views}
+    template = "members/member_health.html#health" if request.htmx else "members/member_health.html"
+    return render(request, template, context)
 
 
 @capability_required("edit_members")

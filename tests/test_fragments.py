@@ -145,10 +145,13 @@ def test_opening_a_health_record_is_logged_without_changing_the_branch(
     HealthRecord.objects.get_or_create(member=member)
     reader.get(reverse("home"))
     reader.get(reverse("members:detail", args=[member.pk]))
+    reader.get(reverse("members:health", args=[member.pk]))
     assert HealthRecordView.objects.filter(member=member).exists()
 
     with django_assert_max_num_queries(HIT_QUERIES):
         reader.get(reverse("home"))
+    with django_assert_max_num_queries(HIT_QUERIES + 1):  # the member, whose name titles the page
+        reader.get(reverse("members:detail", args=[member.pk]))
 
 
 def test_each_session_has_bodies_of_its_own(reader, secretary):

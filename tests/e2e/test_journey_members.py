@@ -1,5 +1,6 @@
 """Journey 1: the secretary finds a member by pinyin initials, changes their living situation,
-and sees the change in the member's history (desktop and phone)."""
+and sees the change in the member's history (desktop and phone). The liaison officer, at a
+member's bedside, opens their health record only when asking for it."""
 
 import re
 
@@ -7,7 +8,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from members.models import Member
+from members.models import HealthRecord, HealthRecordView, Member
 
 from .audit import assert_accessible, assert_no_sideways_scroll
 from .browser import login, open_menu
@@ -65,3 +66,24 @@ def test_secretary_finds_a_member_by_initials_and_edits_their_living_situation(p
     assert_no_sideways_scroll(page)
     member.refresh_from_db()
     assert member.living_situation == new_situation
+
+
+def test_liaison_sees_the_health_record_only_when_asking_for_it(page, demo_branch):
+    member = Member.objects.active().filter(branch=demo_branch, health__isnull=False).order_by("pk").first()
+    condition = label(HealthRecord.Condition(member.health.condition))
+    opened_before = HealthRecordView.objects.filter(member=member).count()
+    login(page, "liaison")
+
+    page.goto(member.get_absolute_url())
+    health = page.locator("section[aria-labelledby=health-heading]")
+    expect(health.locator(".member-facts")).to_have_count(0)
+    assert HealthRecordView.objects.filter(member=member).count() == opened_before  # nothing opened yet
+    assert_accessible(page)
+    health.get_by_role("link", name="查看健康状况").click()
+
+    expect(health.locator(".member-facts")).to_contain_text(condition)
+    expect(health.locator("summary")).to_be_focused()  # not thrown back to the top of the page
+    expect(page).to_have_url(re.compile(rf"/members/{member.pk}/$"))  # swapped in place
+    assert HealthRecordView.objects.filter(member=member).count() == opened_before + 1
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)

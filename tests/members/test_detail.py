@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from branch_portal.calendar import years_before
@@ -27,20 +29,64 @@ def patient(branch, group):
     )
 
 
-def test_carer_sees_health_and_each_view_is_logged(client, liaison, patient):
+def health_url(member) -> str:
+    return reverse("members:health", args=[member.pk])
+
+
+def test_member_page_shows_no_health_values_and_logs_nothing(client, liaison, patient):
     client.force_login(liaison)
     html = client.get(patient.get_absolute_url()).content.decode()
-    client.get(patient.get_absolute_url())
-    assert "心脏搭桥术后" in html
+    health_section = html.split('id="health-heading"')[1].split('id="history-heading"')[0]
+    assert "心脏搭桥术后" not in html
+    assert f'href="{health_url(patient)}"' in health_section
+    assert f'hx-get="{health_url(patient)}"' in health_section
+    assert not HealthRecordView.objects.exists()
+
+
+def test_carer_opens_the_health_record_and_each_opening_is_logged(client, liaison, patient):
+    client.force_login(liaison)
+    response = client.get(health_url(patient))
+    client.get(health_url(patient))
+    html = response.content.decode()
+    assert "心脏搭桥术后" in html and patient.name in html
+    assert f'href="{patient.get_absolute_url()}"' in html  # back to the member page
+    assert "no-store" in response["Cache-Control"]  # a shared phone keeps no copy; each opening is logged
     views = HealthRecordView.objects.filter(member=patient)
     assert views.count() == 2
     assert {view.viewer for view in views} == {liaison}
 
 
+def test_the_health_record_lists_who_opened_it(client, liaison, secretary, patient):
+    client.force_login(secretary)
+    client.get(health_url(patient))
+    client.force_login(liaison)
+    assert [view.viewer for view in client.get(health_url(patient)).context["health_views"]] == [
+        liaison,
+        secretary,
+    ]
+
+
+def test_htmx_gets_only_the_record_to_swap_into_the_member_page(client, liaison, patient):
+    client.force_login(liaison)
+    html = client.get(health_url(patient), headers={"HX-Request": "true"}).content.decode()
+    assert "心脏搭桥术后" in html
+    assert "<html" not in html and "<h1" not in html and 'id="health-heading"' not in html
+    assert "autofocus" in html  # focus moves into the record, not back to the top of the page
+    assert HealthRecordView.objects.filter(member=patient, viewer=liaison).count() == 1
+
+
 def test_bureau_reads_health_too(client, bureau, patient):
     client.force_login(bureau)
-    assert "心脏搭桥术后" in client.get(patient.get_absolute_url()).content.decode()
+    assert "心脏搭桥术后" in client.get(health_url(patient)).content.decode()
     assert HealthRecordView.objects.filter(member=patient, viewer=bureau).exists()
+
+
+def test_no_health_record_yet_is_said_and_nothing_is_logged(client, secretary, patient):
+    HealthRecord.objects.filter(member=patient).delete()
+    client.force_login(secretary)
+    response = client.get(health_url(patient))
+    assert response.status_code == 200 and response.context["health"] is None
+    assert not HealthRecordView.objects.exists()
 
 
 def test_member_sees_own_profile_without_health_or_history(client, member_user, own_member):
@@ -49,14 +95,22 @@ def test_member_sees_own_profile_without_health_or_history(client, member_user, 
     response = client.get(own_member.get_absolute_url())
     html = response.content.decode()
     assert own_member.phone.as_national in html
-    assert "病危通知" not in html
-    assert "health" not in response.context and "history" not in response.context
+    assert "病危通知" not in html and health_url(own_member) not in html
+    assert "history" not in response.context
+    assert client.get(health_url(own_member)).status_code == 404  # not even their own
     assert not HealthRecordView.objects.exists()
 
 
 def test_member_cannot_open_a_neighbours_page(client, member_user, own_member, patient):
     client.force_login(member_user)
     assert client.get(patient.get_absolute_url()).status_code == 404
+    assert client.get(health_url(patient)).status_code == 404
+    assert not HealthRecordView.objects.exists()
+
+
+def test_stranger_gets_404_for_the_health_record(client, stranger, patient):
+    client.force_login(stranger)
+    assert client.get(health_url(patient)).status_code == 404
     assert not HealthRecordView.objects.exists()
 
 
@@ -108,7 +162,7 @@ def test_group_leader_and_deputy_with_phones_show(client, secretary, patient, gr
 
 
 @pytest.mark.parametrize("changes", [3, 30])
-def test_detail_runs_at_most_ten_queries_whatever_the_history(
+def test_detail_runs_at_most_eight_queries_whatever_the_history(
     client, secretary, liaison, bureau, member_user, own_member, patient, changes,
     django_assert_max_num_queries,
 ):
@@ -121,6 +175,45 @@ def test_detail_runs_at_most_ten_queries_whatever_the_history(
     for user, subject in readers:
         client.force_login(user)
         client.get(subject.get_absolute_url())  # the first request after logging in writes the session
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(8):
             response = client.get(subject.get_absolute_url())
         assert response.context["member"] == subject
+
+
+def test_health_record_runs_at_most_eight_queries(client, secretary, patient, django_assert_max_num_queries):
+    client.force_login(secretary)
+    client.get(health_url(patient))  # the first request after logging in writes the session
+    with django_assert_max_num_queries(8):
+        client.get(health_url(patient))
+
+
+@pytest.mark.usefixtures("page_cache")
+def test_a_second_visit_of_the_member_page_costs_three_queries(
+    client, secretary, patient, django_assert_max_num_queries
+):
+    client.force_login(secretary)
+    client.get(patient.get_absolute_url())
+    with django_assert_max_num_queries(3):  # the user, their roles, the member (its name titles the page)
+        response = client.get(patient.get_absolute_url())
+    assert "history" not in response.context  # the body's queries did not run
+    assert patient.name in response.content.decode()
+
+
+@pytest.mark.usefixtures("page_cache")
+def test_a_colleagues_edit_shows_at_once_on_the_cached_member_page(
+    client, secretary, committee, patient, group
+):
+    client.force_login(secretary)
+    assert "朝阳区" not in client.get(patient.get_absolute_url()).content.decode()
+    colleague = Client()
+    colleague.force_login(committee)
+    edit = {
+        "name": patient.name, "gender": patient.gender, "birth_date": patient.birth_date.isoformat(),
+        "status": "active", "phone": "13912345678", "living_situation": patient.living_situation,
+        "condition": "seriously_ill", "mobility": "independent", "contact_group": group.pk,
+        "district": "朝阳区",
+    }
+    response = colleague.post(reverse("members:edit", args=[patient.pk]), edit)
+    assert response.status_code == 302
+
+    assert "朝阳区" in client.get(patient.get_absolute_url()).content.decode()
