@@ -39,8 +39,8 @@ from accounts.permissions import roles_by_branch
 
 SITE = "site"
 # Tables no cached body shows: sessions, login attempts, the audit trail written beside the rows it
-# records, and the log of who opened a health record, written on every view of the (uncached)
-# member page.
+# records, and the log of who opened a health record (written on every opening, shown only by the
+# uncached health record itself).
 UNSEEN_TABLES = ("django_session", "axes_", "auditlog_logentry", "members_healthrecordview")
 _WRITE = re.compile(r'\s*(INSERT|UPDATE|DELETE)\s+(?:INTO\s+|FROM\s+)?"?(\w+)')
 

@@ -1,5 +1,3 @@
-import functools
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -37,8 +35,10 @@ def _member_list_context(request) -> dict:
 
 def member_detail(request, pk: int):
     member = selectors.member_get_for_user(request.user, pk)
-    make_context = functools.partial(_member_detail_context, request, member)
-    return fragments.render_page(request, "members/member_detail.html", make_context, {"member": member})
+    frame = {"member": member}  # the title
+    return fragments.render_page(
+        request, "members/member_detail.html", lambda: _member_detail_context(request, member), frame
+    )
 
 
 def _member_detail_context(request, member) -> dict:
