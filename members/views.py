@@ -34,15 +34,16 @@ def _member_list_context(request) -> dict:
 
 
 def member_detail(request, pk: int):
-    member = selectors.member_get_for_user(request.user, pk)
-    frame = {"member": member}  # the title
+    # Who may see the page, and its title; the body reads the whole member when it is rendered.
+    frame = {"member_name": selectors.member_name_get_for_user(request.user, pk)}
     return fragments.render_page(
-        request, "members/member_detail.html", lambda: _member_detail_context(request, member), frame
+        request, "members/member_detail.html", lambda: _member_detail_context(request, pk), frame
     )
 
 
-def _member_detail_context(request, member) -> dict:
+def _member_detail_context(request, pk: int) -> dict:
     """The page reads the health record only for the history; opening it (logged) is member_health's."""
+    member = selectors.member_get_for_user(request.user, pk)
     carer = has_capability(request.user, "view_roster", member.branch_id)
     context = {
         "member": member,
