@@ -7,6 +7,7 @@ from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Role, branch_ids, branches_of, has_role
+from branch_portal.filters import BranchAndYearChoices
 
 from . import selectors
 from .models import ELDERLY_AGE, CareCategory, Member
@@ -28,7 +29,7 @@ AGE_BAND_CHOICES = [
 ]
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(BranchAndYearChoices, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Name or pinyin"),
         method="filter_search",
@@ -60,15 +61,14 @@ class MemberFilter(django_filters.FilterSet):
         data = data.copy() if data is not None else {}
         data.setdefault("status", Member.Status.ACTIVE)
         user = request.user
-        # The branches come with the user's roles: no query of their own.
-        self.branch_choices = branches_of(user, "view_roster")
+        self.branch_choices = branches_of(user, "view_roster")  # drawn as the page's branch menu
         reads_bureau = has_role(user, Role.BUREAU) and len(self.branch_choices) > 1
         if reads_bureau:
             # A bureau reads hundreds of branches: one at a time, unless it asks for all (an empty choice).
             data.setdefault("branch", str(branch_ids(user, "view_roster")[0]))
         super().__init__(data, *args, request=request, **kwargs)
         branch_id = selectors.roster_branch_in_view(user, data.get("branch"))
-        self.filters["branch"].extra["choices"] = [(str(b.pk), b.name) for b in self.branch_choices]
+        self.offer_branches(self.branch_choices)
         groups = selectors.contact_group_choices(user=user, branch_id=branch_id)
         # Across a whole bureau a list of its ~1,200 groups helps nobody: a group is chosen within a branch.
         self.filters["contact_group"].queryset = (
@@ -76,10 +76,6 @@ class MemberFilter(django_filters.FilterSet):
         )
         districts = selectors.districts(user=user, branch_id=branch_id)
         self.filters["district"].extra["choices"] = [(d, d) for d in districts]
-
-    @property
-    def shows_branches(self) -> bool:
-        return len(self.branch_choices) > 1
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

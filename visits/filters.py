@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branches_of
+from branch_portal.filters import BranchAndYearChoices
 
 from .models import Concern
 
@@ -16,7 +17,6 @@ State = Concern.State
 ATTENTION = "attention"
 ALL = "all"
 RECENT_DAYS = 90
-YEARS_OFFERED = 10
 # What still waits for someone: the branch carries a concern until it is closed; the bureau's
 # inbox waits only on escalations it has not answered.
 LIVE_STATES = {
@@ -25,7 +25,7 @@ LIVE_STATES = {
 }
 
 
-class ConcernFilter(django_filters.FilterSet):
+class ConcernFilter(BranchAndYearChoices, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=[], method="filter_status", empty_label=None
     )
@@ -61,19 +61,8 @@ class ConcernFilter(django_filters.FilterSet):
             (ALL, _("All, however old")),
             *State.choices,
         ]
-        capability = "answer_escalations" if inbox else "record_visits"
-        # The branches come with the user's roles: no query of their own.
-        self.filters["branch"].extra["choices"] = [
-            (str(branch.pk), branch.name) for branch in branches_of(request.user, capability)
-        ]
-        this_year = timezone.localdate().year
-        self.filters["year"].extra["choices"] = [
-            (str(year), str(year)) for year in range(this_year, this_year - YEARS_OFFERED, -1)
-        ]
-
-    @property
-    def shows_branches(self) -> bool:
-        return len(self.filters["branch"].extra["choices"]) > 1
+        self.offer_branches(branches_of(request.user, "answer_escalations" if inbox else "record_visits"))
+        self.offer_recent_years()
 
     def filter_status(self, queryset, name, value):
         if value == ALL:
