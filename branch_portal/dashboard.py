@@ -41,11 +41,6 @@ def for_user(user) -> dict:
     }
 
 
-def shows_charts(user) -> bool:
-    """Whether the dashboard has charts (their scripts load in the page's head); no query."""
-    return glance.has_charts(user)
-
-
 def _figures(roles: dict, columns: dict) -> dict:
     """Every tile's figure in one query (one row, a column each); none when nothing is asked."""
     if not columns:

@@ -5,6 +5,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dues import glance
+
 from . import dashboard, fragments
 from .celery import app as celery_app
 
@@ -45,5 +47,5 @@ def _check_broker() -> str:
 
 
 def home(request):
-    frame = {"show_charts": dashboard.shows_charts(request.user)}
+    frame = {"show_charts": glance.has_charts(request.user)}
     return fragments.render_page(request, "home.html", lambda: dashboard.for_user(request.user), frame)

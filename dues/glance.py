@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.permissions import COMMITTEE, branch_ids, roles_by_branch
+from accounts.permissions import COMMITTEE, branch_ids, has_capability, roles_by_branch
 from members.models import ELDERLY_AGE, CareCategory, Member
 
 from . import figures
@@ -65,14 +65,15 @@ def dues_tiles(row: dict, today: datetime.date) -> list[dict]:
 
 
 def has_charts(user) -> bool:
-    return bool(branch_ids(user, "record_visits"))
+    """Whether `charts` has any for the user (their scripts load in the page's head); no query."""
+    return has_capability(user, "record_visits")
 
 
 def charts(user, today: datetime.date) -> list[dict]:
     """Three small charts for carers of a branch (the committee and the liaison officer)."""
-    if not has_charts(user):
-        return []
     carers = branch_ids(user, "record_visits")
+    if not carers:
+        return []
     result = []
     if apps.is_installed("visits"):
         result.append(_visits_chart(carers, today))
