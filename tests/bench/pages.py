@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from branch_portal import fragments
 from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, PASSWORD, committee_username
 
 COMMITTEE = "committee"
@@ -101,8 +102,6 @@ def users() -> dict[str, object]:
 
 def count_queries(pages: list[Page]) -> None:
     """Each page's queries and time alone, rendered afresh and served from the cache."""
-    from branch_portal import fragments
-
     clients = {ANONYMOUS: Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)}
     for role, user in users().items():
         clients[role] = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
@@ -128,8 +127,6 @@ def _queries(client, url: str) -> tuple[int, int]:
 
 
 def _timed_get(client, url: str, afresh: bool) -> float:
-    from branch_portal import fragments
-
     if afresh:
         fragments.site_changed()
     started = time.perf_counter()
