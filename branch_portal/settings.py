@@ -78,7 +78,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
-    "branch_portal.fragments.BranchWritesMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -176,7 +175,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Rendered page bodies (branch_portal/fragments.py), shared by every web and worker process: Redis in
+# Sessions, login throttling and the worker's heartbeat, shared by every web and worker process: Redis in
 # production; files under var/ when no CACHE_URL is set, so `make run` needs no server.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
@@ -188,9 +187,6 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
-# A body nobody has asked for again in this long is dropped; a change drops it at once.
-PAGE_BODY_CACHE_SECONDS = int(os.environ.get("PAGE_BODY_CACHE_SECONDS", "600"))
-
 # Sessions are read from the cache and written through to the database: one query less per page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True

@@ -15,7 +15,7 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 # connections of its own instead of sharing the test thread's (which could deadlock).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
-# No page-body cache: every test sees a page's own work. tests/test_fragments.py and the browser
-# tests turn it on.
+# No cache: sessions come from the database, which the tests may change directly. A test that
+# needs a real cache sets one with the `settings` fixture.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dues import glance
 
-from . import dashboard, fragments
+from . import dashboard
 from .celery import app as celery_app
 
 
@@ -47,5 +48,5 @@ def _check_broker() -> str:
 
 
 def home(request):
-    frame = {"show_charts": glance.has_charts(request.user)}
-    return fragments.render_page(request, "home.html", lambda: dashboard.for_user(request.user), frame)
+    context = {"show_charts": glance.has_charts(request.user), **dashboard.for_user(request.user)}
+    return render(request, "home.html", context)

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import capability_required, has_capability
-from branch_portal import fragments
 from members.models import Member
 
 from . import exports, selectors, services
@@ -28,7 +27,7 @@ def ledger(request):
     """The committee's ledger for those who read it; a member's own dues for a member; else 403."""
     if has_capability(request.user, "view_dues_ledger"):
         branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
-        return fragments.render_page(request, "dues/ledger.html", lambda: _ledger_context(request, branch))
+        return render(request, "dues/ledger.html", _ledger_context(request, branch))
     if has_capability(request.user, "view_own_dues"):
         member = selectors.own_member_get(request.user)
         standing = selectors.member_dues(member=member, upto=timezone.localdate())
@@ -37,8 +36,8 @@ def ledger(request):
 
 
 def _render_ledger(request, branch, bound: dict):
-    """The ledger again with a form's errors: a POST, so render_page renders it afresh, uncached."""
-    return fragments.render_page(request, "dues/ledger.html", lambda: _ledger_context(request, branch, bound))
+    """The ledger again, with a form's errors."""
+    return render(request, "dues/ledger.html", _ledger_context(request, branch, bound))
 
 
 def _ledger_context(request, branch, bound: dict | None = None) -> dict:
@@ -238,9 +237,7 @@ def _report_context(request, branch, year: int) -> dict:
 def report(request, year: int):
     """The annual report to the all-member meeting, printable on A4, with next year's editable plan."""
     branch = _report_branch(request, year)
-    return fragments.render_page(
-        request, "dues/report.html", lambda: _report_context(request, branch, year), {"year": year}
-    )
+    return render(request, "dues/report.html", {"year": year, **_report_context(request, branch, year)})
 
 
 @capability_required("view_dues_ledger")

@@ -32,12 +32,6 @@ def member_get_for_user(user, pk: int) -> Member:
     )
 
 
-def member_name_get_for_user(user, pk: int) -> str:
-    """The member's name on the same terms as member_get_for_user, without reading the whole row
-    (its five phone numbers are parsed on loading)."""
-    return get_object_or_404(_visible_members(user).values_list("name", flat=True), pk=pk)
-
-
 def _visible_members(user):
     return Member.objects.filter(Q(user=user) | Q(branch_id__in=branch_ids(user, "view_roster")))
 

@@ -8,7 +8,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
-from branch_portal import fragments
 from branch_portal.paging import page_of
 
 from . import contact_map as contact_map_export
@@ -22,7 +21,7 @@ from .models import Branch
 def member_list(request):
     if request.htmx:  # a search swaps only the results, always rendered afresh
         return render(request, "members/member_list.html#results", _member_list_context(request))
-    return fragments.render_page(request, "members/member_list.html", lambda: _member_list_context(request))
+    return render(request, "members/member_list.html", _member_list_context(request))
 
 
 def _member_list_context(request) -> dict:
@@ -34,11 +33,7 @@ def _member_list_context(request) -> dict:
 
 
 def member_detail(request, pk: int):
-    # Who may see the page, and its title; the body reads the whole member when it is rendered.
-    frame = {"member_name": selectors.member_name_get_for_user(request.user, pk)}
-    return fragments.render_page(
-        request, "members/member_detail.html", lambda: _member_detail_context(request, pk), frame
-    )
+    return render(request, "members/member_detail.html", _member_detail_context(request, pk))
 
 
 def _member_detail_context(request, pk: int) -> dict:
@@ -142,7 +137,7 @@ def _group_forms(user, bound: ContactGroupForm | None = None) -> list[ContactGro
 
 
 def contact_map(request):
-    return fragments.render_page(request, "members/contact_map.html", lambda: _contact_map_context(request))
+    return render(request, "members/contact_map.html", _contact_map_context(request))
 
 
 def _contact_map_context(request) -> dict:

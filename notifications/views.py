@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
-from branch_portal import fragments
 from branch_portal.paging import page_of
 from members.models import Branch
 from members.selectors import member_get_for_user
@@ -29,7 +28,7 @@ def _sending_branch(request) -> Branch:
 
 @capability_required("view_study")
 def notice_list(request):
-    return fragments.render_page(request, "notifications/notice_list.html", lambda: _list_context(request))
+    return render(request, "notifications/notice_list.html", _list_context(request))
 
 
 def _list_context(request) -> dict:

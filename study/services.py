@@ -13,7 +13,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import has_capability
-from branch_portal import fragments
 from members.models import Branch, Member
 from notifications.services import notify
 
@@ -54,14 +53,6 @@ def _check_branches(organiser: Branch, branches) -> list[Branch]:
     return branches
 
 
-def _shown_in(branches) -> None:
-    """An activity shows in every branch taking part, not only in the writer's: all their pages change.
-
-    `branches` (a list, or a queryset that may be preloaded) is read only within a request.
-    """
-    fragments.branches_changed(branch.pk for branch in branches)
-
-
 def _check_interest_group(activity: StudyActivity, branches: list[Branch]) -> None:
     group = activity.interest_group
     if group is not None and group.branch_id not in {b.pk for b in branches}:
@@ -78,7 +69,6 @@ def activity_create(*, actor, organiser: Branch, branches=(), **fields) -> Study
     activity.full_clean()
     activity.save()
     activity.branches.set(branches)
-    _shown_in(branches)
     return activity
 
 
@@ -98,8 +88,6 @@ def activity_update(*, actor, activity: StudyActivity, branches=None, **fields) 
     activity.save(update_fields=[*fields, "updated_at"])
     if branches is not None:
         activity.branches.set(current)
-    # A branch taken out no longer shows the activity: its pages change as well.
-    _shown_in([*before, *current])
     return activity
 
 
@@ -121,7 +109,6 @@ def attendance_mark(
         attendance.makeup_on, attendance.makeup_note = None, ""
     attendance.full_clean(validate_unique=False)
     attendance.save()
-    _shown_in(activity.branches.all())
     return attendance
 
 
@@ -141,7 +128,6 @@ def attendance_record_makeup(
     attendance.recorded_by = actor
     attendance.full_clean(validate_unique=False)
     attendance.save(update_fields=["makeup_on", "makeup_note", "recorded_by", "recorded_at"])
-    _shown_in(attendance.activity.branches.all())
     return attendance
 
 
@@ -160,7 +146,6 @@ def material_add(
         material.file, material.content_type, material.size = file, file_type.content_type, file.size
     material.full_clean()
     material.save()
-    _shown_in(activity.branches.all())
     return material
 
 
@@ -209,7 +194,6 @@ def plan_generate(*, actor, plan: StudyPlan, today: datetime.date | None = None)
         elif activity.date >= today and activity.theme != theme:
             activity.theme = theme
             activity.save(update_fields=["theme", "updated_at"])
-            _shown_in(activity.branches.all())  # a plan's day may have been made joint since
     return created
 
 

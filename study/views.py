@@ -10,7 +10,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
-from branch_portal import fragments
 from members.models import Branch
 from members.selectors import member_get_for_user
 
@@ -26,9 +25,9 @@ PAST_LIMIT = 24
 
 @capability_required("view_study")
 def activity_list(request):
-    # The chart's scripts load in the head for those who see the statistics (no query to decide).
-    frame = {"shows_stats": has_capability(request.user, "manage_study")}
-    return fragments.render_page(request, "study/activity_list.html", lambda: _list_context(request), frame)
+    # The chart's scripts load in the head for those who see the statistics.
+    context = {"shows_stats": has_capability(request.user, "manage_study"), **_list_context(request)}
+    return render(request, "study/activity_list.html", context)
 
 
 def _list_context(request) -> dict:

@@ -4,7 +4,6 @@ import os
 import sys
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import BranchRole
@@ -15,7 +14,7 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
 def pytest_configure(config):
-    """Partials rendered on their own (a cached page's body, an htmx swap) report their context to
+    """Partials rendered on their own (an htmx swap) report their context to
     the test client, as Django's test environment makes whole templates do."""
     from django.test.signals import template_rendered
     from template_partials.templatetags.partials import TemplateProxy
@@ -34,13 +33,6 @@ def need_service(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
     pytest.skip(reason)
-
-
-@pytest.fixture
-def page_cache(settings):
-    """Page bodies cached as in production (branch_portal/fragments.py); other tests run without."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
 
 
 @pytest.fixture

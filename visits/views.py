@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
-from branch_portal import fragments
 from branch_portal.paging import page_of
 from members.models import Member
 from members.selectors import member_get_for_user
@@ -35,7 +34,7 @@ def _mine(request) -> bool:
 
 @capability_required("record_visits")
 def schedule(request):
-    return fragments.render_page(request, "visits/schedule.html", lambda: _schedule_context(request))
+    return render(request, "visits/schedule.html", _schedule_context(request))
 
 
 def _schedule_context(request) -> dict:
@@ -214,11 +213,8 @@ def concerns(request):
     if not (carer or bureau):
         raise PermissionDenied
     inbox = bureau and (request.GET.get("view") == "inbox" or not carer)
-    return fragments.render_page(
-        request,
-        "visits/concern_list.html",
-        lambda: _concerns_context(request, inbox, _blank_concern_form(request) if carer else None),
-    )
+    form = _blank_concern_form(request) if carer else None
+    return render(request, "visits/concern_list.html", _concerns_context(request, inbox, form))
 
 
 def _blank_concern_form(request) -> ConcernForm:
@@ -277,10 +273,7 @@ def concern_create(request):
             messages.success(request, _("Concern recorded."))
             return redirect("visits:concerns")
     messages.error(request, _("The concern was not recorded: see the form below."))
-    # With the bound form's errors: a POST, which render_page renders afresh and does not cache.
-    return fragments.render_page(
-        request, "visits/concern_list.html", lambda: _concerns_context(request, False, form)
-    )
+    return render(request, "visits/concern_list.html", _concerns_context(request, False, form))
 
 
 @require_POST

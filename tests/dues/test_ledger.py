@@ -2,7 +2,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from dues import selectors, services
@@ -293,21 +292,3 @@ def test_the_database_finds_the_same_members_owing_as_the_standings(secretary, b
     assert by_database == by_python == {"ahead but May open", "never paid", "paid late"}
 
 
-def test_cached_ledger_costs_three_queries_and_shows_a_payment_at_once(
-    client, committee, secretary, rated_member, branch, page_cache, django_assert_max_num_queries
-):
-    writer = Client()
-    writer.force_login(secretary)  # before the reader's first page: logging in writes outside a request
-    client.force_login(committee)
-    client.get(LEDGER, {"year": 2025})
-    with django_assert_max_num_queries(2):  # the user and the roles (the session is in the cache)
-        hit = client.get(LEDGER, {"year": 2025})
-    assert "payments" not in hit.context and "2025-0001" not in hit.content.decode()
-    payment = {
-        "branch": branch.pk, "payment-member": rated_member.pk, "payment-first_month": "2025-04",
-        "payment-last_month": "2025-06", "payment-amount": "60.00", "payment-paid_on": "2025-04-02",
-    }  # fmt: skip
-
-    assert writer.post(reverse("dues:payment_create"), payment).status_code == 302
-
-    assert "<td>2025-0001</td>" in client.get(LEDGER, {"year": 2025}).content.decode()

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.test import override_settings
 from django.test.utils import setup_databases, teardown_databases
 from pytest_django.live_server_helper import LiveServer
 
@@ -31,7 +30,6 @@ from .browser import PHONE_WIDTH, Browsing
 # from the test itself (reading the demo data, asserting on rows); they are plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PAGE_BODY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -75,16 +73,11 @@ def portal(browser, django_db_setup, django_db_blocker):
         assert _is_test_database(connection)
         before = connection.creation.serialize_db_to_string()
         call_command("seed_demo", stdout=io.StringIO())
-        # With the page-body cache on, as in production: the journeys also prove that what a user
-        # writes shows on the next page (branch_portal/fragments.py).
-        caching = override_settings(CACHES=PAGE_BODY_CACHE)
-        caching.enable()
         server = LiveServer("localhost")
         try:
             yield server
         finally:
             server.stop()
-            caching.disable()
             call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
             connection.creation.deserialize_db_from_string(before)
             if own_setup is not None:

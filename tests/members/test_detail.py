@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,33 +186,3 @@ def test_health_record_runs_at_most_eight_queries(client, secretary, patient, dj
         client.get(health_url(patient))
 
 
-@pytest.mark.usefixtures("page_cache")
-def test_a_second_visit_of_the_member_page_costs_three_queries(
-    client, secretary, patient, django_assert_max_num_queries
-):
-    client.force_login(secretary)
-    client.get(patient.get_absolute_url())
-    with django_assert_max_num_queries(3):  # the user, their roles, the member (its name titles the page)
-        response = client.get(patient.get_absolute_url())
-    assert "history" not in response.context  # the body's queries did not run
-    assert patient.name in response.content.decode()
-
-
-@pytest.mark.usefixtures("page_cache")
-def test_a_colleagues_edit_shows_at_once_on_the_cached_member_page(
-    client, secretary, committee, patient, group
-):
-    client.force_login(secretary)
-    assert "朝阳区" not in client.get(patient.get_absolute_url()).content.decode()
-    colleague = Client()
-    colleague.force_login(committee)
-    edit = {
-        "name": patient.name, "gender": patient.gender, "birth_date": patient.birth_date.isoformat(),
-        "status": "active", "phone": "13912345678", "living_situation": patient.living_situation,
-        "condition": "seriously_ill", "mobility": "independent", "contact_group": group.pk,
-        "district": "朝阳区",
-    }
-    response = colleague.post(reverse("members:edit", args=[patient.pk]), edit)
-    assert response.status_code == 302
-
-    assert "朝阳区" in client.get(patient.get_absolute_url()).content.decode()

@@ -1,12 +1,11 @@
 """The notices list: delivery counted for the notices shown, whatever the bureau's history."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BranchRole
-from notifications import delivery, services
+from notifications import services
 from notifications.models import Message, Notice
 from tests.factories import BranchFactory, BranchRoleFactory, MemberFactory, UserFactory
 
@@ -133,38 +132,3 @@ def test_committee_of_one_branch_sees_no_branch_column_or_filter(client, committ
     assert 'name="branch"' not in page and 'name="year"' not in page
 
 
-def test_cached_list_costs_three_queries_and_shows_a_sent_notice_at_once(
-    client, secretary, member_user, own_member, page_cache, django_assert_max_num_queries
-):
-    writer = Client()
-    writer.force_login(secretary)  # before the reader's first page: logging in writes outside a request
-    client.force_login(member_user)
-    client.get(reverse("notifications:list"))
-    with django_assert_max_num_queries(2):  # the user and the roles (the session is in the cache)
-        hit = client.get(reverse("notifications:list"))
-    assert "notices" not in hit.context
-    compose = {
-        "category": "study", "title": "周三学习", "body": "{姓名}同志：周三上午9点学习。",
-        "audience": "branch", "send_sms": "on", "action": "send",
-    }  # fmt: skip
-
-    assert writer.post(reverse("notifications:new"), compose).status_code == 302
-
-    assert "周三学习" in client.get(reverse("notifications:list")).content.decode()
-
-
-def test_a_delivery_the_worker_records_shows_on_the_cached_list(
-    client, secretary, branch, clock, page_cache, django_assert_max_num_queries
-):
-    MemberFactory(branch=branch)
-    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=clock.now)
-    client.force_login(secretary)
-    [shown] = client.get(reverse("notifications:list")).context["notices"]
-    assert (shown.sent_count, shown.pending_count) == (0, 1)
-    with django_assert_max_num_queries(2):
-        assert "notices" not in client.get(reverse("notifications:list")).context
-
-    delivery.messages_deliver(message_ids=[m.pk for m in Message.objects.filter(notice=notice)])
-
-    [shown] = client.get(reverse("notifications:list")).context["notices"]
-    assert (shown.sent_count, shown.pending_count) == (1, 0)

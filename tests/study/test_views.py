@@ -2,7 +2,6 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from study import services
@@ -383,47 +382,3 @@ def activity_data(**overrides) -> dict:
     return data | overrides
 
 
-def test_cached_list_costs_three_queries_and_shows_a_new_activity_at_once(
-    client, own_member, secretary, branch, page_cache, django_assert_max_num_queries
-):
-    StudyActivityFactory(organiser=branch, date=TODAY + datetime.timedelta(days=5), theme="已排定")
-    writer = Client()
-    writer.force_login(secretary)  # before the reader's first page: logging in writes outside a request
-    client.force_login(own_member.user)
-    client.get(reverse("study:list"))
-    with django_assert_max_num_queries(2):  # the user and the roles (the session is in the cache)
-        hit = client.get(reverse("study:list"))
-    assert "upcoming" not in hit.context and "已排定" in hit.content.decode()
-
-    created = writer.post(
-        reverse("study:create"), activity_data(organiser=branch.pk, kind="monthly", theme="新排的学习")
-    )
-
-    assert created.status_code == 302
-    assert "新排的学习" in client.get(reverse("study:list")).content.decode()
-
-
-def test_a_joint_activity_the_organiser_writes_shows_at_once_on_the_partners_cached_list(
-    client, secretary, branch, neighbour, page_cache
-):
-    writer = Client()
-    writer.force_login(secretary)  # before the reader's first page: logging in writes outside a request
-    reader = UserFactory()
-    BranchRoleFactory(user=reader, branch=neighbour, role="member")
-    client.force_login(reader)
-    assert "我们与党心连心" not in client.get(reverse("study:list")).content.decode()
-
-    created = writer.post(
-        reverse("study:create"), activity_data(organiser=branch.pk, other_branches=[neighbour.pk])
-    )
-    assert created.status_code == 302
-    assert "我们与党心连心" in client.get(reverse("study:list")).content.decode()
-
-    edit = reverse("study:edit", args=[branch.organised_study_activities.get().pk])
-    edited = writer.post(edit, activity_data(theme="红歌曼舞抒衷情", other_branches=[neighbour.pk]))
-    assert edited.status_code == 302
-    assert "红歌曼舞抒衷情" in client.get(reverse("study:list")).content.decode()
-
-    taken_out = writer.post(edit, activity_data(theme="红歌曼舞抒衷情"))  # no other branch now
-    assert taken_out.status_code == 302
-    assert "红歌曼舞抒衷情" not in client.get(reverse("study:list")).content.decode()
