@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import beat_init, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "branch_portal.settings")
 
@@ -29,3 +29,17 @@ def drop_broken_database_connections(sender=None, **kwargs) -> None:
 def ping_task() -> str:
     """Answers "pong": lets the health check and tests see a worker run a task."""
     return "pong"
+
+
+@app.task(name="branch_portal.heartbeat", ignore_result=True)
+def heartbeat_task() -> None:
+    """Records that a worker ran a task beat queued: /healthz says how long ago (branch_portal/health.py)."""
+    from . import health
+
+    health.heartbeat_record()
+
+
+@beat_init.connect
+def first_heartbeat(sender=None, **kwargs) -> None:
+    """A heartbeat as beat starts, so a fresh start shows a working worker within seconds, not a period."""
+    app.send_task("branch_portal.heartbeat", expires=app.conf.beat_schedule["health-heartbeat"]["schedule"])

@@ -200,7 +200,13 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a proxy that sets this header on every request (deploy/nginx sets X-Forwarded-Proto): the
+# request is HTTPS when it says "https". Unset, a client could claim HTTPS over plain HTTP.
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["SECURE_PROXY_SSL_HEADER"].upper().replace("-", "_"),
+        "https",
+    )
 X_FRAME_OPTIONS = "DENY"
 
 # Celery: Redis in production; kombu's filesystem transport when no broker is configured.
@@ -233,9 +239,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery closes Django's connection around every task; reuse it for 1,000 tasks (REFERENCE.md).
 CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat queues the workers' heartbeat this often, and once as it starts (branch_portal/celery.py).
+HEALTH_HEARTBEAT_SECONDS = 60
 # Every periodic job, reviewed in one place; times are Asia/Shanghai (CELERY_TIMEZONE).
 # Each task is idempotent, so a missed or repeated beat does no harm.
 CELERY_BEAT_SCHEDULE = {
+    # A worker records that it ran this; /healthz fails when the last beat is 5 periods old (health.py).
+    "health-heartbeat": {
+        "task": "branch_portal.heartbeat",
+        "schedule": float(HEALTH_HEARTBEAT_SECONDS),
+        "options": {"expires": HEALTH_HEARTBEAT_SECONDS},
+    },
     # Re-dispatches messages stuck in queued or sending, and releases scheduled notices.
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     "notifications-birthday-greetings": {
