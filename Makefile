@@ -1,10 +1,11 @@
-# The two commands of the README: `make run` and `make test`. Everything else is a step of theirs.
+# The two commands of the README: `make run` and `make test`. Everything else is a step of theirs,
+# but for `make deploy` (README "Running in production").
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup install messages migrate lint clean axe
+.PHONY: run test bench deploy setup install messages migrate lint clean axe
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
@@ -17,6 +18,14 @@ bench: install messages
 	$(PY) -m tests.bench.run $(BENCH_ARGS)
 
 setup: install messages migrate
+
+# Production, run again after each update: with the production variables in the environment (DEBUG off,
+# SECRET_KEY, DATABASE_URL…). Each step is idempotent; collectstatic keeps the old hashed files, which
+# processes not yet restarted still link. `check --deploy` fails on any warning, e.g. DEBUG left on.
+deploy: install messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 1
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 install: $(STAMP)
 
