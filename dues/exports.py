@@ -21,10 +21,12 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from branch_portal import spreadsheets
+
 from .report import AnnualReport
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = spreadsheets.XLSX_TYPE
 YUAN_FORMAT = "#,##0.00"
 
 
@@ -227,7 +229,7 @@ def report_xlsx(report: AnnualReport) -> bytes:
         sheet.column_dimensions["A"].width = 24
         for column in range(2, 7):
             sheet.column_dimensions[get_column_letter(column)].width = 18
-    return _save(workbook)
+    return spreadsheets.workbook_bytes(workbook)
 
 
 def _xlsx_table(sheet, table: Table) -> None:
@@ -252,9 +254,3 @@ def _xlsx_table(sheet, table: Table) -> None:
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(months)
         sheet.add_chart(chart, f"E{header_row}")
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -1,15 +1,15 @@
 """The contact map (联络图) as an .xlsx workbook: one sheet per branch, one row per member."""
 
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from branch_portal import spreadsheets
+
 from .selectors import BranchMap
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = spreadsheets.XLSX_TYPE
 TEXT = "@"  # Excel's text format: phone numbers keep their digits and leading zeros
 
 
@@ -68,6 +68,4 @@ def workbook_bytes(maps: list[BranchMap]) -> bytes:
             row[-1].alignment = Alignment(wrap_text=True)
     if not maps:
         book.create_sheet(title=_("Contact map"))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.workbook_bytes(book)

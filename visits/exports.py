@@ -1,10 +1,10 @@
 """The schedule as an .xlsx workbook: open visits, then the festival rounds' progress."""
 
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from branch_portal.spreadsheets import workbook_bytes
 
 from .models import occasion_label
 
@@ -53,6 +53,4 @@ def schedule_workbook(visits, progress, today) -> bytes:
     for row in sheet.iter_rows(min_row=2, max_col=2):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

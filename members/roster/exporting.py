@@ -1,7 +1,6 @@
 """The export (a django-import-export Resource over COLUMNS) and the blank template, as .xlsx."""
 
 import datetime
-import io
 
 import openpyxl
 from django.utils import timezone
@@ -10,6 +9,8 @@ from import_export import resources
 from import_export.fields import Field
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from branch_portal.spreadsheets import workbook_bytes
 
 from ..models import Branch, ContactGroup, Member
 from .columns import COLUMNS, allowed_values, export_value
@@ -40,7 +41,7 @@ def roster_workbook(branch: Branch) -> bytes:
     dataset = MemberResource().export(queryset=list(roster_members(branch)))
     workbook = openpyxl.Workbook()
     _fill_roster_sheet(workbook.active, dataset.headers, dataset)
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def template_workbook(groups: list[ContactGroup]) -> bytes:
@@ -72,7 +73,7 @@ def template_workbook(groups: list[ContactGroup]) -> bytes:
     ):
         help_sheet.append([note])
     _style(help_sheet, widths=[16, 8, 48, 40, 16])
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def _example_text(example) -> str:
@@ -100,12 +101,6 @@ def _style(sheet, *, widths: list[int]) -> None:
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-
-
-def _save(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def export_filename(branch: Branch, kind: str) -> str:

@@ -4,6 +4,7 @@ A row's cells arrive as text (or as dates, from Excel date cells); each field pa
 ways people actually write them in a Chinese roster and says in plain words what is wrong.
 """
 
+import datetime
 import re
 
 import phonenumbers
@@ -14,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Branch, ContactGroup, Member
 from ..validators import validate_birth_date
+from .reading import MAX_FILE_BYTES, too_large_message
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 FULL_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
 MONTH_FORMATS = ["%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月"]
 YES = {"是", "y", "yes", "true", "1", "√", "✓"}
@@ -47,8 +48,8 @@ class RosterUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB: is it really a roster?"))
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(too_large_message(), code="too_large")
         return upload
 
 
@@ -144,7 +145,7 @@ class LabelChoiceField(forms.Field):
         return table
 
     def clean(self, value):
-        text = (value or "").strip()
+        text = _text(value)
         if not text:
             if self.default is not None:
                 return self.default
@@ -164,7 +165,7 @@ class LabelChoiceField(forms.Field):
 
 class YesNoField(forms.Field):
     def clean(self, value):
-        text = (value or "").strip().lower()
+        text = _text(value).lower()
         if text in YES:
             return True
         if text in NO:
@@ -182,7 +183,7 @@ class ContactGroupField(forms.Field):
         super().__init__(required=False, **kwargs)
 
     def clean(self, value):
-        text = re.sub(r"\s+", "", value or "")
+        text = re.sub(r"\s+", "", _text(value))
         if not text:
             return None
         by_number = [g for g in self.groups if str(g.number) == text]
@@ -198,6 +199,13 @@ class ContactGroupField(forms.Field):
             code="unknown_group",
             params={"value": text, "numbers": numbers},
         )
+
+
+def _text(value) -> str:
+    """A cell as text: an Excel date cell in a text column reads as 1945-03-02."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value or "").strip()
 
 
 def text(max_length: int, **kwargs) -> forms.CharField:

@@ -2,8 +2,10 @@
 applied all or nothing through the member services."""
 
 import copy
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,7 +14,9 @@ from .. import services
 from ..models import Branch, ContactGroup, Member
 from .columns import BY_FIELD, BY_HEADER, REQUIRED_COLUMNS, Column, cell_text
 from .forms import RosterRowForm
-from .reading import RosterFileError, read_table
+from .reading import BadCell, RosterFileError, read_table
+
+SMS_FIELDS = ("status", "notice_phone", "phone")  # what decides where a member's notices go
 
 
 @dataclass
@@ -47,12 +51,28 @@ class RowPlan:
 
 
 @dataclass
+class SharedMobile:
+    """A mobile that would receive the notices of several members (one SMS each)."""
+
+    number: str  # as the roster writes it: 139 1234 5678
+    names: list[str]
+
+    @property
+    def message(self) -> str:
+        return _(
+            "The mobile %(number)s receives the notices of %(count)d members: %(names)s. Each notice "
+            "sends it %(count)d SMS; check that the number is right."
+        ) % {"number": self.number, "count": len(self.names), "names": "、".join(self.names)}
+
+
+@dataclass
 class ImportResult:
     to_create: list[RowPlan] = field(default_factory=list)
     to_update: list[RowPlan] = field(default_factory=list)
     unchanged: list[RowPlan] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    shared_mobiles: list[SharedMobile] = field(default_factory=list)
     applied: bool = False
 
     @property
@@ -78,6 +98,7 @@ def roster_import(*, actor, branch: Branch, file, dry_run: bool) -> ImportResult
         result.errors.append(RowError(None, "", _("The file has a header row but no members below it.")))
         return result
     _plan(branch, columns, rows, result)
+    result.shared_mobiles = _shared_mobiles(branch, result)
     if result.ok and not dry_run:
         _apply(actor, branch, result)
     return result
@@ -115,6 +136,11 @@ def _plan(branch: Branch, columns: dict[int, Column], rows, result: ImportResult
     seen: dict[tuple, int] = {}
     for line, cells in rows:
         data = {column.field: cells[i] if i < len(cells) else "" for i, column in columns.items()}
+        bad = {name: cell for name, cell in data.items() if isinstance(cell, BadCell)}
+        if bad:
+            for name, cell in bad.items():
+                result.errors.append(RowError(line, BY_FIELD[name].header, cell.message))
+            continue
         form = RosterRowForm(data, groups=groups)
         if not form.is_valid():
             _add_errors(result, line, form.errors.as_data())
@@ -207,6 +233,36 @@ def _add_errors(result: ImportResult, line: int, error_dict: dict) -> None:
         column = BY_FIELD[name].header if name in BY_FIELD else ""
         for error in errors:
             result.errors.append(RowError(line, column, " ".join(ValidationError(error).messages)))
+
+
+def _shared_mobiles(branch: Branch, result: ImportResult) -> list[SharedMobile]:
+    """Mobiles that notices would reach for several active members once the file is applied:
+    the file's rows as they would be, and the branch's other active members as they are."""
+    plans = result.to_create + result.to_update + result.unchanged
+    holders: dict[str, list[str]] = defaultdict(list)
+    for plan in plans:
+        after = {name: plan.values.get(name, getattr(plan.member, name, "")) for name in SMS_FIELDS}
+        if after["status"] in ("", Member.Status.ACTIVE):
+            number = _comparable(after["notice_phone"]) or _comparable(after["phone"])
+            if number:
+                holders[number].append(plan.name)
+    touched = [plan.member.pk for plan in plans if plan.member]
+    others = Member.objects.in_branch(branch).active().exclude(pk__in=touched)
+    for member in others.only("name", "phone", "notice_phone"):
+        number = _comparable(member.phone_for_notices)
+        if number:
+            holders[number].append(member.name)
+    return [
+        SharedMobile(_national(number), names) for number, names in sorted(holders.items()) if len(names) > 1
+    ]
+
+
+def _national(e164: str) -> str:
+    try:
+        number = phonenumbers.parse(e164, "CN")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _comparable(value):

@@ -541,3 +541,63 @@ def test_roles_without_edit_members_get_403(client, cast, groups, media, role):
     assert upload(client, xlsx(GOOD_ROWS)).status_code == 403
     assert client.post(reverse("members:import_confirm", args=["abc"])).status_code == 403
     assert Member.objects.count() == 0
+
+
+# Mobiles shared by several members ----------------------------------------------------------------
+
+SHARED_ROWS = [
+    ["张志远", "男", "1945-03-02", "13900001111", "1", ""],
+    ["李秀英", "女", "1950-07-15", "13900001111", "1", ""],
+    ["王建国", "男", "1948-01-09", "13955556666", "1", ""],
+]
+
+
+@pytest.fixture
+def shared_household(branch, group):
+    """Members already on the roster: 赵淑珍 on the same mobile, 钱 on it too but with notices to
+    a child's phone, 孙 on it too but deceased: only 赵淑珍 shares where notices go."""
+    MemberFactory(branch=branch, name="赵淑珍", phone="13900001111")
+    MemberFactory(branch=branch, name="钱德明", phone="13900001111", notice_phone="13811112222")
+    MemberFactory(
+        branch=branch, name="孙玉兰", phone="13900001111", status=Member.Status.DECEASED,
+        status_changed_on=datetime.date(2025, 1, 1),
+    )
+
+
+def test_the_import_names_every_member_a_shared_mobile_would_reach(branch, groups, shared_household):
+    result = check(branch, xlsx(SHARED_ROWS))
+    assert result.ok  # a warning, not a problem: a couple may well share one phone
+    assert [(s.number, s.names) for s in result.shared_mobiles] == [
+        ("139 0000 1111", ["张志远", "李秀英", "赵淑珍"])
+    ]
+
+
+def test_the_preview_warns_about_a_shared_mobile_and_still_lets_the_import_go_ahead(
+    client, secretary, groups, shared_household, media
+):
+    client.force_login(secretary)
+    content = client.get(upload(client, xlsx(SHARED_ROWS))["Location"]).content.decode()
+    assert "多位党员共用的手机号" in content
+    assert "手机 139 0000 1111 同时接收 3 位党员的通知：张志远、李秀英、赵淑珍" in content
+    assert "/confirm/" in content
+
+
+def test_the_command_warns_about_a_shared_mobile(branch, groups, shared_household, tmp_path):
+    out = io.StringIO()
+    path = write(tmp_path, xlsx(SHARED_ROWS))
+    call_command("import_roster", path, branch=branch.name, dry_run=True, stdout=out)
+    assert "注意：手机 139 0000 1111 同时接收 3 位党员的通知：张志远、李秀英、赵淑珍" in out.getvalue()
+
+
+def test_a_file_whose_mobiles_are_all_different_has_no_warning(branch, groups):
+    assert check(branch, xlsx(GOOD_ROWS)).shared_mobiles == []
+
+
+def test_the_command_applies_the_upload_size_limit(branch, groups, tmp_path):
+    path = tmp_path / "花名册.xlsx"
+    path.write_bytes(xlsx(GOOD_ROWS).read() + b"\x00" * (5 * 1024 * 1024))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_roster", path, branch=branch.name, stderr=err)
+    assert "文件超过 5 MB" in err.getvalue()
+    assert Member.objects.count() == 0

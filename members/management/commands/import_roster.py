@@ -45,6 +45,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Ignored columns: %(columns)s") % {"columns": "、".join(result.ignored_columns)}
             )
+        for shared in result.shared_mobiles:
+            self.stdout.write(self.style.WARNING(_("Warning: %(message)s") % {"message": shared.message}))
         for error in result.errors:
             where = _("line %(line)s") % {"line": error.line} if error.line else _("file")
             self.stderr.write(f"{where} · {error.column or '—'} · {error.message}")
