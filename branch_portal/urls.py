@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("healthz/ping", views.ping, name="ping"),
     path("accounts/", include("accounts.urls")),
+    path("members/<int:member_id>/sections/", views.member_sections, name="member_sections"),
     path("members/", include("members.urls")),
     path("notifications/", include("notifications.urls")),
     path("visits/", include("visits.urls")),

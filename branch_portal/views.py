@@ -7,6 +7,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dues import glance
+from dues import views as dues_views
+from members.selectors import member_get_for_user
+from notifications import views as notifications_views
+from study import views as study_views
+from visits import views as visits_views
 
 from . import dashboard, health
 
@@ -37,6 +42,23 @@ def _passed(check) -> str:
 def ping(request):
     """"ok" through every middleware, with no query: the ceiling `make bench` compares pages to."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+# The member page's sections from the apps above `members`, in the page's order. `members` imports none
+# of them: its page asks for them all with one htmx request to `member_sections`.
+MEMBER_SECTIONS = [
+    visits_views.member_section,
+    study_views.member_section,
+    dues_views.member_section,
+    notifications_views.member_section,
+]
+
+
+def member_sections(request, member_id: int):
+    """Every section the user may see of a member's page (visits, attendance, dues, notices) in one
+    response; 404 for a member the user may not see."""
+    member = member_get_for_user(request.user, member_id)
+    return HttpResponse("".join(section(request, member) for section in MEMBER_SECTIONS))
 
 
 def home(request):

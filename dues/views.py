@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -197,14 +198,23 @@ def payment_owed(request):
 
 
 def member_panel(request, member_id: int):
-    """The member's dues, loaded with htmx into the member's page; 204 for users who see no dues."""
+    """The member's dues section alone; 204 for users who see no dues."""
     if not (
         has_capability(request.user, "view_dues_ledger") or has_capability(request.user, "view_own_dues")
     ):
         return HttpResponse(status=204)
-    member = selectors.member_for_dues_get(request.user, member_id)
+    return HttpResponse(member_section(request, selectors.member_for_dues_get(request.user, member_id)))
+
+
+def member_section(request, member: Member) -> str:
+    """The dues section of a member the user may see (branch_portal.views.member_sections); "" unless
+    the user reads the member's branch's ledger or is the member."""
+    user = request.user
+    own = member.user_id == user.pk and has_capability(user, "view_own_dues", member.branch_id)
+    if not (own or has_capability(user, "view_dues_ledger", member.branch_id)):
+        return ""
     standing = selectors.member_dues(member=member, upto=timezone.localdate())
-    return render(request, "dues/member_panel.html", {"member": member, "standing": standing})
+    return render_to_string("dues/member_panel.html", {"member": member, "standing": standing}, request)
 
 
 def _report_branch(request, year: int):

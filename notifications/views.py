@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -197,10 +199,15 @@ def notice_retry(request, pk: int):
 
 
 def member_panel(request, member_id: int):
-    """Notices and reminders the member received, loaded with htmx into the member's page."""
-    member = member_get_for_user(request.user, member_id)
+    """The section of notices and reminders the member received, alone."""
+    return HttpResponse(member_section(request, member_get_for_user(request.user, member_id)))
+
+
+def member_section(request, member) -> str:
+    """Notices and reminders a member the user may see received (branch_portal.views.member_sections)."""
     received = selectors.member_messages(member)
-    return render(request, "notifications/member_panel.html", {"member": member, "received": received})
+    context = {"member": member, "received": received}
+    return render_to_string("notifications/member_panel.html", context, request)
 
 
 @capability_required("send_notices")

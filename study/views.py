@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -252,10 +253,14 @@ def plan_generate(request, branch_id: int, year: int):
 
 
 def member_panel(request, member_id: int):
-    """The member's attendance, loaded with htmx into the member's page (members imports nothing of study)."""
-    member = member_get_for_user(request.user, member_id)
+    """The member's attendance section alone."""
+    return HttpResponse(member_section(request, member_get_for_user(request.user, member_id)))
+
+
+def member_section(request, member) -> str:
+    """The attendance section of a member the user may see (branch_portal.views.member_sections)."""
     records = selectors.member_attendance(member=member)
-    return render(request, "study/member_panel.html", {"member": member, "records": records})
+    return render_to_string("study/member_panel.html", {"member": member, "records": records}, request)
 
 
 @capability_required("view_study")

@@ -87,6 +87,8 @@ PAGES = [
     Page("members:contact_map", expected=statuses()),
     Page("members:detail", ("member",), statuses(200, member=404, stranger=404)),
     Page("members:detail", ("own_member",), statuses(200, stranger=404)),
+    Page("member_sections", ("member",), statuses(200, member=404, stranger=404)),
+    Page("member_sections", ("own_member",), statuses(200, stranger=404)),
     # The health record: carers and the bureau of the branch only, not even the member themself.
     Page("members:health", ("member",), statuses(200, member=404, stranger=404)),
     Page("members:health", ("own_member",), statuses(200, member=404, stranger=404)),

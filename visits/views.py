@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -197,13 +198,19 @@ def member_search(request):
 
 
 def member_panel(request, member_id: int):
-    """The member page's visits section (loaded with htmx); 204 for users who do not see visits."""
-    member = member_get_for_user(request.user, member_id)
+    """The member page's visits section alone; 204 for users who do not see visits."""
+    section = member_section(request, member_get_for_user(request.user, member_id))
+    return HttpResponse(section) if section else HttpResponse(status=204)
+
+
+def member_section(request, member: Member) -> str:
+    """The visits section of a member the user may see (branch_portal.views.member_sections); "" if
+    the user does not see visits."""
     if not has_capability(request.user, "view_roster", member.branch_id):
-        return HttpResponse(status=204)
+        return ""
     context = {"member": member, "today": timezone.localdate(), **selectors.member_panel(member=member)}
     context["can_record"] = has_capability(request.user, "record_visits", member.branch_id)
-    return render(request, "visits/member_panel.html", context)
+    return render_to_string("visits/member_panel.html", context, request)
 
 
 def concerns(request):
