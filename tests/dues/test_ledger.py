@@ -53,15 +53,15 @@ def test_own_dues_run_a_constant_number_of_queries(
     assert len(response.context["standing"].payments) == 12
 
 
-def test_ledger_rows_show_months_and_dates_as_year_month_and_iso_dates(client, secretary, rated_member):
+def test_ledger_rows_write_months_and_dates_the_portals_one_way(client, secretary, rated_member):
     pay(secretary, rated_member, D(2025, 3, 1), D(2025, 5, 1), D(2025, 3, 9))
     pay(secretary, rated_member, D(2025, 6, 1), D(2025, 6, 1), D(2025, 6, 10))
     client.force_login(secretary)
     page = client.get(LEDGER, {"year": 2025}).content.decode()
-    assert "<td>2025-03–2025-05</td>" in page
-    assert "<td>2025-06</td>" in page  # one month: no range
-    assert "<td>2025-03-09</td>" in page and "<td>2025-06-10</td>" in page
-    assert "<td>2025-01</td>" in page  # the rate in force since January
+    assert "<td>2025年3月–2025年5月</td>" in page
+    assert "<td>2025年6月</td>" in page  # one month: no range
+    assert "<td>2025年3月9日</td>" in page and "<td>2025年6月10日</td>" in page  # another year: with it
+    assert "<td>2025年1月</td>" in page  # the rate in force since January
 
 
 def test_ledger_filters_by_year_member_and_purpose(client, secretary, rated_member, branch):

@@ -230,7 +230,7 @@ def test_report_page_shows_the_figures(client, secretary, branch, known_year):
     response = client.get(reverse("dues:report", args=[YEAR]))
     body = response.content.decode()
     assert response.status_code == 200
-    for figure in ["170.00", "1176.00", "588.50", "500.00", "257.50", "756.00", "落实三探望制度"]:
+    for figure in ["170.00", "1,176.00", "588.50", "500.00", "257.50", "756.00", "落实三探望制度"]:
         assert figure in body
     assert 'id="chart-collected"' in body and "data-print" in body
     assert "<script>" not in body  # CSP: data only, in json_script blocks

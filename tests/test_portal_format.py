@@ -1,0 +1,72 @@
+"""One way to write dates, times, amounts and phones in each language (templatetags/portal_format.py)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+from phonenumber_field.phonenumber import PhoneNumber
+
+TODAY = datetime.date(2026, 12, 6)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: TODAY)
+
+
+def render(text: str, language: str, **context) -> str:
+    with translation.override(language):
+        return Template(text).render(Context(context))
+
+
+@pytest.mark.parametrize(
+    ("language", "this_year", "next_year"),
+    [("zh-hans", "12月10日", "2027年1月1日"), ("en", "10 December", "1 January 2027")],
+)
+def test_a_day_has_its_year_only_outside_this_year(language, this_year, next_year):
+    out = render(
+        "{{ a|day }}|{{ b|day }}", language, a=datetime.date(2026, 12, 10), b=datetime.date(2027, 1, 1)
+    )
+    assert out == f"{this_year}|{next_year}"
+
+
+@pytest.mark.parametrize(
+    ("language", "morning", "afternoon"),
+    [("zh-hans", "上午9:00", "下午3:30"), ("en", "9:00 a.m.", "3:30 p.m.")],
+)
+def test_times_of_day(language, morning, afternoon):
+    out = render("{{ a|clock }}|{{ b|clock }}", language, a=datetime.time(9, 0), b=datetime.time(15, 30))
+    assert out == f"{morning}|{afternoon}"
+
+
+def test_a_moment_is_shown_in_beijing_time():
+    utc = datetime.datetime(2026, 12, 10, 1, 0, tzinfo=datetime.UTC)  # 9:00 in Beijing
+    assert render("{{ at|moment }}", "zh-hans", at=utc) == "12月10日 上午9:00"
+    assert render("{{ at|moment }}", "en", at=utc) == "10 December 9:00 a.m."
+
+
+def test_months():
+    assert render("{{ m|month }}", "zh-hans", m=datetime.date(2026, 12, 1)) == "2026年12月"
+    assert render("{{ m|month }}", "en", m=datetime.date(2026, 12, 1)) == "December 2026"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_amounts_have_thousands_separators_and_never_break(language):
+    out = render("{{ a|yuan }}", language, a=Decimal("15959.6"))
+    assert out == '<span class="text-nowrap">15,959.60</span>'
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["+8613964581758", "13964581758", PhoneNumber.from_string("13964581758", region="CN")],
+)
+def test_mobiles_are_written_in_groups_of_three_four_four(number):
+    assert render("{{ n|phone }}", "zh-hans", n=number) == "139 6458 1758"
+
+
+def test_a_landline_keeps_its_area_code_and_anything_else_shows_as_entered():
+    assert render("{{ n|phone }}", "en", n="01065123456") == "010 6512 3456"
+    assert render("{{ n|phone }}", "en", n="ask the son") == "ask the son"
+    assert render("{{ n|phone }}|{{ e|day }}|{{ e|yuan }}", "en", n="", e=None) == "||"
