@@ -8,7 +8,7 @@ Then, through nginx only: plain HTTP is sent to HTTPS, the demo accounts do not 
 `manage.py add_branch` logs in and chooses a password, records a visit and sends a notice to a stub of
 Aliyun's SMS API, and the notice page shows it delivered; /healthz reports a worker's heartbeat.
 
-    .venv/bin/python -m tests.deploy.smoke       # as root (.ci/run, after make test); about a minute
+    .venv/bin/python -m tests.deploy.smoke       # as root (.ci/run, after make test); 1-2 minutes
 
 SMOKE_DATABASE (default branch_portal_smoke) and SMOKE_REDIS_DB (default 14) are emptied first. Every process
 started here is stopped at the end; the work folder (logs, certificate, rendered files) is kept on failure.
@@ -418,6 +418,11 @@ def main() -> None:
             )
             log("nginx, gunicorn, worker and beat are up")
             journey(base, f"http://127.0.0.1:{ports['http']}", cafile, env, stub, topology)
+            # README step 3 again, as for an update: idempotent, and harmless to the running processes.
+            run(["make", "deploy"], env=env, timeout=600)
+            health = Browser(base, cafile=str(cafile)).get("/healthz")
+            assert health.status == 200 and '"status": "ok"' in health.text, health.text
+            log("make deploy again, everything running: done, /healthz still ok")
         ok = True
     finally:
         topology.stop()
