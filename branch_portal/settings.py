@@ -316,7 +316,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # A failing health check is reported in /healthz's answer; its traceback on every poll is noise.
+    "loggers": {"axes": {"level": "WARNING"}, "health_check": {"level": "ERROR"}},
 }
 
 # Pages whose labels need translating at import time.
