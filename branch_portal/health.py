@@ -28,11 +28,11 @@ AWAITED_KEY = "health:worker-heartbeat-awaited-since"
 SENTINEL = "Branch work portal"
 
 
-def heartbeat_record(now: float | None = None) -> None:
+def heartbeat_record() -> None:
     """Notes that a worker ran the beat's heartbeat task now (seconds since the epoch). No expiry:
     a Redis cache under volatile-lru never evicts it, so an old value means an old beat."""
     cache = caches["default"]
-    cache.set(HEARTBEAT_KEY, time.time() if now is None else now, timeout=None)
+    cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
     cache.delete(AWAITED_KEY)
 
 
@@ -43,7 +43,8 @@ def heartbeat_stale_after() -> int:
 
 @dataclasses.dataclass
 class PortalCache(Cache):
-    """Django's cache answers a write and a read; the test settings' dummy cache is reported, not failed."""
+    """Django's cache answers a write and a read. The test settings' dummy cache, which keeps nothing on
+    purpose, passes."""
 
     async def run(self):
         if isinstance(caches[self.alias], DummyCache):
