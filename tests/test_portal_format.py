@@ -70,3 +70,18 @@ def test_a_landline_keeps_its_area_code_and_anything_else_shows_as_entered():
     assert render("{{ n|phone }}", "en", n="01065123456") == "010 6512 3456"
     assert render("{{ n|phone }}", "en", n="ask the son") == "ask the son"
     assert render("{{ n|phone }}|{{ e|day }}|{{ e|yuan }}", "en", n="", e=None) == "||"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("zh-hans", "组长：赵敏（书记）；"), ("en", "Leader: 赵敏 (secretary); ")]
+)
+def test_punctuation_follows_the_language(language, expected):
+    text = '{% translate "Leader" %}{% colon %}{{ name }}{{ role|paren }}{% semicolon %}{{ empty|paren }}'
+    out = render(
+        "{% load i18n %}" + text,
+        language,
+        name="赵敏",
+        role="书记" if language != "en" else "secretary",
+        empty="",
+    )
+    assert out == expected

@@ -14,6 +14,7 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, number_format, time_format
 from django.utils.html import format_html
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -83,3 +84,25 @@ def phone(value) -> str:
     if not phonenumbers.is_valid_number(number):
         return str(value)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+# Punctuation by language: full-width in Chinese (组长：赵敏, （书记）), half-width in English
+# (Leader: Zhao Min, (secretary)). Labels written in templates take theirs from these.
+@register.simple_tag
+def colon() -> str:
+    """After a label: "：" in Chinese, ": " in English."""
+    return pgettext("punctuation after a label", ": ")
+
+
+@register.simple_tag
+def semicolon() -> str:
+    """Between the items of a list that carry commas: "；" in Chinese, "; " in English."""
+    return pgettext("punctuation between list items", "; ")
+
+
+@register.filter
+def paren(value) -> str:
+    """An aside in brackets: "（书记）" in Chinese, " (secretary)" in English; nothing when empty."""
+    if value in (None, ""):
+        return ""
+    return format_html(pgettext("an aside in brackets", " ({})"), value)
