@@ -45,7 +45,7 @@ class NoticeForm(forms.ModelForm):
             "body": forms.Textarea(attrs={"rows": 5}),
             "audience": forms.RadioSelect,
             "groups": forms.CheckboxSelectMultiple,
-            "members": forms.SelectMultiple(attrs={"size": 8}),
+            "members": forms.CheckboxSelectMultiple,
             "scheduled_for": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         }
         error_messages = {"body": {"required": _("Write the text of the notice.")}}
@@ -65,16 +65,32 @@ class NoticeForm(forms.ModelForm):
         )
         self.fields["template"].help_text = _("Choosing a template replaces the title and the text.")
         self.fields["groups"].queryset = ContactGroup.objects.filter(branch=branch)
-        self.fields["members"].queryset = Member.objects.in_branch(branch).active().order_by("name_pinyin")
-        self.fields["members"].help_text = _("Hold Ctrl (or long-press on a phone) to choose several.")
+        self.fields["members"].queryset = (
+            Member.objects.in_branch(branch)
+            .active()
+            .select_related("contact_group")
+            .order_by("contact_group__number", "name_pinyin")
+        )
+        self.fields["members"].help_text = _(
+            "Tick each member, or a whole contact group; search by name or pinyin."
+        )
         self.order_fields(["template"])
+
+    def members_by_group(self) -> list[tuple[ContactGroup | None, list]]:
+        """The member checkboxes under their contact group (members in none last), for the picker."""
+        groups: dict[ContactGroup | None, list] = {}
+        for box in self["members"]:
+            groups.setdefault(box.data["value"].instance.contact_group, []).append(box)
+        return sorted(groups.items(), key=lambda item: item[0] is None)
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
         if len(body) > texts.BODY_LIMIT:
             raise forms.ValidationError(
-                _("Keep the text within %(limit)s characters; it has %(length)s. A longer text is split "
-                  "into too many SMS parts."),
+                _(
+                    "Keep the text within %(limit)s characters; it has %(length)s. A longer text is split "
+                    "into too many SMS parts."
+                ),
                 code="too_long",
                 params={"limit": texts.BODY_LIMIT, "length": len(body)},
             )
