@@ -1,4 +1,4 @@
-"""wrk against one page: requests/s, p50, p99 and the count of failed responses."""
+"""wrk against one page: requests/s, p50, p95, p99 and the count of failed responses."""
 
 import json
 import subprocess
@@ -10,8 +10,10 @@ REPORT_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    '\\nBENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "errors": %d, "status": %d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    '\\nBENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
+    .. '"errors": %d, "status": %d}\\n',
+    summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
     e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
@@ -25,6 +27,7 @@ class Load:
     p99_ms: float
     failures: int
     bad_status: int = 0  # of the failures, responses other than 2xx/3xx (the rest: socket errors, timeouts)
+    p95_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -59,6 +62,7 @@ def run_wrk(url: str, cookie: str, seconds: float, threads: int = 2, connections
         requests=data["requests"],
         seconds=data["duration_us"] / 1e6,
         p50_ms=data["p50_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
         failures=data["errors"] + data["status"],
         bad_status=data["status"],
@@ -72,6 +76,7 @@ def combine(loads: list[Load]) -> Load:
         seconds=sum(load.seconds for load in loads),
         p50_ms=sum(load.p50_ms * load.requests for load in loads)
         / max(1, sum(load.requests for load in loads)),
+        p95_ms=max(load.p95_ms for load in loads),
         p99_ms=max(load.p99_ms for load in loads),
         failures=sum(load.failures for load in loads),
         bad_status=sum(load.bad_status for load in loads),

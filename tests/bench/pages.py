@@ -1,24 +1,24 @@
-"""The pages the benchmark loads, how to reach them as whom, and their queries per request.
+"""The pages the benchmark loads one at a time (the diagnosis beneath the mix), as whom, and their
+queries and time per request.
 
 Runs inside the runner's own Django (same settings and database as gunicorn), after django.setup().
 """
 
-import http.cookiejar
-import re
 import time
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, PASSWORD, committee_username
+from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, USERNAME_PREFIX, committee_username
 
 COMMITTEE = "committee"
+SECRETARY = "secretary"
+LIAISON = "liaison"
+MEMBER = "member"
+BUREAU = "bureau"
 ADMIN = "admin"
 ANONYMOUS = "anonymous"
 
@@ -30,14 +30,11 @@ class Page:
     # Candidate URL names, first that reverses wins: the apps name their pages as they land.
     url_names: list[str]
     user: str = COMMITTEE
-    args: str = ""  # "member" | "year" | ""
+    args: str = ""  # "member" (the branch's first active member) | "year" | ""
     url: str | None = None
-    # Queries and the fastest of a few requests, one at a time, through the test client: the page's
-    # own cost when its body is rendered afresh, and when it comes from the cache.
+    # Queries and the fastest of a few requests, one at a time, through the test client: the page's own cost.
     queries: int | None = None
     alone_ms: float | None = None
-    cached_queries: int | None = None
-    cached_ms: float | None = None
     status: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -49,6 +46,7 @@ PAGES = [
     Page("dashboard", "dashboard", ["home"]),
     Page("member_list", "member list", ["members:list"]),
     Page("member_detail", "member detail", ["members:detail"], args="member"),
+    Page("member_sections", "member detail's sections (htmx)", ["member_sections"], args="member"),
     Page("contact_map", "contact map", ["members:contact_map"]),
     Page("visit_schedule", "visit schedule", ["visits:schedule", "visits:list", "visits:planned"]),
     Page("concerns", "concerns", ["visits:concerns", "visits:concern_list", "concerns:list"]),
@@ -58,11 +56,17 @@ PAGES = [
     ),
     Page("dues_ledger", "dues ledger", ["dues:ledger", "dues:list", "dues:index"]),
     Page("annual_report", "annual report", ["dues:report", "dues:annual_report"], args="year"),
+    Page("secretary_dashboard", "secretary's dashboard", ["home"], user=SECRETARY),
+    Page("liaison_visit_new", "liaison's new visit", ["visits:new"], user=LIAISON),
+    Page("member_home", "member's home", ["home"], user=MEMBER),
+    Page("member_study", "member's study list", ["study:list"], user=MEMBER),
+    Page("bureau_concerns", "bureau's escalations", ["visits:concerns"], user=BUREAU),
 ]
 
 
-def bench_branch_and_member() -> tuple[int, int]:
-    """The first branch of the bench bureau and its first active member (the detail page's subject)."""
+def bench_member() -> int:
+    """The first active member of the bench bureau's first branch: the member pages' subject, and the
+    member who logs in (mix.ensure_member_logins gives them a login on the throwaway copy)."""
     from members.models import Member
 
     member = (
@@ -70,12 +74,13 @@ def bench_branch_and_member() -> tuple[int, int]:
         .order_by("branch_id", "pk")
         .first()
     )
-    return member.branch_id, member.pk
+    return member
 
 
-def resolve(pages: list[Page], member_id: int) -> list[Page]:
+def resolve(pages: list[Page]) -> list[Page]:
     """Sets each page's URL; pages whose app has not landed are returned without one."""
     year = timezone.localdate().year
+    member_id = bench_member().pk
     for page in pages:
         for name in page.url_names:
             candidates = {"member": [[member_id]], "year": [[], [year], [year - 1]], "": [[]]}[page.args]
@@ -90,57 +95,62 @@ def resolve(pages: list[Page], member_id: int) -> list[Page]:
     return pages
 
 
-def users() -> dict[str, object]:
+def user_for(role: str):
     from accounts.models import User
 
-    return {
-        COMMITTEE: User.objects.get(username=committee_username(1)),
-        ADMIN: User.objects.get(username=ADMIN_USERNAME),
-    }
+    from .mix import ensure_member_logins
+
+    if role == MEMBER:
+        member = bench_member()
+        return ensure_member_logins([member.branch_id])[member.branch_id][0]
+    names = {ADMIN: ADMIN_USERNAME, BUREAU: f"{USERNAME_PREFIX}bureau", COMMITTEE: committee_username(1)}
+    return User.objects.get(username=names.get(role) or committee_username(1).replace(COMMITTEE, role))
+
+
+def cookie_for(role: str) -> str:
+    """A logged-in session of the role's bench user, as the Cookie header wrk sends."""
+    from .mix import _login
+
+    return "" if role == ANONYMOUS else _login(user_for(role))[0]
+
+
+def admin_cookie() -> str:
+    return cookie_for(ADMIN)
 
 
 def count_queries(pages: list[Page]) -> None:
-    """Each page's queries and time alone, rendered afresh and served from the cache."""
-    clients = {ANONYMOUS: Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)}
-    for role, user in users().items():
-        clients[role] = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
-        clients[role].force_login(user)
+    """Each page's queries and its fastest time alone (of five), one request at a time."""
+    clients = {}
     for page in pages:
         if not page.url:
             continue
+        if page.user not in clients:
+            clients[page.user] = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
+            if page.user != ANONYMOUS:
+                clients[page.user].force_login(user_for(page.user))
         client = clients[page.user]
         client.get(page.url)  # warms per-process caches
         page.queries, page.status = _queries(client, page.url)
-        page.cached_queries, _status = _queries(client, page.url)
         if page.status != 200:
             page.notes.append(f"status {page.status}")
-        page.alone_ms = round(min(_timed_get(client, page.url, afresh=True) for _ in range(3)), 1)
-        page.cached_ms = round(min(_timed_get(client, page.url, afresh=False) for _ in range(3)), 1)
+        page.alone_ms = round(min(_timed_get(client, page.url) for _ in range(5)), 1)
 
 
 def _queries(client, url: str) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as captured:
+    """Queries of one request, counted by a wrapper on the connection (with DEBUG off and persistent
+    connections, CaptureQueriesContext can miss them)."""
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         response = client.get(url)
-    return len(captured.captured_queries), response.status_code
+    return len(executed), response.status_code
 
 
-def _timed_get(client, url: str, afresh: bool) -> float:
+def _timed_get(client, url: str) -> float:
     started = time.perf_counter()
     client.get(url)
     return (time.perf_counter() - started) * 1000
-
-
-def http_login(base_url: str, username: str) -> str:
-    """Logs in through the login form like a browser; returns the Cookie header for wrk."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    login_url = base_url + reverse("accounts:login")
-    page = opener.open(login_url, timeout=30).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
-    request = urllib.request.Request(login_url, data=form.encode(), headers={"Referer": login_url})
-    opener.open(request, timeout=30).read()
-    cookies = {cookie.name: cookie.value for cookie in jar}
-    if "sessionid" not in cookies:
-        raise RuntimeError(f"could not log in as {username}")
-    return "; ".join(f"{name}={value}" for name, value in cookies.items())
