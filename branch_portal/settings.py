@@ -84,6 +84,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "branch_portal.urls"
 WSGI_APPLICATION = "branch_portal.wsgi.application"
 
+# Selects and plain inputs written in Python, the rest through Django's widget templates (renderers.py).
+FORM_RENDERER = "branch_portal.renderers.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
