@@ -1,15 +1,17 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from branch_portal.filters import BranchAndYearChoices
+
 from .models import StudyActivity
 
 
-class PastActivityFilter(django_filters.FilterSet):
+class PastActivityFilter(BranchAndYearChoices, django_filters.FilterSet):
     """The past activities on the members' view: a year and a kind."""
 
-    # A date's year lies in 1–9999; any other number made the query itself fail (a 500).
-    year = django_filters.NumberFilter(
-        field_name="date", lookup_expr="year", label=_("Year"), min_value=1, max_value=9999
+    # A year is chosen from the last ten, not typed: any other value is refused, never queried.
+    year = django_filters.ChoiceFilter(
+        field_name="date", lookup_expr="year", label=_("Year"), empty_label=_("All years")
     )
     kind = django_filters.ChoiceFilter(
         choices=StudyActivity.Kind.choices, label=_("Kind"), empty_label=_("All kinds")
@@ -18,3 +20,7 @@ class PastActivityFilter(django_filters.FilterSet):
     class Meta:
         model = StudyActivity
         fields = ["year", "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer_recent_years()

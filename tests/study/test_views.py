@@ -382,3 +382,24 @@ def activity_data(**overrides) -> dict:
     return data | overrides
 
 
+def test_past_activities_fold_by_month_latest_open_and_the_year_is_chosen_not_typed(
+    client, own_member, branch
+):
+    october = StudyActivityFactory(organiser=branch, date=datetime.date(TODAY.year, 10, 12), theme="十月学习")
+    november = [
+        StudyActivityFactory(
+            organiser=branch, date=datetime.date(TODAY.year, 11, day), theme=f"十一月学习{day}"
+        )
+        for day in (3, 17)
+    ]
+    client.force_login(own_member.user)
+
+    page = client.get(reverse("study:list")).content.decode()
+
+    months = re.findall(
+        r'<details class="study-month"( open)?>\s*<summary[^>]*>\s*([^<]*?)\s*</summary>', page
+    )
+    assert months == [(" open", "2026年11月 · 2项活动"), ("", "2026年10月 · 1项活动")]
+    assert all(a.theme in page for a in [october, *november])
+    assert '<select class="form-select" name="year"' in page
+    assert f'<option value="{TODAY.year - 9}">' in page and f'<option value="{TODAY.year - 10}">' not in page
