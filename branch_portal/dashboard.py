@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from accounts.models import BranchRole
 from accounts.permissions import branch_ids, branches_of, roles_by_branch
 from dues import figures, glance
-from members.models import Branch, CareCategory, Member
-from study.models import StudyActivity
+from dues.models import DuesRate
+from members.models import Branch, CareCategory, ContactGroup, Member
+from notifications.transports.wecom import robot_key
+from study.models import StudyActivity, StudyPlan
 from visits.selectors import dashboard_tiles as visit_tiles
 
 
@@ -26,12 +28,13 @@ def for_user(user) -> dict:
     today = timezone.localdate()
     roles = roles_by_branch(user)
     role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
-    parts = [_member_columns, _notice_columns, glance.dues_columns]
+    parts = [_member_columns, _notice_columns, glance.dues_columns, _first_steps_columns]
     row = _figures(roles, {name: column for part in parts for name, column in part(user, today).items()})
     tiles = _member_tiles(row) + _next_study_tile(row) + _notice_tiles(row)
     tiles += visit_tiles(user, today)  # visits: overdue, this week, concerns (two queries)
     tiles += glance.dues_tiles(row, today)
     return {
+        "first_steps": _first_steps(row, branch_ids(user, "manage_roles")),
         "branches": branches_of(user, "view_study"),  # every branch where the user holds a role
         "role_labels": role_labels,
         "tiles": tiles,
@@ -110,3 +113,40 @@ def _notice_tiles(row: dict) -> list[dict]:
         failed = row["messages_failed"]
         tiles.append({"label": _("Messages that failed to send"), "value": failed, "url": url})
     return tiles
+
+
+def _first_steps_columns(user, today: datetime.date) -> dict:
+    """For the secretary of a branch: what a new branch sets up first, counted in the tiles' query."""
+    led = branch_ids(user, "manage_roles")
+    if not led:
+        return {}
+    members = Member.objects.in_branches(led)
+    return {
+        "steps_members": figures.Count(members),
+        "steps_groups": figures.Count(ContactGroup.objects.filter(branch_id__in=led)),
+        "steps_ungrouped": figures.Count(members.active().filter(contact_group=None)),
+        "steps_plans": figures.Count(StudyPlan.objects.filter(branch_id__in=led, year=today.year)),
+        "steps_rates": figures.Count(DuesRate.objects.filter(branch_id__in=led)),
+    }
+
+
+def _first_steps(row: dict, led: list[int]) -> list[dict]:
+    """The checklist a branch that is still being set up shows its secretary, each step ticked when
+    done; none once the roster, the groups, the study plan and the dues rates are in place."""
+    if "steps_members" not in row:
+        return []
+    robots = all(robot_key(branch_id, "branch_wechat") for branch_id in led)
+    steps = [
+        (_("Import the roster (花名册)"), row["steps_members"] > 0, reverse("members:import")),
+        (
+            _("Set up the contact groups and their leaders, with every member in one"),
+            row["steps_groups"] > 0 and row["steps_members"] > 0 and not row["steps_ungrouped"],
+            reverse("members:groups"),
+        ),
+        (_("Plan this year's study days"), row["steps_plans"] > 0, reverse("study:plan_home")),
+        (_("Set each member's monthly dues"), row["steps_rates"] > 0, reverse("dues:rate_set")),
+        (_("Name the WeChat group robots (ask whoever runs the portal)"), robots, ""),
+    ]
+    if all(done for _label, done, _url in steps[:4]):
+        return []
+    return [{"label": label, "done": done, "url": url} for label, done, url in steps]
