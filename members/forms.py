@@ -1,8 +1,10 @@
 """Forms for members and contact groups: they validate and normalise; the services write."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branch_ids
@@ -26,8 +28,15 @@ FIELDSETS = [
 ]
 
 
+HEALTH_FIELDS = ["condition", "mobility", "health_note"]
+
+
 class MemberForm(forms.ModelForm):
-    """A member's profile with their health record; `branch` only shows to users of several branches."""
+    """A member's profile; `branch` only shows to users of several branches.
+
+    A new member's health is entered here. An existing member's health record is shown and changed
+    only on the health page (HealthForm), where every opening is logged: this form never reads it.
+    """
 
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
     condition = forms.ChoiceField(label=_("Health"), choices=HealthRecord.Condition.choices)
@@ -58,7 +67,8 @@ class MemberForm(forms.ModelForm):
         self.fields["status_changed_on"].help_text = _("Needed when the member has died or transferred out.")
         if self.instance.pk:
             del self.fields["branch"]
-            self._health_initial()
+            for name in HEALTH_FIELDS:
+                del self.fields[name]
         else:
             self.fields["branch"].queryset = Branch.objects.filter(pk__in=editable)
             if len(editable) == 1:
@@ -72,18 +82,24 @@ class MemberForm(forms.ModelForm):
             Div(Submit("save", _("Save"), css_class="btn-lg"), css_class="mt-3"),
         )
 
-    def _columns(self, names: list[str]) -> list[Div]:
+    def _columns(self, names: list[str]) -> list:
         wide = {"notes", "address"}
-        return [
+        columns = [
             Div(name, css_class="col-12" if name in wide else "col-12 col-md-6 col-xl-4")
             for name in names
             if name in self.fields
         ]
+        if self.instance.pk and "condition" in names:
+            columns.append(HTML(self._health_link()))
+        return columns
 
-    def _health_initial(self) -> None:
-        health = HealthRecord.objects.filter(member=self.instance).first()
-        if health is not None:
-            self.initial.update(condition=health.condition, mobility=health.mobility, health_note=health.note)
+    def _health_link(self) -> str:
+        return format_html(
+            '<p class="col-12 form-text">{} <a href="{}">{}</a></p>',
+            _("Health is changed on the health record page, where every opening is recorded."),
+            reverse("members:health", args=[self.instance.pk]),
+            _("Open the health record"),
+        )
 
     def clean(self):
         data = super().clean()
@@ -110,6 +126,37 @@ class MemberForm(forms.ModelForm):
     def service_fields(self) -> dict:
         """The cleaned data as keyword arguments of members.services.member_create / member_update."""
         return dict(self.cleaned_data)
+
+
+class HealthForm(forms.Form):
+    """A member's health record, on the logged health page only."""
+
+    condition = forms.ChoiceField(
+        label=_("Health"), choices=HealthRecord.Condition.choices, initial=HealthRecord.Condition.GOOD
+    )
+    mobility = forms.ChoiceField(
+        label=_("Mobility"), choices=HealthRecord.Mobility.choices, initial=HealthRecord.Mobility.INDEPENDENT
+    )
+    note = forms.CharField(
+        label=_("Health note"), max_length=200, required=False,
+        help_text=_("Seen only by the committee, the liaison officer and the bureau."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_id = "health-form"
+        self.helper.layout = Layout(
+            Div(*[Div(name, css_class="col-12 col-md-6 col-xl-4") for name in self.fields], css_class="row"),
+            Submit("save", _("Save the health record"), css_class="btn-lg"),
+        )
+
+    @classmethod
+    def for_record(cls, health: HealthRecord | None) -> "HealthForm":
+        """The form filled in with the record (the defaults for a member without one)."""
+        if health is None:
+            return cls()
+        return cls(initial={"condition": health.condition, "mobility": health.mobility, "note": health.note})
 
 
 class ContactGroupForm(forms.ModelForm):

@@ -152,6 +152,17 @@ def member_update(*, actor, member: Member, on: datetime.date | None = None, **f
     return member
 
 
+@transaction.atomic
+def health_record_update(
+    *, actor, member: Member, condition: str, mobility: str, note: str, on: datetime.date | None = None
+) -> HealthRecord:
+    """Changes the member's health record (made if missing) and the care periods that follow from it."""
+    with history_actor(actor):
+        health = _health_save(member, {"condition": condition, "mobility": mobility, "note": note})
+        care_periods_sync(member=member, on=on)
+    return health
+
+
 def health_record_open(*, viewer, member: Member) -> HealthRecord | None:
     """The member's health record for display, logging the view (PIPL Art. 51); None if there is none."""
     health = HealthRecord.objects.filter(member=member).first()

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +13,7 @@ from branch_portal.paging import page_of
 from . import contact_map as contact_map_export
 from . import selectors, services
 from .filters import MemberFilter
-from .forms import ContactGroupForm, MemberForm
+from .forms import ContactGroupForm, HealthForm, MemberForm
 from .models import Branch
 
 
@@ -56,11 +56,23 @@ def _member_detail_context(request, pk: int) -> dict:
 # no copy of the record.
 @never_cache
 def member_health(request, pk: int):
-    """The member's health record, opened on purpose: every opening is logged (PIPL)."""
+    """The member's health record, opened on purpose: every opening is logged (PIPL). Editors change
+    it here too, and nowhere else, so that no one sees it without the opening being logged."""
     member = selectors.member_get_for_health(request.user, pk)
+    can_edit = has_capability(request.user, "edit_members", member.branch_id)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    form = HealthForm(request.POST) if request.method == "POST" else None
+    if form is not None and form.is_valid():
+        services.health_record_update(actor=request.user, member=member, **form.cleaned_data)
+        messages.success(request, _("The health record has been saved."))
+        return redirect(member)
+    # Shown again beside a form with errors: that is an opening too, and logged like one.
     health = services.health_record_open(viewer=request.user, member=member)
+    if form is None and can_edit:
+        form = HealthForm.for_record(health)
     views = selectors.health_views(member) if health else []
-    context = {"member": member, "health": health, "health_views": views}
+    context = {"member": member, "health": health, "health_views": views, "form": form}
     template = "members/member_health.html#health" if request.htmx else "members/member_health.html"
     return render(request, template, context)
 

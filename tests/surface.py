@@ -174,6 +174,13 @@ POSTS = [
     Page("set_language", expected=statuses(302, anonymous=302)),
     Page("members:create", expected=COMMITTEE_ONLY),
     Page("members:edit", ("member",), EDITORS_OF_BRANCH),
+    # An empty form comes back with its errors beside the record: an opening, logged (a write).
+    Page(
+        "members:health",
+        ("member",),
+        statuses(200, liaison=403, member=404, bureau=403, stranger=404),
+        writes=True,
+    ),
     Page("members:group_update", ("group",), EDITORS_OF_BRANCH),
     Page("members:import", expected=COMMITTEE_ONLY),
     Page("members:import_confirm", ("stale_token",), statuses(302, liaison=403, member=403, bureau=403)),

@@ -2,7 +2,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from members.models import CarePeriod, HealthRecord, Member
+from members.models import CarePeriod, HealthRecord, HealthRecordView, Member
 from tests.factories import ContactGroupFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,17 +88,28 @@ def test_edit_writes_the_change_and_closes_the_care_period(client, secretary, gr
     assert not CarePeriod.objects.filter(member=member, ended_on__isnull=True).exists()
 
 
-def test_edit_form_shows_the_health_record(client, secretary, group):
+def test_edit_form_neither_shows_nor_changes_the_health_record(client, secretary, group):
+    """Health is shown and changed only on the logged health page (tests/members/test_health_edit.py)."""
     member = MemberFactory(
         branch=group.branch, condition="poor", mobility="housebound", health_note="腿脚不便"
     )
     client.force_login(secretary)
-    form = client.get(reverse("members:edit", args=[member.pk])).context["form"]
-    assert (form["condition"].value(), form["mobility"].value(), form["health_note"].value()) == (
-        "poor",
-        "housebound",
-        "腿脚不便",
+    response = client.get(reverse("members:edit", args=[member.pk]))
+    assert not {"condition", "mobility", "health_note"} & set(response.context["form"].fields)
+    html = response.content.decode()
+    assert "腿脚不便" not in html and reverse("members:health", args=[member.pk]) in html
+
+    data = {
+        "name": member.name, "gender": member.gender, "birth_date": member.birth_date.isoformat(),
+        "status": "active", "living_situation": member.living_situation,
+        "condition": "critical", "mobility": "bedridden", "health_note": "改掉",
+    }
+    assert client.post(reverse("members:edit", args=[member.pk]), data).status_code == 302
+    member.health.refresh_from_db()
+    assert (member.health.condition, member.health.mobility, member.health.note) == (
+        "poor", "housebound", "腿脚不便",
     )
+    assert not HealthRecordView.objects.exists()
 
 
 def test_group_of_another_branch_cannot_be_chosen(client, secretary, form_data, other_branch):
