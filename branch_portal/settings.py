@@ -288,6 +288,9 @@ NOTIFICATIONS = {
     "ALIYUN_SMS_TEMPLATE_CODE": os.environ.get("ALIYUN_SMS_TEMPLATE_CODE", ""),
     "ALIYUN_SMS_TEMPLATE_PARAM": os.environ.get("ALIYUN_SMS_TEMPLATE_PARAM", "content"),
     "ALIYUN_SMS_BATCH_SIZE": int(os.environ.get("ALIYUN_SMS_BATCH_SIZE", "100")),
+    # The approved template's text, ${content} where the notice goes (Tencent: {1}), e.g. "${content}回T退订":
+    # its fixed text counts towards the SMS length and is part of what the provider says it sent.
+    "SMS_TEMPLATE_TEXT": os.environ.get("SMS_TEMPLATE_TEXT", "${content}"),
     "TENCENT_SMS_ENDPOINT": os.environ.get("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
     "TENCENT_SECRET_ID": os.environ.get("TENCENT_SECRET_ID", ""),
     "TENCENT_SECRET_KEY": os.environ.get("TENCENT_SECRET_KEY", ""),
@@ -310,6 +313,9 @@ NOTIFICATIONS = {
     "STALE_SENDING_SECONDS": int(os.environ.get("NOTIFICATIONS_STALE_SENDING_SECONDS", "600")),
     # A queued message dispatched this long ago without being claimed lost its task (e.g. Redis restarted).
     "REDISPATCH_SECONDS": int(os.environ.get("NOTIFICATIONS_REDISPATCH_SECONDS", "120")),
+    # After an attempt without an answer, the provider's "not found" is trusted only this long after it
+    # (its records lag behind its sending); until then the message is held and asked about again.
+    "CHECK_SETTLE_SECONDS": int(os.environ.get("NOTIFICATIONS_CHECK_SETTLE_SECONDS", "60")),
 }
 
 LOGGING = {

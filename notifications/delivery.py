@@ -14,7 +14,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .audience import after_quiet_hours
@@ -56,6 +56,9 @@ def messages_deliver(*, message_ids: list[int]) -> int:
     """Claims the queued, due messages among the ids and sends them; returns how many were claimed."""
     now = timezone.now()
     token = uuid.uuid4().hex
+    # When the messages to be checked were last handed to the provider: the claim overwrites it.
+    to_check = Message.objects.filter(pk__in=message_ids, verify_before_send=True).due(now)
+    attempted = dict(to_check.values_list("pk", "claimed_at"))
     claimed = (
         Message.objects.filter(pk__in=message_ids)
         .due(now)
@@ -66,40 +69,123 @@ def messages_deliver(*, message_ids: list[int]) -> int:
     messages = list(Message.objects.filter(claim_token=token, status=Message.Status.SENDING).order_by("pk"))
     by_channel: dict[str, list[Message]] = defaultdict(list)
     for message in messages:
+        message.attempted_at = attempted.get(message.pk) or message.created_at
         by_channel[message.channel].append(message)
     for channel, group in by_channel.items():
         transport = get_transport(channel)
-        group = _drop_already_sent(transport, group, token)
+        group = _checked(transport, group, token)
         for start in range(0, len(group), transport.max_batch):
             batch = group[start : start + transport.max_batch]
+            handed_over = timezone.now()
             try:
                 outcomes = transport.send(batch)
             except TransportError as exc:
                 outcomes = {m.pk: Outcome(error=exc) for m in batch}
-            record(batch, outcomes, token=token)
+            record(batch, outcomes, token=token, attempted=handed_over)
     return claimed
 
 
-def _drop_already_sent(transport, group: list[Message], token: str) -> list[Message]:
-    """Records as sent the messages the provider says it already took; returns the others."""
+def _checked(transport, group: list[Message], token: str) -> list[Message]:
+    """Messages an earlier attempt may have delivered are asked about first: those the provider took are
+    recorded as sent, those it cannot answer for are held; returns the ones to send.
+
+    Never twice: a message is sent again only when the provider answered, completely, that it does not
+    have it, and that answer came late enough after the last attempt to be trusted (CHECK_SETTLE_SECONDS).
+    """
     unsure = [m for m in group if m.verify_before_send]
     if not unsure:
         return group
-    found = transport.check(unsure)
+    answers = transport.check(unsure)
+    found = {pk: outcome for pk, outcome in answers.items() if outcome.error is None}
+    held = {pk: outcome for pk, outcome in answers.items() if outcome.error is not None}
+    settle = datetime.timedelta(seconds=settings.NOTIFICATIONS["CHECK_SETTLE_SECONDS"])
+    now = timezone.now()
+    for message in unsure:
+        if message.pk not in answers and now - message.attempted_at < settle:
+            too_soon = TransportError(_("Too soon to be sure; the provider is asked again."), code=TOO_SOON)
+            held[message.pk] = Outcome(error=too_soon)
     if found:
         logger.info("%d messages were already with the provider; not sent again", len(found))
         record([m for m in unsure if m.pk in found], found, token=token)
-    return [m for m in group if m.pk not in found]
+    if held:
+        logger.info("%d messages the provider could not answer for; held and asked again", len(held))
+        hold([m for m in unsure if m.pk in held], held, token=token)
+    return [m for m in group if m.pk not in found and m.pk not in held]
+
+
+# The code of a hold while the provider's records may still lag behind the last attempt.
+TOO_SOON = "too_soon"
 
 
 @transaction.atomic
-def record(batch: list[Message], outcomes: dict[int, Outcome], *, token: str) -> None:
-    """Writes each outcome: sent, failed for good, or queued again after a backoff."""
+def hold(messages: list[Message], outcomes: dict[int, Outcome], *, token: str) -> None:
+    """Queues again, still to be checked, messages the provider could not answer for.
+
+    A failed check counts as an attempt, and after the last one the message fails, still marked to be
+    checked if it is sent again; waiting for the provider's records to settle does not count.
+    """
+    now = timezone.now()
+    opts = settings.NOTIFICATIONS
+    retry_rows = []
+    for message in messages:
+        error = outcomes[message.pk].error
+        mine = Message.objects.filter(pk=message.pk, claim_token=token, status=Message.Status.SENDING)
+        # claimed_at goes back to the last attempt: the next check asks about that moment.
+        if error.code == TOO_SOON:
+            due = message.attempted_at + datetime.timedelta(seconds=opts["CHECK_SETTLE_SECONDS"])
+            fields = {"attempts": F("attempts") - 1}
+        elif message.attempts >= opts["MAX_ATTEMPTS"]:
+            logger.warning("message %s: the provider never said if it took it: %s", message.pk, error.message)
+            mine.update(
+                status=Message.Status.FAILED,
+                claimed_at=message.attempted_at,
+                last_error=_(
+                    "The provider could not say whether it took this message, so it was not sent again "
+                    "(nobody gets it twice). Sending it again asks the provider first."
+                ),
+            )
+            continue
+        else:
+            due = now + datetime.timedelta(seconds=opts["RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1))
+            fields = {}
+        if message.channel == Channel.SMS:
+            due = after_quiet_hours(due)
+        due = max(due, now)
+        mine.update(
+            status=Message.Status.QUEUED,
+            not_before=due,
+            dispatched_at=due,
+            claim_token="",
+            claimed_at=message.attempted_at,
+            last_error=error.message[:500],
+            **fields,
+        )
+        if due - now < datetime.timedelta(hours=1):
+            retry_rows.append(((message.pk, message.channel), int((due - now).total_seconds())))
+    for row, countdown in retry_rows:
+        dispatch_on_commit([row], countdown=countdown)
+
+
+@transaction.atomic
+def record(
+    batch: list[Message],
+    outcomes: dict[int, Outcome],
+    *,
+    token: str,
+    attempted: datetime.datetime | None = None,
+) -> None:
+    """Writes each outcome: sent, failed for good, or queued again after a backoff.
+
+    `attempted`: when the batch went to the provider; an attempt left without an answer keeps that
+    moment for the check that follows."""
     now = timezone.now()
     retry_rows = []
+    to_alert = []
     opts = settings.NOTIFICATIONS
     for message in batch:
-        outcome = outcomes.get(message.pk) or Outcome(error=TransportError(_("The backend gave no answer.")))
+        outcome = outcomes.get(message.pk) or Outcome(
+            error=TransportError(_("The backend gave no answer."), uncertain=True)
+        )
         mine = Message.objects.filter(pk=message.pk, claim_token=token, status=Message.Status.SENDING)
         error = outcome.error
         if error is None:
@@ -112,7 +198,13 @@ def record(batch: list[Message], outcomes: dict[int, Outcome], *, token: str) ->
             )
         elif error.permanent or message.attempts >= opts["MAX_ATTEMPTS"]:
             logger.warning("message %s failed for good: %s", message.pk, error.message)
-            mine.update(status=Message.Status.FAILED, last_error=error.message[:500])
+            failed = mine.update(
+                status=Message.Status.FAILED,
+                last_error=error.message[:500],
+                verify_before_send=message.verify_before_send or error.uncertain,
+            )
+            if failed and error.alert:
+                to_alert.append((message, error))
         else:
             delay = error.retry_after or opts["RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1)
             due = now + datetime.timedelta(seconds=delay)
@@ -125,11 +217,74 @@ def record(batch: list[Message], outcomes: dict[int, Outcome], *, token: str) ->
                 claim_token="",
                 last_error=error.message[:500],
                 verify_before_send=message.verify_before_send or error.uncertain,
+                **({"claimed_at": attempted} if attempted and error.uncertain else {}),
             )
             if due - now < datetime.timedelta(hours=1):
                 retry_rows.append(((message.pk, message.channel), int((due - now).total_seconds())))
     for row, countdown in retry_rows:
         dispatch_on_commit([row], countdown=countdown)
+    if to_alert:
+        alert_secretary(to_alert)
+
+
+# Occasions of the alerts themselves: an alert that fails never raises another.
+ALERT_OCCASION = "provider-refused"
+
+
+def alert_secretary(failures: list[tuple[Message, TransportError]]) -> int:
+    """Tells the branch secretary (SMS, and the committee's WeChat group when it has a robot) that the
+    provider refused messages for a reason someone has to act on: once per notice (or reminder) and
+    kind of refusal, however many messages it hit. Returns the number of alerts queued."""
+    from accounts.models import BranchRole
+
+    from .services import notify
+    from .transports.wecom import WeComRobotTransport, robot_key
+
+    alerts: dict[tuple[int, str, str], tuple[Message, TransportError]] = {}
+    for message, error in failures:
+        subject = f"notice:{message.notice_id}" if message.notice_id else _occasion(message)
+        if subject.startswith(ALERT_OCCASION):
+            continue
+        alerts.setdefault((message.branch_id, subject, error.code), (message, error))
+    queued = 0
+    for (branch_id, subject, code), (message, error) in alerts.items():
+        branch = message.branch
+        roles = BranchRole.objects.filter(branch_id=branch_id, role=BranchRole.Role.SECRETARY)
+        secretaries = [role.user for role in roles.select_related("user__member").order_by("user_id")]
+        channels = [Channel.SMS]
+        # The committee's group too, when it can get there: an empty credit stops the SMS alert as well.
+        robot = isinstance(get_transport(Channel.COMMITTEE_WECHAT), WeComRobotTransport)
+        if not robot or robot_key(branch_id, Channel.COMMITTEE_WECHAT):
+            channels.append(Channel.COMMITTEE_WECHAT)
+        result = notify(
+            branch=branch,
+            occasion=f"{ALERT_OCCASION}:{subject}:{code}",
+            text=_alert_text(message, error),
+            recipients=secretaries,
+            channels=channels,
+        )
+        queued += bool(result.queued)
+    return queued
+
+
+def _occasion(message: Message) -> str:
+    """The occasion notify() was called with: the idempotency key up to its channel."""
+    return message.idempotency_key.split(f":{message.channel}", 1)[0]
+
+
+def _alert_text(message: Message, error: TransportError) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        if message.notice_id:
+            notice = message.notice
+            what = _(
+                "the notice %(issue)s “%(title)s”"
+            ) % {"issue": notice.issue_label, "title": notice.title}
+        else:
+            what = _("a reminder")
+        return _(
+            "{姓名}: the SMS provider refused the messages of %(what)s. %(reason)s The notice page lists the "
+            "messages that failed."
+        ) % {"what": what, "reason": error.message}
 
 
 def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:

@@ -64,6 +64,9 @@ class NoticeForm(forms.ModelForm):
             }
         )
         self.fields["template"].help_text = _("Choosing a template replaces the title and the text.")
+        sms_limit = _("As an SMS it may come to %(limit)s characters, the signature %(sign)s included.")
+        sms_limit %= {"limit": texts.SMS_LIMIT, "sign": texts.sms_text("") or "【…】"}
+        self.fields["body"].help_text = f"{self.fields['body'].help_text} {sms_limit}"
         self.fields["groups"].queryset = ContactGroup.objects.filter(branch=branch)
         self.fields["members"].queryset = (
             Member.objects.in_branch(branch)
@@ -122,6 +125,11 @@ class NoticeForm(forms.ModelForm):
             name, message = needed[audience]
             if not data.get(name):
                 self.add_error(name, message)
+        body = data.get("body")
+        if body and data.get("send_sms"):
+            too_long = texts.sms_too_long(body, branch=self.branch)
+            if too_long:
+                self.add_error("body", forms.ValidationError(too_long, code="sms_too_long"))
         if not (data.get("send_sms") or data.get("send_branch_wechat") or data.get("send_committee_wechat")):
             raise forms.ValidationError(_("Choose at least one way to send the notice."), code="no_channel")
         return data

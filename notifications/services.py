@@ -52,6 +52,9 @@ def _clean_text(notice: Notice) -> None:
     if unknown:
         names = "、".join(f"{{{name}}}" for name in unknown)
         raise ValidationError({"body": _("Unknown placeholders: %(names)s.") % {"names": names}})
+    too_long = notice.send_sms and texts.sms_too_long(notice.body, branch=notice.branch)
+    if too_long:
+        raise ValidationError({"body": ValidationError(too_long, code="sms_too_long")})
 
 
 @transaction.atomic

@@ -11,6 +11,10 @@ SINGLE_SEGMENT = 70
 MULTI_SEGMENT = 67
 # The longest notice text: 15 SMS parts, and a group message well within WeCom's 4,096 bytes.
 BODY_LIMIT = 1000
+# Alibaba Cloud refuses an SMS longer than this, counted with the signature 【…】 and the template's own text.
+SMS_LIMIT = 500
+# Where the notice goes in the approved SMS template: Alibaba Cloud's ${content}, Tencent's {1}.
+TEMPLATE_SLOT = re.compile(r"\$\{[^{}]*\}|\{1\}")
 PLACEHOLDERS = ("姓名", "支部")
 PLACEHOLDER_PATTERN = re.compile(r"\{([^{}]+)\}")
 
@@ -29,6 +33,54 @@ def sms_text(body: str) -> str:
     """What the phone shows: the provider puts the signature 【…】 in front of the text."""
     sign = settings.NOTIFICATIONS["SMS_SIGN_NAME"]
     return f"【{sign}】{body}" if sign else body
+
+
+def template_text() -> tuple[str, str]:
+    """The approved template's fixed text before and after the notice (SMS_TEMPLATE_TEXT, "${content}"
+    when the template is nothing but the notice)."""
+    template = settings.NOTIFICATIONS.get("SMS_TEMPLATE_TEXT") or "${content}"
+    parts = TEMPLATE_SLOT.split(template, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (template, "")
+
+
+def sms_full_text(body: str) -> str:
+    """The whole SMS as the provider keeps it: signature, the template's fixed text and the body."""
+    before, after = template_text()
+    return sms_text(f"{before}{body}{after}")
+
+
+def sms_length(text: str, *, branch) -> int:
+    """The most characters this notice text takes as one SMS to anyone of the branch, as Alibaba Cloud
+    counts them against SMS_LIMIT: signature and template text included, {支部} filled in and {姓名}
+    as the longest name on the branch's roster.
+
+    The one place the length is worked out: whatever a notice adds to each SMS (a personal link, say)
+    adds its length here.
+    """
+    from django.db.models import Max
+    from django.db.models.functions import Length
+
+    from members.models import Member
+
+    longest_name = 0
+    if "{姓名}" in text:
+        roster = Member.objects.in_branch(branch).active()
+        longest_name = roster.aggregate(longest=Max(Length("name")))["longest"] or 0
+    return len(sms_full_text(render(text, name="名" * longest_name, branch=str(branch))))
+
+
+def sms_too_long(text: str, *, branch) -> str:
+    """Why the text cannot go as an SMS (translated), or "" when it fits the provider's SMS_LIMIT."""
+    from django.utils.translation import gettext
+
+    length = sms_length(text, branch=branch)
+    if length <= SMS_LIMIT:
+        return ""
+    return gettext(
+        "As an SMS this text comes to %(length)s characters, with the signature and the longest name "
+        "filled in; the provider takes at most %(limit)s. Shorten it by %(over)s characters, or send it "
+        "to the WeChat groups only."
+    ) % {"length": length, "limit": SMS_LIMIT, "over": length - SMS_LIMIT}
 
 
 def sms_segments(text: str) -> int:

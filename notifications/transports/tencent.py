@@ -10,7 +10,10 @@ import hmac
 import json
 import urllib.parse
 
-from .base import Outcome, Transport, TransportError
+from django.utils import timezone
+
+from . import base
+from .base import Outcome, Transport, TransportError, refusal, unknown
 
 SERVICE = "sms"
 API_VERSION = "2021-01-11"
@@ -30,8 +33,38 @@ PERMANENT_PREFIXES = (
 )
 
 
+# Refusals the branch has to act on: failed at once with the reason in Chinese, the secretary alerted.
+# (LimitExceeded.PhoneNumberThirtySecondLimit clears in 30 seconds and is retried.)
+ALERT_CODES = {
+    "FailedOperation.InsufficientBalanceInSmsPackage": base.CREDIT,
+    "FailedOperation.ContainSensitiveWord": base.TEMPLATE,
+    "FailedOperation.TemplateIncorrectOrUnapproved": base.TEMPLATE,
+    "FailedOperation.MissingTemplateToModify": base.TEMPLATE,
+    "InvalidParameterValue.TemplateParameterFormatError": base.TEMPLATE,
+    "FailedOperation.SignatureIncorrectOrUnapproved": base.SIGNATURE,
+    "InvalidParameterValue.TemplateParameterLengthLimit": base.TOO_LONG,
+    "InvalidParameterValue.ContentLengthLimit": base.TOO_LONG,
+    "LimitExceeded.PhoneNumberDailyLimit": base.NUMBER_LIMIT,
+    "LimitExceeded.PhoneNumberOneHourLimit": base.NUMBER_LIMIT,
+    "LimitExceeded.PhoneNumberSameContentDailyLimit": base.NUMBER_LIMIT,
+    "LimitExceeded.DeliveryFrequencyLimit": base.NUMBER_LIMIT,
+    "LimitExceeded.DailyLimit": base.ACCOUNT_LIMIT,
+    "LimitExceeded.AppDailyLimit": base.ACCOUNT_LIMIT,
+}
+# PullSmsSendStatusByPhoneNumber: receipts a page, pages read at most, days it reaches back.
+PAGE_SIZE = 100
+MAX_PAGES = 10
+QUERY_DAYS = 7
+
+
 def is_permanent(code: str) -> bool:
     return code.startswith(PERMANENT_PREFIXES)
+
+
+def error_for(code: str, detail: str) -> TransportError:
+    if code in ALERT_CODES:
+        return refusal(ALERT_CODES[code], code, detail)
+    return TransportError(f"{code}: {detail}", permanent=is_permanent(code), code=code)
 
 
 def hmac_sha256(key: bytes, text: str) -> bytes:
@@ -100,31 +133,50 @@ class TencentSmsTransport(Transport):
         return {m.pk: self.outcome(by_number.get(m.to)) for m in messages}
 
     def check(self, messages: list) -> dict[int, Outcome]:
-        """PullSmsSendStatusByPhoneNumber since the last attempt: a receipt carrying this text's tag
-        means the provider took the message. No receipt yet → unknown → sent again."""
-        found = {}
-        now = int(datetime.datetime.now(datetime.UTC).timestamp())
+        """PullSmsSendStatusByPhoneNumber since the message was written: a receipt carrying this text's
+        tag (SessionContext) means the provider took it. A failed or unreadable query leaves the
+        message unknown (held, asked again); so does a message older than the receipts reach back."""
+        answers = {}
         for message in messages:
-            since = int((message.claimed_at or message.created_at).timestamp()) - 600
             try:
-                answer = self.call(
-                    "PullSmsSendStatusByPhoneNumber",
-                    {
-                        "BeginTime": since,
-                        "EndTime": now,
-                        "Offset": 0,
-                        "Limit": 100,
-                        "PhoneNumber": message.to,
-                        "SmsSdkAppId": self.options["TENCENT_SMS_APP_ID"],
-                    },
-                )
-            except TransportError:
+                outcome = self.find(message)
+            except TransportError as exc:
+                answers[message.pk] = unknown(f"PullSmsSendStatusByPhoneNumber: {exc.message}")
                 continue
-            for receipt in answer.get("PullSmsSendStatusSet", []):
-                if receipt.get("SessionContext") == text_tag(message.body):
-                    found[message.pk] = Outcome(provider_message_id=receipt.get("SerialNo", ""))
-                    break
-        return found
+            if outcome is not None:
+                answers[message.pk] = outcome
+        return answers
+
+    def find(self, message) -> Outcome | None:
+        now = int(timezone.now().timestamp())
+        written = int(message.created_at.timestamp()) - 300
+        since = max(written, now - QUERY_DAYS * 86400)
+        tag = text_tag(message.body)
+        for page in range(MAX_PAGES):
+            answer = self.call(
+                "PullSmsSendStatusByPhoneNumber",
+                {
+                    "BeginTime": since,
+                    "EndTime": now,
+                    "Offset": page * PAGE_SIZE,
+                    "Limit": PAGE_SIZE,
+                    "PhoneNumber": message.to,
+                    "SmsSdkAppId": self.options["TENCENT_SMS_APP_ID"],
+                },
+            )
+            receipts = answer.get("PullSmsSendStatusSet")
+            if not isinstance(receipts, list) or not all(isinstance(r, dict) for r in receipts):
+                raise TransportError("an answer without its receipts")
+            for receipt in receipts:
+                if receipt.get("SessionContext") == tag:
+                    return Outcome(provider_message_id=str(receipt.get("SerialNo", "")))
+            if len(receipts) < PAGE_SIZE:
+                break
+        else:
+            return unknown(f"over {PAGE_SIZE * MAX_PAGES} receipts")
+        if since > written:
+            return unknown("written before the days the receipts reach back")
+        return None
 
     def call(self, action: str, fields: dict) -> dict:
         """One signed API call; an Error in the answer becomes a TransportError."""
@@ -149,20 +201,21 @@ class TencentSmsTransport(Transport):
             "X-TC-Version": API_VERSION,
             "X-TC-Region": opts["TENCENT_SMS_REGION"],
         }
-        answer = self.request(endpoint, payload, headers).get("Response", {})
+        answer = self.request(endpoint, payload, headers).get("Response")
+        if not isinstance(answer, dict):
+            raise TransportError("an answer without a Response", uncertain=True)
         if "Error" in answer:
             code, text = answer["Error"].get("Code", ""), answer["Error"].get("Message", "")
-            raise TransportError(f"{code}: {text}", permanent=is_permanent(code), code=code)
+            raise error_for(code, text)
         return answer
 
     def outcome(self, status: dict | None) -> Outcome:
         if status is None:
-            return Outcome(error=TransportError("no result for this number"))
+            return Outcome(error=TransportError("no result for this number", uncertain=True))
         code = status.get("Code", "")
         if code == "Ok":
             return Outcome(provider_message_id=status.get("SerialNo", ""))
-        text = f"{code}: {status.get('Message', '')}"
-        return Outcome(error=TransportError(text, permanent=is_permanent(code), code=code))
+        return Outcome(error=error_for(code, status.get("Message", "")))
 
 
 def text_tag(text: str) -> str:

@@ -1,4 +1,4 @@
-"""WeCom (企业微信) group robot webhook: one POST per message, text or markdown.
+"""WeCom (企业微信) group robot webhook: one POST per message, plain text, in numbered parts when long.
 
 Each robot takes 20 messages a minute. Celery's rate_limit is per worker, so the
 budget is kept in Redis (shared by every worker); without Redis, per process.
@@ -13,8 +13,7 @@ from django.conf import settings
 
 from .base import Outcome, Transport, TransportError
 
-TEXT_LIMIT = 2048  # bytes of UTF-8
-MARKDOWN_LIMIT = 4096
+TEXT_LIMIT = 2048  # bytes of UTF-8; a longer text goes in numbered parts, never as markdown
 INVALID_WEBHOOK = 93000
 RATE_LIMITED = 45009
 SYSTEM_BUSY = -1
@@ -71,16 +70,32 @@ class WeComRobotTransport(Transport):
         return outcomes
 
     def send_one(self, message) -> str:
+        """Posts the text, in numbered parts when it is over 2,048 bytes; a retry resumes at the part that
+        failed (the parts already posted are noted on the message)."""
         key = robot_key(message.branch_id, message.channel)
         if not key:
             raise TransportError("no webhook key configured for this group", permanent=True)
-        wait = self.budget.take(key)
-        if wait:
-            raise TransportError("over 20 messages this minute", retry_after=wait, code="budget")
-        answer = self.post_json(f"{self.options['WECOM_WEBHOOK_URL']}?key={key}", self.payload(message.body))
+        parts = split_text(message.body)
+        if len(parts) > self.budget.limit:
+            raise TransportError(f"{len(parts)} parts: over {self.budget.limit} a minute", permanent=True)
+        done = posted_parts(message.provider_message_id, len(parts))
+        for number in range(done, len(parts)):
+            wait = self.budget.take(key)
+            if wait:
+                text = f"over {self.budget.limit} messages this minute"
+                raise TransportError(text, retry_after=wait, code="budget")
+            self.post_part(key, parts[number])
+            if len(parts) > 1:
+                note = f"parts:{number + 1}/{len(parts)}"
+                type(message).objects.filter(pk=message.pk).update(provider_message_id=note)
+                message.provider_message_id = note
+        return f"parts:{len(parts)}/{len(parts)}" if len(parts) > 1 else ""
+
+    def post_part(self, key: str, text: str) -> None:
+        answer = self.post_json(f"{self.options['WECOM_WEBHOOK_URL']}?key={key}", self.payload(text))
         errcode = answer.get("errcode")
         if errcode == 0:
-            return ""
+            return
         text = f"{errcode}: {answer.get('errmsg', '')}"
         if errcode == RATE_LIMITED:
             raise TransportError(text, retry_after=60, code=str(errcode))
@@ -88,9 +103,44 @@ class WeComRobotTransport(Transport):
 
     @staticmethod
     def payload(text: str) -> dict:
-        size = len(text.encode())
-        if size <= TEXT_LIMIT:
-            return {"msgtype": "text", "text": {"content": text}}
-        if size <= MARKDOWN_LIMIT:
-            return {"msgtype": "markdown", "markdown": {"content": text}}
-        raise TransportError(f"text of {size} bytes is over WeCom's {MARKDOWN_LIMIT}", permanent=True)
+        """Always plain text: markdown would turn a member's * _ # [ ] into formatting or links."""
+        return {"msgtype": "text", "text": {"content": text}}
+
+
+def posted_parts(note: str, total: int) -> int:
+    """How many of the message's `total` parts an earlier attempt posted ("parts:2/3")."""
+    if not note.startswith("parts:"):
+        return 0
+    done, _slash, of = note.removeprefix("parts:").partition("/")
+    return int(done) if done.isdigit() and of == str(total) else 0
+
+
+# Room left in each part for its number, e.g. "（12/12）\n" (fullwidth brackets: 3 bytes each).
+LABEL_BYTES = 24
+# Where a part may end, best first: a line break, the end of a sentence, a comma.
+BREAKS = ("\n", "。", "！", "？", "；", "，", "、", " ")
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """The text as it goes out: itself when it fits in `limit` bytes of UTF-8, else parts numbered
+    （1/3）, （2/3）… that each fit, cut at a line break or a sentence's end where one is near."""
+    if len(text.encode()) <= limit:
+        return [text]
+    room = limit - LABEL_BYTES
+    pieces = []
+    rest = text
+    while rest:
+        if len(rest.encode()) <= room:
+            pieces.append(rest)
+            break
+        cut = len(rest.encode()[:room].decode(errors="ignore"))  # the most characters that fit
+        window = rest[:cut]
+        for mark in BREAKS:
+            at = window.rfind(mark)
+            if at >= cut // 2:
+                cut = at + 1
+                break
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    total = len(pieces)
+    return [f"（{number}/{total}）\n{piece}" for number, piece in enumerate(pieces, start=1)]

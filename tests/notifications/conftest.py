@@ -6,6 +6,8 @@ import pytest
 from notifications.transports import locmem
 from notifications.transports.wecom import MinuteBudget
 
+from . import stubs
+
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
@@ -55,3 +57,53 @@ def eager_celery():
     yield app
     app.conf.task_always_eager = previous
 
+
+
+def use(settings, **options):
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, **options}
+
+
+@pytest.fixture
+def aliyun(httpserver, settings):
+    stub = stubs.AliyunStub()
+    httpserver.expect_request("/", method="POST").respond_with_handler(stub)
+    use(
+        settings,
+        SMS_BACKEND="notifications.transports.aliyun.AliyunSmsTransport",
+        ALIYUN_SMS_ENDPOINT=httpserver.url_for("/"),
+        ALIYUN_ACCESS_KEY_ID=stubs.ALIYUN_KEY_ID,
+        ALIYUN_ACCESS_KEY_SECRET=stubs.ALIYUN_SECRET,
+        ALIYUN_SMS_TEMPLATE_CODE="SMS_0001",
+        SMS_SIGN_NAME="第16党支部",
+    )
+    return stub
+
+
+@pytest.fixture
+def tencent(httpserver, settings):
+    stub = stubs.TencentStub()
+    httpserver.expect_request("/", method="POST").respond_with_handler(stub)
+    use(
+        settings,
+        SMS_BACKEND="notifications.transports.tencent.TencentSmsTransport",
+        TENCENT_SMS_ENDPOINT=httpserver.url_for("/").rstrip("/"),
+        TENCENT_SECRET_ID=stubs.TENCENT_ID,
+        TENCENT_SECRET_KEY=stubs.TENCENT_KEY,
+        TENCENT_SMS_APP_ID="1400000000",
+        TENCENT_SMS_TEMPLATE_ID="100001",
+        SMS_SIGN_NAME="第16党支部",
+    )
+    return stub
+
+
+@pytest.fixture
+def wecom(httpserver, settings, branch):
+    stub = stubs.WeComStub()
+    httpserver.expect_request("/cgi-bin/webhook/send", method="POST").respond_with_handler(stub)
+    use(
+        settings,
+        WECHAT_BACKEND="notifications.transports.wecom.WeComRobotTransport",
+        WECOM_WEBHOOK_URL=httpserver.url_for("/cgi-bin/webhook/send"),
+        WECOM_KEYS={str(branch.pk): {"branch_wechat": stubs.WECOM_KEY, "committee_wechat": "wrong-key"}},
+    )
+    return stub

@@ -2,6 +2,7 @@
 (signature, required fields) and answers like it, including errors chosen by the test."""
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
@@ -9,7 +10,10 @@ import threading
 import urllib.parse
 from collections import Counter
 
+from django.utils import timezone
 from werkzeug import Response
+
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 ALIYUN_KEY_ID, ALIYUN_SECRET = "test-key-id", "test-key-secret"
 TENCENT_ID, TENCENT_KEY = "AKIDtest", "tencent-test-key"
@@ -21,16 +25,24 @@ def json_response(payload, status=200) -> Response:
 
 
 class AliyunStub:
-    """dysmsapi SendBatchSms and QuerySendDetails: checks the HMAC-SHA1 RPC signature, answers like it."""
+    """dysmsapi SendBatchSms and QuerySendDetails: checks the HMAC-SHA1 RPC signature, answers like it.
 
-    def __init__(self):
+    `template` is the approved template's text: what the provider keeps (and QuerySendDetails shows)
+    is the signature, then the template with ${content} filled in."""
+
+    def __init__(self, template: str = "${content}"):
         self.lock = threading.Lock()
         self.received: Counter = Counter()  # phone number → times delivered
+        self.accepted: Counter = Counter()  # (phone number, text as kept) → times accepted
         self.texts: dict[str, list[str]] = {}  # phone number → texts delivered (with the signature)
+        self.sent_at: dict[tuple[str, str], str] = {}  # (number, text) → SendDate of its last sending
         self.requests: list[dict] = []
         self.bad_numbers: set[str] = set()
         self.code = "OK"  # a business error for every request when set
-        self.status = 200
+        self.status = 200  # for every request when not 200
+        self.query_status = 200  # for QuerySendDetails only
+        self.query_answer: dict | None = None  # an answer QuerySendDetails gives instead of the records
+        self.template = template
 
     def __call__(self, request) -> Response:
         params = dict(urllib.parse.parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
@@ -42,6 +54,10 @@ class AliyunStub:
         if signature != self.expected_signature(params):
             return json_response({"Code": "SignatureDoesNotMatch", "Message": "bad signature"}, 400)
         if params["Action"] == "QuerySendDetails":
+            if self.query_status != 200:
+                return Response("upstream error", status=self.query_status)
+            if self.query_answer is not None:
+                return json_response(self.query_answer)
             return self.details(params)
         numbers = json.loads(params["PhoneNumberJson"])
         template_params = json.loads(params["TemplateParamJson"])
@@ -52,22 +68,42 @@ class AliyunStub:
             return json_response({"Code": self.code, "Message": "stub says no"})
         if self.bad_numbers & set(numbers):
             return json_response({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号"})
-        with self.lock:
-            self.received.update(numbers)
-            for number, sign, values in zip(numbers, signs, template_params, strict=True):
-                self.texts.setdefault(number, []).append(f"【{sign}】{values['content']}")
+        self.take(numbers, signs, template_params)
         return json_response(
             {"Code": "OK", "Message": "OK", "BizId": f"biz{len(self.requests)}", "RequestId": "r"}
         )
 
+    def take(self, numbers, signs, template_params) -> None:
+        """Keeps the messages as the provider does (what QuerySendDetails reads) and counts them."""
+        now = timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")  # the tests' clock
+        with self.lock:
+            self.received.update(numbers)
+            for number, sign, values in zip(numbers, signs, template_params, strict=True):
+                text = f"【{sign}】" + self.template.replace("${content}", values["content"])
+                self.texts.setdefault(number, []).append(text)
+                self.accepted[number, text] += 1
+                self.sent_at[number, text] = now
+
     def details(self, params) -> Response:
-        texts = self.texts.get(params["PhoneNumber"], [])
+        number = params["PhoneNumber"]
+        with self.lock:
+            texts = list(self.texts.get(number, []))
+        day = params["SendDate"]
         found = [
-            {"PhoneNum": params["PhoneNumber"], "SendStatus": 3, "Content": text, "BizId": "receipt"}
+            {
+                "PhoneNum": number,
+                "SendStatus": 3,
+                "Content": text,
+                "BizId": "receipt",
+                "SendDate": self.sent_at[number, text],
+            }
             for text in texts
+            if self.sent_at[number, text].replace("-", "").startswith(day)
         ]
+        size, page = int(params.get("PageSize", 50)), int(params.get("CurrentPage", 1))
+        shown = found[(page - 1) * size : page * size]
         return json_response(
-            {"Code": "OK", "TotalCount": len(found), "SmsSendDetailDTOs": {"SmsSendDetailDTO": found}}
+            {"Code": "OK", "TotalCount": len(found), "SmsSendDetailDTOs": {"SmsSendDetailDTO": shown}}
         )
 
     @staticmethod
@@ -90,6 +126,9 @@ class TencentStub:
         self.receipts: dict[str, list[dict]] = {}  # number → delivery receipts
         self.number_codes: dict[str, str] = {}  # number → error code for that number
         self.error = ""  # a request-level error code when set
+        self.accepted: Counter = Counter()  # (number, text) → times accepted
+        self.query_status = 200  # for PullSmsSendStatusByPhoneNumber only
+        self.query_answer: dict | None = None  # an answer it gives instead of the receipts
 
     def __call__(self, request) -> Response:
         body = request.get_data()
@@ -101,6 +140,10 @@ class TencentStub:
         if request.headers.get("X-TC-Version") != "2021-01-11":
             return self.fail("InvalidAction")
         if action == "PullSmsSendStatusByPhoneNumber":
+            if self.query_status != 200:
+                return Response("upstream error", status=self.query_status)
+            if self.query_answer is not None:
+                return json_response(self.query_answer)
             receipts = self.receipts.get(payload["PhoneNumber"], [])
             return json_response({"Response": {"PullSmsSendStatusSet": receipts, "RequestId": "r"}})
         if action != "SendSms":
@@ -113,6 +156,7 @@ class TencentStub:
         for i, number in enumerate(payload["PhoneNumberSet"]):
             code = self.number_codes.get(number, "Ok")
             if code == "Ok":
+                self.accepted[number, payload["TemplateParamSet"][0]] += 1
                 self.receipts.setdefault(number, []).append(
                     {
                         "PhoneNumber": number,
@@ -165,7 +209,9 @@ class WeComStub:
 
     def __init__(self):
         self.posts: list[dict] = []
+        self.delivered: list[dict] = []  # the posts answered errcode 0
         self.errcode = 0
+        self.script: list[int] = []  # errcodes for the next posts, in turn, before `errcode`
 
     def __call__(self, request) -> Response:
         if request.args.get("key") != WECOM_KEY:
@@ -175,4 +221,7 @@ class WeComStub:
         kind = payload.get("msgtype")
         if kind not in ("text", "markdown") or not payload[kind]["content"]:
             return json_response({"errcode": 40008, "errmsg": "invalid message type"})
-        return json_response({"errcode": self.errcode, "errmsg": "ok" if not self.errcode else "stub error"})
+        errcode = self.script.pop(0) if self.script else self.errcode
+        if not errcode:
+            self.delivered.append(payload)
+        return json_response({"errcode": errcode, "errmsg": "ok" if not errcode else "stub error"})

@@ -213,8 +213,8 @@ def test_a_body_of_10000_characters_is_refused(client, world):
     assert errors == {"body": ["正文请控制在 1000 字以内（现有 10000 字）：过长的正文会被拆成太多条短信。"]}
 
 
-def test_a_body_of_1000_characters_is_saved(client, world):
-    response = fuzz.post(client, NEW, valid_post(body="通" * 1000))
+def test_a_body_of_1000_characters_is_saved_for_the_wechat_groups(client, world):
+    response = fuzz.post(client, NEW, valid_post(body="通" * 1000, send_sms="", send_branch_wechat="on"))
     assert response.status_code == 302
     assert len(Notice.objects.get().body) == 1000
 

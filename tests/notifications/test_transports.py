@@ -12,58 +12,9 @@ from notifications.transports.aliyun import sign
 from tests.factories import MemberFactory
 
 from . import stubs
+from .conftest import use
 
 pytestmark = pytest.mark.django_db
-
-
-def use(settings, **options):
-    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, **options}
-
-
-@pytest.fixture
-def aliyun(httpserver, settings):
-    stub = stubs.AliyunStub()
-    httpserver.expect_request("/", method="POST").respond_with_handler(stub)
-    use(
-        settings,
-        SMS_BACKEND="notifications.transports.aliyun.AliyunSmsTransport",
-        ALIYUN_SMS_ENDPOINT=httpserver.url_for("/"),
-        ALIYUN_ACCESS_KEY_ID=stubs.ALIYUN_KEY_ID,
-        ALIYUN_ACCESS_KEY_SECRET=stubs.ALIYUN_SECRET,
-        ALIYUN_SMS_TEMPLATE_CODE="SMS_0001",
-        SMS_SIGN_NAME="第16党支部",
-    )
-    return stub
-
-
-@pytest.fixture
-def tencent(httpserver, settings):
-    stub = stubs.TencentStub()
-    httpserver.expect_request("/", method="POST").respond_with_handler(stub)
-    use(
-        settings,
-        SMS_BACKEND="notifications.transports.tencent.TencentSmsTransport",
-        TENCENT_SMS_ENDPOINT=httpserver.url_for("/").rstrip("/"),
-        TENCENT_SECRET_ID=stubs.TENCENT_ID,
-        TENCENT_SECRET_KEY=stubs.TENCENT_KEY,
-        TENCENT_SMS_APP_ID="1400000000",
-        TENCENT_SMS_TEMPLATE_ID="100001",
-        SMS_SIGN_NAME="第16党支部",
-    )
-    return stub
-
-
-@pytest.fixture
-def wecom(httpserver, settings, branch):
-    stub = stubs.WeComStub()
-    httpserver.expect_request("/cgi-bin/webhook/send", method="POST").respond_with_handler(stub)
-    use(
-        settings,
-        WECHAT_BACKEND="notifications.transports.wecom.WeComRobotTransport",
-        WECOM_WEBHOOK_URL=httpserver.url_for("/cgi-bin/webhook/send"),
-        WECOM_KEYS={str(branch.pk): {"branch_wechat": stubs.WECOM_KEY, "committee_wechat": "wrong-key"}},
-    )
-    return stub
 
 
 def queue_sms(branch, *phones, text="{姓名}同志：明天上午9点学习。"):
@@ -73,7 +24,7 @@ def queue_sms(branch, *phones, text="{姓名}同志：明天上午9点学习。"
 
 
 def statuses():
-    return dict(Message.objects.values_list("to", "status"))
+    return dict(Message.objects.filter(channel=Channel.SMS).values_list("to", "status"))
 
 
 def test_the_rpc_signature_matches_alibaba_clouds_documented_example():
@@ -110,12 +61,12 @@ def test_aliyun_sends_at_most_100_numbers_per_request(branch, clock, aliyun):
 
 
 def test_aliyun_business_errors_fail_at_once_with_the_providers_reason(branch, clock, aliyun):
-    aliyun.code = "isv.TEMPLATE_MISSING_PARAMETERS"
+    aliyun.code = "isv.BLACK_KEY_CONTROL_LIMIT"
     ids = queue_sms(branch, "+8613900000001")
     messages_deliver(message_ids=ids)
     message = Message.objects.get()
     assert (message.status, message.attempts) == ("failed", 1)
-    assert message.last_error == "isv.TEMPLATE_MISSING_PARAMETERS: stub says no"
+    assert message.last_error == "isv.BLACK_KEY_CONTROL_LIMIT: stub says no"
 
 
 def test_aliyun_one_bad_number_in_a_batch_fails_alone(branch, clock, aliyun):
@@ -190,8 +141,12 @@ def test_tencent_sends_a_signed_send_sms_and_reads_each_numbers_result(branch, c
         "第16党支部",
     )
     assert request["TemplateParamSet"] == ["明天上午9点学习。"]
-    assert statuses() == {"+8613900000001": "sent", "+8613900000002": "failed", "+8613900000003": "queued"}
+    assert statuses() == {"+8613900000001": "sent", "+8613900000002": "failed", "+8613900000003": "failed"}
     assert Message.objects.get(to="+8613900000001").provider_message_id == "serial-1-0"
+    assert Message.objects.get(to="+8613900000003").last_error == (
+        "已达到服务商对这个手机号每小时或每天的短信条数上限。请明天再重发失败的短信。"
+        "（LimitExceeded.PhoneNumberDailyLimit: stub refuses）"
+    )
 
 
 def test_tencent_sends_one_request_per_text_and_at_most_200_numbers(branch, clock, tencent):
@@ -225,10 +180,31 @@ def test_wecom_posts_text_to_the_branch_robot_and_fails_a_bad_key_for_good(branc
     assert Message.objects.get(channel="committee_wechat").last_error == "93000: invalid webhook url"
 
 
-def test_wecom_uses_markdown_for_long_texts(branch, clock, wecom):
-    services.notify(branch=branch, occasion="long", text="学" * 1000, channels=[Channel.BRANCH_WECHAT])
+def test_wecom_sends_a_long_text_as_numbered_plain_text_parts_never_markdown(branch, clock, wecom):
+    text = "第一段：**不是粗体** [不是链接](http://evil.example)。\n" + "学" * 600 + "。\n" + "习" * 600
+    services.notify(branch=branch, occasion="long", text=text, channels=[Channel.BRANCH_WECHAT])
     messages_deliver(message_ids=list(Message.objects.values_list("pk", flat=True)))
-    assert wecom.posts[0]["msgtype"] == "markdown"
+    assert {post["msgtype"] for post in wecom.posts} == {"text"}
+    parts = [post["text"]["content"] for post in wecom.posts]
+    assert len(parts) == 2
+    assert all(len(part.encode()) <= 2048 for part in parts)
+    assert parts[0].startswith("（1/2）\n第一段：**不是粗体** [不是链接](http://evil.example)。\n")
+    assert parts[1] == "（2/2）\n" + "习" * 600  # cut at the line break
+    assert "".join(part.split("\n", 1)[1] for part in parts) == text
+    assert Message.objects.get().status == "sent"
+
+
+def test_a_long_wecom_text_that_fails_half_way_resumes_at_the_part_that_failed(branch, clock, wecom):
+    services.notify(branch=branch, occasion="long", text="学" * 1500, channels=[Channel.BRANCH_WECHAT])
+    ids = list(Message.objects.values_list("pk", flat=True))
+    wecom.script = [0, -1]  # the first part goes, the second meets "system busy"
+    messages_deliver(message_ids=ids)
+    message = Message.objects.get()
+    assert (message.status, message.provider_message_id) == ("queued", "parts:1/3")
+    clock.move(minutes=5)
+    messages_deliver(message_ids=ids)
+    assert [post["text"]["content"][:5] for post in wecom.delivered] == ["（1/3）", "（2/3）", "（3/3）"]
+    assert Message.objects.get().status == "sent"
 
 
 def test_wecom_rate_limit_answer_retries_after_a_minute(branch, clock, wecom):
