@@ -115,14 +115,19 @@ def _checked(transport, group: list[Message], token: str) -> list[Message]:
 
 # The code of a hold while the provider's records may still lag behind the last attempt.
 TOO_SOON = "too_soon"
+# A message the provider cannot answer for is asked about (at most hourly) for this long after its last
+# attempt, and after its last attempt number, before it fails: failing it too soon would show as failed a
+# message that may well have arrived.
+HOLD_AT_MOST = datetime.timedelta(hours=24)
 
 
 @transaction.atomic
 def hold(messages: list[Message], outcomes: dict[int, Outcome], *, token: str) -> None:
     """Queues again, still to be checked, messages the provider could not answer for.
 
-    A failed check counts as an attempt, and after the last one the message fails, still marked to be
-    checked if it is sent again; waiting for the provider's records to settle does not count.
+    A failed check counts as an attempt and waits a growing backoff (at most an hour); once the attempts
+    are used up and a day has passed since the last attempt the message fails, still marked to be
+    checked if it is sent again. Waiting for the provider's records to settle does not count.
     """
     now = timezone.now()
     opts = settings.NOTIFICATIONS
@@ -134,7 +139,7 @@ def hold(messages: list[Message], outcomes: dict[int, Outcome], *, token: str) -
         if error.code == TOO_SOON:
             due = message.attempted_at + datetime.timedelta(seconds=opts["CHECK_SETTLE_SECONDS"])
             fields = {"attempts": F("attempts") - 1}
-        elif message.attempts >= opts["MAX_ATTEMPTS"]:
+        elif message.attempts >= opts["MAX_ATTEMPTS"] and now - message.attempted_at > HOLD_AT_MOST:
             logger.warning("message %s: the provider never said if it took it: %s", message.pk, error.message)
             mine.update(
                 status=Message.Status.FAILED,
@@ -146,7 +151,8 @@ def hold(messages: list[Message], outcomes: dict[int, Outcome], *, token: str) -
             )
             continue
         else:
-            due = now + datetime.timedelta(seconds=opts["RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1))
+            delay = min(opts["RETRY_BASE_SECONDS"] * 2 ** min(message.attempts - 1, 20), 3600)
+            due = now + datetime.timedelta(seconds=delay)
             fields = {}
         if message.channel == Channel.SMS:
             due = after_quiet_hours(due)
@@ -295,8 +301,11 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     opts = settings.NOTIFICATIONS
     stale = now - datetime.timedelta(seconds=opts["STALE_SENDING_SECONDS"])
     sending = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=stale)
+    # Each may have reached the provider: sending one again (by hand) asks the provider first.
     given_up = sending.filter(attempts__gte=opts["MAX_ATTEMPTS"]).update(
-        status=Message.Status.FAILED, last_error=_("The worker sending it stopped too often.")
+        status=Message.Status.FAILED,
+        last_error=_("The worker sending it stopped too often."),
+        verify_before_send=True,
     )
     requeued = sending.update(
         status=Message.Status.QUEUED, claim_token="", dispatched_at=None, verify_before_send=True

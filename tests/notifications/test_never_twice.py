@@ -85,9 +85,14 @@ def test_a_provider_that_never_answers_the_query_fails_the_message_without_sendi
     messages_deliver(message_ids=[pk])
     crash_while_sending(pk, clock)
     aliyun.query_status = 500
-    for _attempt in range(settings.NOTIFICATIONS["MAX_ATTEMPTS"]):
+    for _attempt in range(settings.NOTIFICATIONS["MAX_ATTEMPTS"] + 2):
         messages_deliver(message_ids=[pk])
-        clock.move(hours=1)
+        clock.move(hours=2)
+    # The attempts are used up, but the message was attempted less than a day ago: still asked about.
+    assert message().status == "queued"
+    assert message().attempts > settings.NOTIFICATIONS["MAX_ATTEMPTS"]
+    clock.move(hours=9)
+    messages_deliver(message_ids=[pk])  # a day and more since the attempt, and still no answer
     failed = message()
     assert (failed.status, failed.verify_before_send) == ("failed", True)
     assert failed.last_error.startswith("服务商无法确认是否已收下这条短信")

@@ -98,14 +98,23 @@ def test_server_errors_retry_with_growing_waits_until_they_succeed(branch, clock
     assert aliyun.received == {"13900000001": 1}
 
 
-def test_transient_errors_fail_the_message_after_the_last_attempt(branch, clock, aliyun, settings):
+def test_transient_errors_fail_the_message_after_the_last_attempt_and_a_day_of_asking(
+    branch, clock, aliyun, settings
+):
+    """A 500 may come after the provider took the message: the retries ask first, and while the
+    provider cannot answer either the message is held, and fails only a day after its last attempt."""
     aliyun.status = 500
     ids = queue_sms(branch, "+8613900000001")
     for _ in range(settings.NOTIFICATIONS["MAX_ATTEMPTS"]):
         messages_deliver(message_ids=ids)
         clock.move(hours=1)
     message = Message.objects.get()
-    assert (message.status, message.attempts) == ("failed", settings.NOTIFICATIONS["MAX_ATTEMPTS"])
+    assert (message.status, message.attempts) == ("queued", settings.NOTIFICATIONS["MAX_ATTEMPTS"])
+    clock.move(hours=24)
+    messages_deliver(message_ids=ids)
+    message.refresh_from_db()
+    assert (message.status, message.verify_before_send) == ("failed", True)
+    assert [r["Action"] for r in aliyun.requests].count("SendBatchSms") == 1
 
 
 def test_a_provider_that_does_not_answer_in_time_is_retried(branch, clock, httpserver, settings):
