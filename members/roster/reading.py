@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 from defusedxml import DefusedXmlException
 from django.utils.translation import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -296,6 +297,10 @@ def _cell(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # phone numbers and group numbers typed into number cells
     text = str(value).strip()
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        # Control characters (pasted from another program) that no .xlsx may hold: the roster
+        # export would fail on them.
+        return BadCell(_("This cell holds invisible control characters. Type its text again."))
     if len(text) > MAX_CELL_CHARS:
         return BadCell(
             _("This cell holds %(count)d characters; a cell of a roster holds at most %(limit)d.")

@@ -363,6 +363,13 @@ CASES = [
         name="花名册.csv",
     ),
     refuse(
+        "csv-control-characters",
+        lambda: hf.csv_bytes([["张志远", "男", "1945-03-02", "", "", "三里河\x0b路\x1b12号"]]),
+        "不可见的控制字符",
+        (2, "住址"),
+        name="花名册.csv",
+    ),
+    refuse(
         "csv-utf16", lambda: hf.csv_bytes(hf.ROWS, "utf-16"), "无法识别 CSV 文件的文字编码", name="花名册.csv"
     ),
     refuse("same-member-twice", with_rows([hf.ROWS[0], hf.ROWS[0]]), "第 2 行已有 张志远", (3, "姓名")),
