@@ -35,7 +35,7 @@ CAPABILITY_ROLES: dict[str, frozenset[str]] = {
     "send_notices": COMMITTEE,
     "view_dues_ledger": COMMITTEE | {Role.BUREAU},
     "edit_dues": LEADERS,
-    "view_own_dues": frozenset({Role.MEMBER}),
+    "view_own_dues": frozenset({Role.MEMBER, Role.PROXY}),
     "answer_escalations": frozenset({Role.BUREAU}),
 }
 

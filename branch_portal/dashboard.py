@@ -18,6 +18,7 @@ from accounts.permissions import branch_ids, branches_of, roles_by_branch
 from dues import figures, glance
 from dues.models import DuesRate
 from members.models import Branch, CareCategory, ContactGroup, Member
+from members.selectors import reader_member
 from notifications.transports.wecom import robot_key
 from study.models import StudyActivity, StudyPlan
 from visits.selectors import dashboard_tiles as visit_tiles
@@ -40,7 +41,7 @@ def for_user(user) -> dict:
         "tiles": tiles,
         # dues: the year at a glance in three small charts.
         "charts": glance.charts(user, today),
-        "own_member": Member.objects.filter(user=user).select_related("contact_group__leader").first(),
+        "own_member": reader_member(user),  # their own row, or the member a family proxy reads for
     }
 
 

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "members.context_processors.reading_for",
             ],
             # One way to write dates, times, amounts and phones, in every template without a load.
             "builtins": ["branch_portal.templatetags.portal_format"],
@@ -139,6 +140,23 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
+
+# Logging in with a code sent by SMS (accounts/login_codes.py, branch_portal/sms_login.py).
+SMS_LOGIN = {
+    "CODE_SECONDS": 300,  # a code lasts 5 minutes
+    "CODE_TRIES": 5,  # and ends after 5 wrong tries
+    # (what is counted, per what, at most how many, in how many seconds): for every number, known or not.
+    "LIMITS": [
+        ("asked", "phone", 1, 60),
+        ("asked", "phone", 5, 3600),
+        ("asked", "address", 20, 3600),
+        ("wrong", "phone", 10, 3600),
+        ("wrong", "address", 30, 3600),
+    ],
+    # Asking for a code answers no sooner than this, so the time an SMS takes to send does not tell a
+    # known number from an unknown one.
+    "ANSWER_SECONDS": float(os.environ.get("SMS_LOGIN_ANSWER_SECONDS", "1.5")),
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -19,3 +19,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # needs a real cache sets one with the `settings` fixture.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+SMS_LOGIN = {**SMS_LOGIN, "ANSWER_SECONDS": 0}  # noqa: F405  (a test that checks it sets it)

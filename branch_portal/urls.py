@@ -3,12 +3,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import sms_login, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/ping", views.ping, name="ping"),
+    path("accounts/login/code/", sms_login.code_request, name="login_code"),
+    path("accounts/login/code/check/", sms_login.code_login, name="login_code_check"),
     path("accounts/", include("accounts.urls")),
     path("members/<int:member_id>/sections/", views.member_sections, name="member_sections"),
     path("members/", include("members.urls")),

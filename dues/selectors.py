@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import COMMITTEE, branch_ids, branches_of
 from members.models import Branch, Member
+from members.selectors import reader_member_ids
 
 from . import figures
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
@@ -44,14 +45,15 @@ def ledger_branch_get(user, branch_id) -> Branch:
 def own_member_get(user) -> Member:
     """The Member row of a user holding view_own_dues; 404 when they have none."""
     allowed = branch_ids(user, "view_own_dues")
-    return get_object_or_404(Member.objects.select_related("branch"), user=user, branch_id__in=allowed)
+    own = Member.objects.select_related("branch")
+    return get_object_or_404(own, pk__in=reader_member_ids(user), branch_id__in=allowed)
 
 
 def member_for_dues_get(user, pk: int) -> Member:
     """A member whose dues the user may see: one of their ledger branches, or themself; else 404."""
     visible = Member.objects.filter(
         Q(branch_id__in=branch_ids(user, "view_dues_ledger"))
-        | Q(user=user, branch_id__in=branch_ids(user, "view_own_dues"))
+        | Q(pk__in=reader_member_ids(user), branch_id__in=branch_ids(user, "view_own_dues"))
     )
     return get_object_or_404(visible.select_related("branch"), pk=pk)
 

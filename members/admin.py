@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Branch, Bureau, CarePeriod, ContactGroup, HealthRecord, Member
+from .models import Branch, Bureau, CarePeriod, ContactGroup, FamilyProxy, HealthRecord, Member
 
 
 @admin.register(Bureau)
@@ -42,3 +42,16 @@ class CarePeriodAdmin(admin.ModelAdmin):
 class ContactGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "branch", "number", "leader", "deputy"]
     list_select_related = ["branch", "leader", "deputy"]
+
+
+@admin.register(FamilyProxy)
+class FamilyProxyAdmin(admin.ModelAdmin):
+    """To look up; family members are added and removed on the member's page (members.services)."""
+
+    list_display = ["name", "relation", "member", "notices"]
+    list_select_related = ["member"]
+    search_fields = ["name", "member__name"]
+    readonly_fields = ["member", "user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

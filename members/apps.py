@@ -9,10 +9,12 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from .models import CarePeriod, ContactGroup, HealthRecord, Member
+        from .models import CarePeriod, ContactGroup, FamilyProxy, HealthRecord, Member
 
         auditlog.register(Member)
         auditlog.register(CarePeriod)
         auditlog.register(ContactGroup)
+        # Who may read a member's portal is part of the member's history.
+        auditlog.register(FamilyProxy, exclude_fields=["user"])
         # Health values are sensitive: the history says a field changed, never to what.
         auditlog.register(HealthRecord, mask_fields=["condition", "mobility", "note"])

@@ -11,7 +11,7 @@ from faker import Faker
 from accounts.models import BranchRole, User
 from branch_portal.calendar import years_before
 from members import services
-from members.models import Branch, Bureau, ContactGroup, HealthRecord, Member
+from members.models import Branch, Bureau, ContactGroup, FamilyProxy, HealthRecord, Member
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERNAMES = ["secretary", "liaison", "member", "bureau"]
@@ -50,11 +50,24 @@ def seed(today: datetime.date) -> tuple[Branch, bool]:
         builder = RosterBuilder(today)
         builder.build_branch(branch)
         builder.build_neighbour(bureau)
+    demo_proxy(branch)
     for user in User.objects.filter(username__in=DEMO_USERNAMES):
         user.set_password(DEMO_PASSWORD)
         user.must_change_password = False
         user.save(update_fields=["password", "must_change_password"])
     return branch, created
+
+
+def demo_proxy(branch: Branch) -> FamilyProxy | None:
+    """The demo member's child as their family proxy (家属): logs in by SMS code, no password."""
+    elder = branch.members.filter(user__username="member").first()
+    if elder is None or elder.proxies.exists():
+        return None
+    return services.proxy_add(
+        actor=None, member=elder, name=elder.emergency_name_1 or f"{elder.name[0]}晓梅",
+        relation=elder.emergency_relation_1 or "女儿", phone=elder.emergency_phone_1 or "+8613811620916",
+        notices=FamilyProxy.Notices.ALSO,
+    )
 
 
 class RosterBuilder:

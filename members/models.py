@@ -377,3 +377,56 @@ class ContactGroup(models.Model):
     def responsible(self):
         """Who visits this group's members now: the leader, or the deputy while the leader is away."""
         return self.deputy if self.leader_away and self.deputy_id else self.leader
+
+
+class FamilyProxy(models.Model):
+    """A member's child or carer (家属) who reads the portal for them: logs in by SMS code, sees what
+    the member sees and nothing of anyone else, and may get the member's notices on their own phone."""
+
+    class Notices(models.TextChoices):
+        NONE = "none", _("Not sent to the family member")
+        ALSO = "also", _("To the family member as well as the member")
+        INSTEAD = "instead", _("To the family member instead of the member")
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="proxies", verbose_name=_("member")
+    )
+    # 1 or 2: a member names at most two family members (a rule the database keeps).
+    slot = models.PositiveSmallIntegerField(_("number"), default=1, editable=False)
+    name = models.CharField(_("name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=20, help_text=_("e.g. daughter, son, niece"))
+    phone = PhoneNumberField(_("mobile phone"))
+    notices = models.CharField(
+        _("notices by SMS"), max_length=10, choices=Notices.choices, default=Notices.ALSO
+    )
+    # The family member's own login (no password: they log in by SMS code).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proxy_for",
+        verbose_name=_("login account"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("family proxy")
+        verbose_name_plural = _("family proxies")
+        ordering = ["member", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "slot"], name="one_proxy_per_slot"),
+            models.CheckConstraint(condition=Q(slot__in=[1, 2]), name="at_most_two_proxies"),
+            models.UniqueConstraint(fields=["member", "phone"], name="unique_proxy_phone_per_member"),
+        ]
+        indexes = [
+            # Who owns a number, at the SMS-code login.
+            models.Index(fields=["phone"], name="proxy_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.member.name}的{self.relation}）"
+
+    def get_additional_data(self) -> dict:
+        """Kept with each history entry (django-auditlog), so the member's history finds it after a delete."""
+        return {"member_id": self.member_id}

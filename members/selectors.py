@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import CARERS, branch_ids
 
-from .models import Branch, CareCategory, CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
+from .models import (
+    Branch,
+    CareCategory,
+    CarePeriod,
+    ContactGroup,
+    FamilyProxy,
+    HealthRecord,
+    HealthRecordView,
+    Member,
+)
 
 HISTORY_LIMIT = 50
 
@@ -22,6 +31,43 @@ HISTORY_LIMIT = 50
 def current_care_prefetch(on: datetime.date | None = None) -> Prefetch:
     """Today's care periods as `member.current_care`, which `Member.care_badges` reads."""
     return Prefetch("care_periods", queryset=CarePeriod.objects.current(on), to_attr="current_care")
+
+
+def reader_member(user) -> Member | None:
+    """The member whose portal the user reads: their own Member row, or the member a family proxy
+    stands for; None for anyone else. Read once per request (kept on the user object).
+
+    Every "my own" page (the member's home, own page, dues, attendance, notices) asks this, so a
+    proxy sees exactly what the member sees.
+    """
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_reader_member"):
+        user._reader_member = (
+            _readable(user).select_related("branch", "contact_group__leader", "contact_group__deputy").first()
+        )
+    return user._reader_member
+
+
+def _readable(user):
+    return Member.objects.filter(Q(user=user) | Q(proxies__user=user))
+
+
+def reader_member_ids(user):
+    """The reader member's id, to filter with (`member__in=`): a list once reader_member() has read
+    the row, else a subquery, which costs the page no query of its own."""
+    if hasattr(user, "_reader_member"):
+        return [user._reader_member.pk] if user._reader_member is not None else []
+    if not user.is_authenticated:
+        return []
+    return _readable(user).values("pk")
+
+
+def proxy_of(user) -> FamilyProxy | None:
+    """The user's family-proxy row when they are one (for the header's "代…查看"), else None."""
+    if not user.is_authenticated:
+        return None
+    return FamilyProxy.objects.filter(user=user).select_related("member").first()
 
 
 def member_get_for_user(user, pk: int) -> Member:
@@ -33,7 +79,8 @@ def member_get_for_user(user, pk: int) -> Member:
 
 
 def _visible_members(user):
-    return Member.objects.filter(Q(user=user) | Q(branch_id__in=branch_ids(user, "view_roster")))
+    roster = Q(branch_id__in=branch_ids(user, "view_roster"))
+    return Member.objects.filter(Q(pk__in=reader_member_ids(user)) | roster)
 
 
 def member_get_for_health(user, pk: int) -> Member:
@@ -180,7 +227,7 @@ def member_history(
     Health values are never shown: their entries say only which field changed. The detail page
     passes the health record and care periods it has already read; without them they are read here.
     """
-    types = ContentType.objects.get_for_models(Member, HealthRecord, CarePeriod)
+    types = ContentType.objects.get_for_models(Member, HealthRecord, CarePeriod, FamilyProxy)
     if health is None:
         health = HealthRecord.objects.filter(member=member).first()
     health_ids = [str(health.pk)] if health is not None else []
@@ -190,6 +237,8 @@ def member_history(
             Q(content_type=types[Member], object_pk=str(member.pk))
             | Q(content_type=types[HealthRecord], object_pk__in=health_ids)
             | Q(content_type=types[CarePeriod], object_pk__in=period_ids)
+            # Family proxies, found by the member they stood for even after they were removed.
+            | Q(content_type=types[FamilyProxy], additional_data__member_id=member.pk)
         )
         .select_related("actor")
         .order_by("-timestamp", "-pk")[:limit]
@@ -209,7 +258,12 @@ SKIPPED_FIELDS = {"id", "member", "name_pinyin", "name_initials", "created_at", 
 
 
 def _history_entry(entry: LogEntry, model, related: dict) -> HistoryEntry:
-    subjects = {Member: _("Profile"), HealthRecord: _("Health record"), CarePeriod: _("Care category")}
+    subjects = {
+        Member: _("Profile"),
+        HealthRecord: _("Health record"),
+        CarePeriod: _("Care category"),
+        FamilyProxy: _("Family proxy"),
+    }
     actions = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
     subject = subjects[model]
     if model is CarePeriod:

@@ -10,10 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
-from accounts.models import BranchRole
+from accounts.models import BranchRole, User
 from accounts.permissions import CARERS
 
-from .models import CareCategory, CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
+from .models import (
+    CareCategory,
+    CarePeriod,
+    ContactGroup,
+    FamilyProxy,
+    HealthRecord,
+    HealthRecordView,
+    Member,
+)
 from .validators import validate_birth_date
 
 LIVING_CATEGORIES = {
@@ -207,3 +215,81 @@ def _health_save(member: Member, health_fields: dict) -> HealthRecord:
         health.full_clean()
         health.save(update_fields=[*changed, "updated_at"])
     return health
+
+
+MAX_PROXIES = 2
+
+
+def _passwordless_user(*, username: str, name: str, phone, branch_id: int, role: str) -> User:
+    """A login that has no password (SMS code and personal links only) with one role in the branch."""
+    user = User(username=username, last_name=name[:150], phone=phone)
+    user.set_unusable_password()
+    user.save()
+    BranchRole.objects.create(user=user, branch_id=branch_id, role=role)
+    return user
+
+
+@transaction.atomic
+def member_account_ensure(*, member: Member) -> User:
+    """The member's login, created without a password when they have none yet (the SMS-code login and
+    the personal link in a notice need one); the history records the link to it."""
+    if member.user_id:
+        return member.user
+    user = _passwordless_user(
+        username=f"member-{member.pk}", name=member.name, phone=member.phone,
+        branch_id=member.branch_id, role=BranchRole.Role.MEMBER,
+    )
+    member.user = user
+    member.save(update_fields=["user", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def proxy_add(*, actor, member: Member, name: str, relation: str, phone, notices: str) -> FamilyProxy:
+    """Names a family member (家属) who reads the portal for the member; at most two per member.
+
+    They get a login of their own, without a password (they log in by SMS code); the member's history
+    records who added them.
+    """
+    Member.objects.select_for_update().filter(pk=member.pk).first()  # one addition at a time per member
+    taken = set(member.proxies.values_list("slot", flat=True))
+    free = [slot for slot in range(1, MAX_PROXIES + 1) if slot not in taken]
+    if not free:
+        raise ValidationError(_("A member can name at most two family members."))
+    proxy = FamilyProxy(
+        member=member, slot=free[0], name=name, relation=relation, phone=phone, notices=notices
+    )
+    proxy.full_clean()
+    with history_actor(actor):
+        proxy.save()
+        proxy.user = _passwordless_user(
+            username=f"proxy-{proxy.pk}", name=name, phone=phone,
+            branch_id=member.branch_id, role=BranchRole.Role.PROXY,
+        )
+        proxy.save(update_fields=["user"])
+    return proxy
+
+
+@transaction.atomic
+def proxy_remove(*, actor, proxy: FamilyProxy) -> None:
+    """Removes a family member: their login ends with them (recorded in the member's history)."""
+    user = proxy.user
+    with history_actor(actor):
+        proxy.delete()
+    if user is not None:
+        user.delete()
+
+
+def login_account_for_phone(*, phone: str) -> User | None:
+    """The one active login a mobile number (E.164) opens with an SMS code: a family proxy's, an active
+    member's (created on first use) or a user's own; None when it is nobody's, or several people's."""
+    proxies = FamilyProxy.objects.filter(phone=phone, user__is_active=True).values_list("user_id", flat=True)
+    members = list(Member.objects.active().filter(phone=phone))
+    users = list(User.objects.filter(phone=phone, is_active=True).values_list("pk", flat=True))
+    owners = set(proxies) | set(users) | {m.user_id or ("member", m.pk) for m in members}
+    if len(owners) != 1:
+        return None
+    if members and not members[0].user_id:
+        return member_account_ensure(member=members[0])
+    user = User.objects.get(pk=owners.pop())
+    return user if user.is_active else None

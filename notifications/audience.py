@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import COMMITTEE
-from members.models import Branch, Member
+from members.models import Branch, FamilyProxy, Member
 
 from . import texts
 from .models import GROUP_CHANNELS, Channel, Message, Notice
@@ -55,7 +57,38 @@ def audience_members(
         queryset = queryset.in_care_category(*care_categories, on=on) if care_categories else queryset.none()
     elif audience == Notice.Audience.MEMBERS:
         queryset = queryset.filter(pk__in=[getattr(m, "pk", m) for m in members])
-    return queryset.order_by("name_pinyin", "id")
+    return queryset.order_by("name_pinyin", "id").prefetch_related("proxies__user")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One phone an SMS for a member goes to: the member's own, or a family proxy's."""
+
+    kind: str  # "member" or "proxy", in the message's idempotency key
+    pk: int
+    name: str
+    phone: str
+    user: User | None = None
+
+
+def sms_targets(member: Member) -> list[Target]:
+    """Where the member's SMS go: their phone for notices, unless a family proxy takes them instead, and
+    each proxy who takes them too; numbers that cannot take an SMS are left out. Reads
+    `member.proxies` (prefetch it for many members)."""
+    proxies = [p for p in member.proxies.all() if p.notices != FamilyProxy.Notices.NONE]
+    targets = []
+    if not any(p.notices == FamilyProxy.Notices.INSTEAD for p in proxies):
+        phone = texts.usable_mobile(member.phone_for_notices)
+        if phone:
+            targets.append(Target("member", member.pk, member.name, phone))
+    for proxy in proxies:
+        phone = texts.usable_mobile(proxy.phone)
+        if phone:
+            name = gettext("%(name)s (%(relation)s of %(member)s)") % {
+                "name": proxy.name, "relation": proxy.relation, "member": member.name
+            }
+            targets.append(Target("proxy", proxy.pk, name, phone, proxy.user))
+    return targets
 
 
 @dataclass
@@ -111,19 +144,21 @@ def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) ->
         if member.sms_opt_out:
             result.opted_out.append(member)
             continue
-        phone = texts.usable_mobile(member.phone_for_notices)
-        if not phone:
+        targets = sms_targets(member)
+        if not targets:
             result.without_phone.append(member)
             continue
         body = texts.render(notice.body, name=member.name, branch=branch_name)
-        result.messages.append(
-            Message(
-                branch=notice.branch, notice=notice if notice.pk else None, member=member,
-                recipient_name=member.name, channel=Channel.SMS, to=phone, body=body,
-                idempotency_key=f"{key_prefix}:{Channel.SMS}:member:{member.pk}",
-                not_before=after_quiet_hours(now),
+        for target in targets:
+            result.messages.append(
+                Message(
+                    branch=notice.branch, notice=notice if notice.pk else None,
+                    member=member, user=target.user,
+                    recipient_name=target.name[:100], channel=Channel.SMS, to=target.phone, body=body,
+                    idempotency_key=f"{key_prefix}:{Channel.SMS}:{target.kind}:{target.pk}",
+                    not_before=after_quiet_hours(now),
+                )
             )
-        )
     for channel in notice.channels:
         if channel in GROUP_CHANNELS:
             body = texts.render(f"{notice.title}\n{notice.body}", name=GROUP_ADDRESS, branch=branch_name)

@@ -202,7 +202,8 @@ def record(
                 verify_before_send=False,
                 provider_message_id=outcome.provider_message_id[:100],
             )
-        elif error.permanent or message.attempts >= opts["MAX_ATTEMPTS"]:
+        elif error.permanent or message.requested or message.attempts >= opts["MAX_ATTEMPTS"]:
+            # A requested message is not retried: its outbox copy has the secret masked, and it is late.
             logger.warning("message %s failed for good: %s", message.pk, error.message)
             failed = mine.update(
                 status=Message.Status.FAILED,
@@ -302,7 +303,8 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     stale = now - datetime.timedelta(seconds=opts["STALE_SENDING_SECONDS"])
     sending = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=stale)
     # Each may have reached the provider: sending one again (by hand) asks the provider first.
-    given_up = sending.filter(attempts__gte=opts["MAX_ATTEMPTS"]).update(
+    # A requested message (a login code) is never queued again: it is late, and its copy is masked.
+    given_up = sending.filter(Q(attempts__gte=opts["MAX_ATTEMPTS"]) | Q(requested=True)).update(
         status=Message.Status.FAILED,
         last_error=_("The worker sending it stopped too often."),
         verify_before_send=True,

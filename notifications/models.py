@@ -200,6 +200,10 @@ class Message(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     not_before = models.DateTimeField(_("not before"))
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Asked for by its recipient just now (a login code): sent at once, in the request, whatever the hour
+    # (quiet hours are for what the portal starts), never retried; `body` keeps its text with the secret
+    # masked (notifications.services.sms_send_requested).
+    requested = models.BooleanField(_("asked for by the recipient"), default=False, editable=False)
     # Set when an attempt ended without an answer (a crash, a timeout): ask the provider before resending.
     verify_before_send = models.BooleanField(default=False, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)

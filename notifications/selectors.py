@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.permissions import branch_ids
 from members.models import Member
+from members.selectors import reader_member_ids
 
 from .models import Message, Notice
 
@@ -14,7 +15,7 @@ PENDING = (Message.Status.QUEUED, Message.Status.SENDING)
 
 def _visible(user) -> QuerySet:
     """The committee's notices in full; for everyone else, sent notices to the branch or to them."""
-    to_them = Exists(Message.objects.filter(notice=OuterRef("pk"), member__user=user))
+    to_them = Exists(Message.objects.filter(notice=OuterRef("pk"), member__in=reader_member_ids(user)))
     readable = Q(branch_id__in=branch_ids(user, "view_study"), status=Notice.Status.SENT) & (
         Q(audience=Notice.Audience.BRANCH) | Q(to_them)
     )

@@ -10,12 +10,13 @@ Each (occasion, channel, recipient) is queued at most once, however often it is 
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,9 @@ from members.models import Branch, Member
 
 from . import audience, texts
 from .audience import after_quiet_hours
-from .delivery import dispatch_on_commit
+from .delivery import dispatch_on_commit, record
 from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeCounter, NoticeTemplate, ReminderSettings
+from .transports import Outcome, TransportError, get_transport
 
 # The automatic reminders a branch can switch off (fields of ReminderSettings). Birthdays are sent here;
 # study_day_before (study app), visit_digest and concern_escalation (visits app) call notify().
@@ -225,22 +227,31 @@ def notify(
             label = Channel(channel).label
             rows.append(_row(branch, channel, f"{occasion}:{channel}", label, "", body, start))
     if Channel.SMS in channels:
+        recipients = list(recipients)
+        members = [r for r in recipients if isinstance(r, Member)]
+        prefetch_related_objects(members, "proxies__user")
         for recipient in recipients:
             member = recipient if isinstance(recipient, Member) else getattr(recipient, "member", None)
             name = recipient.name if isinstance(recipient, Member) else str(recipient)
             if member is not None and member.sms_opt_out:
                 result.opted_out.append(name)
                 continue
-            phone = texts.usable_mobile(member.phone_for_notices if member else recipient.phone)
-            if not phone:
+            if isinstance(recipient, Member):
+                targets = audience.sms_targets(recipient)
+            else:
+                phone = texts.usable_mobile(member.phone_for_notices if member else recipient.phone)
+                kind, pk = ("member", member.pk) if member else ("user", recipient.pk)
+                targets = [audience.Target(kind, pk, name, phone, recipient)] if phone else []
+            if not targets:
                 result.without_phone.append(name)
                 continue
-            kind, pk = ("member", member.pk) if member else ("user", recipient.pk)
-            row = _row(branch, Channel.SMS, f"{occasion}:sms:{kind}:{pk}", name, phone,
-                       texts.render(text, name=name, branch=str(branch)), after_quiet_hours(start))
-            row.member = member
-            row.user = None if isinstance(recipient, Member) else recipient
-            rows.append(row)
+            body = texts.render(text, name=name, branch=str(branch))
+            for target in targets:
+                key = f"{occasion}:sms:{target.kind}:{target.pk}"
+                due = after_quiet_hours(start)
+                row = _row(branch, Channel.SMS, key, target.name, target.phone, body, due)
+                row.member, row.user = member, target.user
+                rows.append(row)
     keys = [row.idempotency_key for row in rows]
     existing = set(Message.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
     new = [row for row in rows if row.idempotency_key not in existing]
@@ -258,6 +269,32 @@ def _row(branch, channel, key, name, to, body, not_before) -> Message:
         branch=branch, channel=channel, idempotency_key=key[:200], recipient_name=name[:100], to=to,
         body=body, not_before=not_before,
     )
+
+
+def sms_send_requested(*, branch: Branch, user: User, to: str, text: str, masked: str, occasion: str) -> bool:
+    """Sends an SMS its recipient has just asked for (a login code) at once, through the SMS transport,
+    and says whether the provider took it.
+
+    Quiet hours do not apply: the recipient is waiting for it. It is sent here rather than by a worker,
+    and the outbox row keeps `masked` (the text with its secret hidden), never `text`; such a row is
+    never retried or swept back into the queue (Message.requested).
+    """
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    message = Message.objects.create(
+        branch=branch, user=user, recipient_name=str(user)[:100], channel=Channel.SMS, to=to, body=masked,
+        idempotency_key=f"{occasion}:sms:user:{user.pk}"[:200], requested=True, not_before=now,
+        status=Message.Status.SENDING, claim_token=token, claimed_at=now, dispatched_at=now, attempts=1,
+    )
+    message.body = text  # to the provider only; never saved
+    try:
+        outcome = get_transport(Channel.SMS).send([message]).get(message.pk)
+    except TransportError as error:
+        outcome = Outcome(error=error)
+    outcome = outcome or Outcome(error=TransportError(_("The backend gave no answer.")))
+    message.body = masked
+    record([message], {message.pk: outcome}, token=token)
+    return outcome.error is None
 
 
 def birthday_greetings_send(*, on: datetime.date) -> int:

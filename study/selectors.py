@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.permissions import branch_ids
 from members.models import Member
+from members.selectors import reader_member_ids
 
 from .models import Attendance, CalendarToken, InterestGroup, StudyActivity, StudyMaterial, StudyPlan
 
@@ -18,7 +19,9 @@ FEED_DAYS_BACK = 180
 
 def _own_attendance(user) -> Prefetch:
     return Prefetch(
-        "attendances", queryset=Attendance.objects.filter(member__user=user), to_attr="own_attendances"
+        "attendances",
+        queryset=Attendance.objects.filter(member__in=reader_member_ids(user)),
+        to_attr="own_attendances",
     )
 
 

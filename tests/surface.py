@@ -18,6 +18,7 @@ from django.db import connection, models
 from django.urls import reverse
 
 from accounts.models import BranchRole
+from members import services as members_services
 from notifications import services as notifications_services
 from study import services as study_services
 from study.models import Attendance
@@ -26,7 +27,8 @@ from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactor
 from tests.study.factories import AttendanceFactory, StudyActivityFactory
 from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 
-ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "bureau", "stranger"]
+# "proxy": a family member (家属) of the cast's member, who must see exactly what that member sees.
+ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "proxy", "bureau", "stranger"]
 LOGIN = "login"  # anonymous users are sent to the login page
 REFUSED = {LOGIN, 403, 404, 405}
 
@@ -62,6 +64,8 @@ def statuses(default: int = 200, anonymous=LOGIN, **overrides) -> dict:
     result = dict.fromkeys(ROLES, default)
     result["anonymous"] = anonymous
     result.update(overrides)
+    if "proxy" not in overrides:
+        result["proxy"] = result["member"]  # a family proxy answers as the member they stand for
     return result
 
 
@@ -76,6 +80,8 @@ LEADERS_ONLY = statuses(200, committee=403, liaison=403, member=403, bureau=403)
 
 PAGES = [
     Page("accounts:login", expected=statuses(anonymous=200, **{r: 302 for r in ROLES[1:]})),
+    Page("login_code", expected=PUBLIC),
+    Page("login_code_check", expected=PUBLIC),
     Page("accounts:logout", expected=statuses(405)),  # POST only, since Django 5
     Page("set_language", expected=statuses(302, anonymous=302)),  # back to the page, nothing set
     Page("healthz", expected=PUBLIC),
@@ -167,6 +173,8 @@ COMMITTEE_OF_BRANCH = statuses(302, liaison=403, member=403, bureau=403, strange
 LEADERS_OF_BRANCH = statuses(302, committee=403, liaison=403, member=403, bureau=403, stranger=404)
 POSTS = [
     Page("accounts:login", expected=statuses(302, anonymous=200)),
+    Page("login_code", expected=PUBLIC),  # an empty number: the form again, with its message
+    Page("login_code_check", expected=PUBLIC),
     Page("accounts:logout", expected=statuses(302, anonymous=302)),
     Page("accounts:password_change", expected=statuses()),
     Page("accounts:text_size", expected=statuses(302)),
@@ -252,12 +260,16 @@ def world_build() -> dict:
     }
     group = ContactGroupFactory(branch=branch, number=1, name="东风联络小组", leader=users["liaison"])
     other_group = ContactGroupFactory(branch=other, number=1, name="西岭联络小组", leader=users["stranger"])
+    own_member = MemberFactory(branch=branch, user=users["member"], contact_group=group, name="周桂兰")
+    users["proxy"] = members_services.proxy_add(
+        actor=None, member=own_member, name="周小红", relation="女儿", phone="+8613622223333", notices="also"
+    ).user
     world = {
         "users": users,
         "branch": branch,
         "other_branch": other,
         "group": group,
-        "own_member": MemberFactory(branch=branch, user=users["member"], contact_group=group, name="周桂兰"),
+        "own_member": own_member,
         "member": MemberFactory(branch=branch, contact_group=group, name="韩秀英"),
         "other_member": MemberFactory(branch=other, contact_group=other_group, name="戚远航"),
         "other_group": other_group,

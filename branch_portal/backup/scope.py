@@ -45,6 +45,7 @@ PARTS = [
     Part("members.HealthRecord", "member__branch"),
     Part("members.HealthRecordView", "member__branch"),
     Part("members.CarePeriod", "member__branch"),
+    Part("members.FamilyProxy", "member__branch"),
     Part("notifications.NoticeTemplate", SHARED),
     Part("notifications.ReminderSettings", "branch"),
     Part("notifications.NoticeCounter", "branch"),
@@ -71,7 +72,10 @@ PARTS = [
 ]
 
 # Models of the portal's apps that hold no branch data, with the reason.
-NOT_BRANCH_DATA: dict[str, str] = {}
+NOT_BRANCH_DATA: dict[str, str] = {
+    "accounts.LoginCode": "SMS login codes live five minutes; a restored one would be useless",
+    "accounts.LoginThrottle": "the last hour's counts of the SMS-code throttle, kept for no branch",
+}
 
 # Rows a target database may already hold; restore keeps the existing row instead of refusing.
 SHARED_LABELS = ("members.Bureau", "notifications.NoticeTemplate")

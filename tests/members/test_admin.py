@@ -4,7 +4,7 @@ from django.urls import reverse
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-MODELS = ["bureau", "branch", "member", "healthrecord", "careperiod", "contactgroup"]
+MODELS = ["bureau", "branch", "member", "healthrecord", "careperiod", "contactgroup", "familyproxy"]
 
 
 @pytest.mark.parametrize("model", MODELS)
