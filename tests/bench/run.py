@@ -81,7 +81,8 @@ def main(argv=None) -> int:
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     print(report(result))
     # A partial run does not overwrite the figures of the last full one.
-    name = "bench.json" if args.only == set(PARTS) else f"bench-{'-'.join(sorted(args.only))}.json"
+    parts = "-".join(sorted(args.only)) or "lighthouse"
+    name = "bench.json" if args.only == set(PARTS) else f"bench-{parts}.json"
     out = Path(os.environ.get("BENCH_OUT") or services.ROOT / "var" / name)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
@@ -153,14 +154,15 @@ def parse(argv):
     parser.add_argument(
         "--only",
         action="append",
-        choices=PARTS,
+        choices=(*PARTS, "lighthouse"),
         help="Measure only this part (repeat for several); all parts when not given.",
     )
     parser.add_argument(
         "--markdown", metavar="JSON", help="Print a saved result as a Markdown table; run nothing."
     )
     args = parser.parse_args(argv)
-    args.only = set(args.only or PARTS)
+    args.lighthouse = args.lighthouse or "lighthouse" in (args.only or ())
+    args.only = set(args.only or PARTS) - {"lighthouse"}
     return args
 
 
