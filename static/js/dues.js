@@ -2,6 +2,9 @@
 // Every chart has a table beside it, so nothing is carried by the chart alone.
 (function () {
   "use strict";
+  // The dashboard names Chart.js here instead of loading it: it comes when a chart nears the screen,
+  // so a phone that never scrolls to the charts never loads it. The printed report loads it itself.
+  const chartjs = document.currentScript && document.currentScript.dataset.chartjs;
   const palette = ["#9b1c1c", "#0a4f9e", "#2e6b30", "#8a6d00", "#5b2c83", "#4a4a4a"];
   const font = { size: 15 };
 
@@ -47,9 +50,30 @@
     });
   }
 
+  let loading = null;
+  function loadChartjs() {
+    loading = loading || new Promise((resolve) => {
+      const script = document.createElement("script");
+      script.src = chartjs;
+      script.onload = resolve;
+      document.head.append(script);
+    });
+    return loading;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    if (!window.Chart) return;
-    document.querySelectorAll("canvas[data-chart]").forEach(draw);
+    const canvases = document.querySelectorAll("canvas[data-chart]");
+    if (window.Chart) {
+      canvases.forEach(draw);
+    } else if (chartjs && canvases.length) {
+      const observer = new IntersectionObserver((entries) => {
+        entries.filter((entry) => entry.isIntersecting).forEach((entry) => {
+          observer.unobserve(entry.target);
+          loadChartjs().then(() => draw(entry.target));
+        });
+      }, { rootMargin: "200px" });
+      canvases.forEach((canvas) => observer.observe(canvas));
+    }
   });
   // Redraw at the printed width so the charts fit the A4 page.
   window.addEventListener("beforeprint", () => {

@@ -4,6 +4,17 @@ document.addEventListener("click", (event) => {
   if (button) window.print();
 });
 
+// The phone's menu button folds the main menu open and shut: Bootstrap's collapse markup, without the
+// 80 KB of Bootstrap's script that only this used.
+document.addEventListener("click", (event) => {
+  const toggler = event.target.closest("[data-bs-toggle=collapse]");
+  const target = toggler && document.querySelector(toggler.dataset.bsTarget);
+  if (!target) return;
+  const open = target.classList.toggle("show");
+  toggler.setAttribute("aria-expanded", String(open));
+  toggler.classList.toggle("collapsed", !open);
+});
+
 // A table wider than the screen scrolls sideways inside its .table-responsive wrapper: make the
 // wrapper reachable by keyboard (WCAG 2.1.1) and name it after its section, on load and after htmx swaps.
 function markScrollableTables() {
