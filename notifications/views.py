@@ -127,8 +127,8 @@ def notice_preview(request):
     rows = [
         {
             "message": m,
-            "length": len(texts.sms_text(m.body)),
-            "segments": texts.sms_segments(texts.sms_text(m.body)),
+            "length": len(texts.sms_full_text(m.body)),
+            "segments": texts.sms_segments(texts.sms_full_text(m.body)),
         }
         for m in plan.sms
     ]
@@ -140,6 +140,8 @@ def notice_preview(request):
         "total_segments": sum(r["segments"] for r in rows),
         "group_messages": [m for m in plan.messages if m.channel != Channel.SMS],
         "sign_name": texts.sms_text(""),
+        # Over the provider's 500 characters: said here while the text is being written.
+        "too_long": [e.message for e in form.errors.as_data().get("body", []) if e.code == "sms_too_long"],
     }
     return render(request, "notifications/_preview.html", context)
 
