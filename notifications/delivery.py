@@ -90,7 +90,7 @@ def _checked(transport, group: list[Message], token: str) -> list[Message]:
     recorded as sent, those it cannot answer for are held; returns the ones to send.
 
     Never twice: a message is sent again only when the provider answered, completely, that it does not
-    have it, and that answer came late enough after the last attempt to be trusted (CHECK_SETTLE_SECONDS).
+    have it, and that answer came late enough after the last attempt to be trusted (its settle_seconds).
     """
     unsure = [m for m in group if m.verify_before_send]
     if not unsure:
@@ -98,7 +98,7 @@ def _checked(transport, group: list[Message], token: str) -> list[Message]:
     answers = transport.check(unsure)
     found = {pk: outcome for pk, outcome in answers.items() if outcome.error is None}
     held = {pk: outcome for pk, outcome in answers.items() if outcome.error is not None}
-    settle = datetime.timedelta(seconds=settings.NOTIFICATIONS["CHECK_SETTLE_SECONDS"])
+    settle = datetime.timedelta(seconds=transport.settle_seconds)
     now = timezone.now()
     for message in unsure:
         if message.pk not in answers and now - message.attempted_at < settle:
@@ -109,7 +109,7 @@ def _checked(transport, group: list[Message], token: str) -> list[Message]:
         record([m for m in unsure if m.pk in found], found, token=token)
     if held:
         logger.info("%d messages the provider could not answer for; held and asked again", len(held))
-        hold([m for m in unsure if m.pk in held], held, token=token)
+        hold([m for m in unsure if m.pk in held], held, token=token, settle=settle)
     return [m for m in group if m.pk not in found and m.pk not in held]
 
 
@@ -122,7 +122,9 @@ HOLD_AT_MOST = datetime.timedelta(hours=24)
 
 
 @transaction.atomic
-def hold(messages: list[Message], outcomes: dict[int, Outcome], *, token: str) -> None:
+def hold(
+    messages: list[Message], outcomes: dict[int, Outcome], *, token: str, settle: datetime.timedelta
+) -> None:
     """Queues again, still to be checked, messages the provider could not answer for.
 
     A failed check counts as an attempt and waits a growing backoff (at most an hour); once the attempts
@@ -137,7 +139,7 @@ def hold(messages: list[Message], outcomes: dict[int, Outcome], *, token: str) -
         mine = Message.objects.filter(pk=message.pk, claim_token=token, status=Message.Status.SENDING)
         # claimed_at goes back to the last attempt: the next check asks about that moment.
         if error.code == TOO_SOON:
-            due = message.attempted_at + datetime.timedelta(seconds=opts["CHECK_SETTLE_SECONDS"])
+            due = message.attempted_at + settle
             fields = {"attempts": F("attempts") - 1}
         elif message.attempts >= opts["MAX_ATTEMPTS"] and now - message.attempted_at > HOLD_AT_MOST:
             logger.warning("message %s: the provider never said if it took it: %s", message.pk, error.message)

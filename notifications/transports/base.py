@@ -107,6 +107,11 @@ class Transport:
         """Message id → Outcome for every message; raise TransportError when the whole batch failed."""
         raise NotImplementedError
 
+    @property
+    def settle_seconds(self) -> int:
+        """How long after an attempt the provider's "I do not have it" can be believed."""
+        return self.options["CHECK_SETTLE_SECONDS"]
+
     def check(self, messages: list) -> dict[int, Outcome]:
         """Asks the provider which of these messages it already took, before sending them again after a
         crash or a timeout. Message id → Outcome: a provider id when it took the message; `unknown(...)`

@@ -55,6 +55,8 @@ ALERT_CODES = {
 PAGE_SIZE = 100
 MAX_PAGES = 10
 QUERY_DAYS = 7
+# A receipt usually comes within seconds; a phone switched off delays it, so wait longer than for Aliyun.
+RECEIPT_SETTLE_SECONDS = 600
 
 
 def is_permanent(code: str) -> bool:
@@ -131,6 +133,12 @@ class TencentSmsTransport(Transport):
         )
         by_number = {status.get("PhoneNumber"): status for status in answer.get("SendStatusSet", [])}
         return {m.pk: self.outcome(by_number.get(m.to)) for m in messages}
+
+    @property
+    def settle_seconds(self) -> int:
+        """Tencent answers with delivery receipts, which come when the carrier reports: no receipt is
+        believed to mean "not taken" only RECEIPT_SETTLE_SECONDS after the attempt."""
+        return max(super().settle_seconds, RECEIPT_SETTLE_SECONDS)
 
     def check(self, messages: list) -> dict[int, Outcome]:
         """PullSmsSendStatusByPhoneNumber since the message was written: a receipt carrying this text's

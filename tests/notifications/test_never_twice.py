@@ -236,3 +236,20 @@ def test_the_stub_keeps_what_query_send_details_shows(branch, clock, aliyun):
     response = aliyun.details({"PhoneNumber": "13900000001", "SendDate": "20260310"})
     [record] = json.loads(response.get_data())["SmsSendDetailDTOs"]["SmsSendDetailDTO"]
     assert (record["Content"], record["SendDate"]) == ("【签名】前正文后", "2026-03-10 10:00:00")
+
+
+def test_tencent_believes_no_receipt_only_ten_minutes_after_the_attempt(branch, clock, tencent, settings):
+    use(settings, CHECK_SETTLE_SECONDS=60)
+    [pk] = queue_sms(branch, "+8613900000001", text="明天学习。")
+    # An attempt that got no answer, two minutes ago:
+    Message.objects.filter(pk=pk).update(verify_before_send=True, claimed_at=clock.now)
+    clock.move(minutes=2)
+    messages_deliver(message_ids=[pk])
+    held = message()
+    assert (held.status, held.attempts) == ("queued", 0)
+    assert held.not_before == clock.now + datetime.timedelta(minutes=8)
+    assert not [r for r in tencent.requests if "PhoneNumberSet" in r]
+    clock.move(minutes=8)
+    messages_deliver(message_ids=[pk])
+    assert message().status == "sent"
+    assert tencent.accepted == {("+8613900000001", "明天学习。"): 1}
