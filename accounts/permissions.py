@@ -32,6 +32,9 @@ CAPABILITY_ROLES: dict[str, frozenset[str]] = {
     "record_visits": CARERS,
     "manage_study": CARERS,
     "view_study": EVERYONE,
+    # 三会一课: the committee records meetings and minutes; the bureau reads them (view_study).
+    "record_meetings": COMMITTEE,
+    "read_committee_minutes": CARERS | {Role.BUREAU},
     "send_notices": COMMITTEE,
     "view_dues_ledger": COMMITTEE | {Role.BUREAU},
     "edit_dues": LEADERS,

@@ -20,7 +20,8 @@ from dues.models import DuesRate
 from members.models import Branch, CareCategory, ContactGroup, Member
 from members.selectors import reader_member
 from notifications.transports.wecom import robot_key
-from study.models import StudyActivity, StudyPlan
+from study import selectors as study_selectors
+from study.models import StudyPlan
 from visits.selectors import dashboard_tiles as visit_tiles
 
 
@@ -42,6 +43,7 @@ def for_user(user) -> dict:
         # dues: the year at a glance in three small charts.
         "charts": glance.charts(user, today),
         "own_member": reader_member(user),  # their own row, or the member a family proxy reads for
+        "meetings": study_selectors.home_meetings(user=user, today=today),  # resolutions due, the year's tile
     }
 
 
@@ -59,7 +61,7 @@ def _member_columns(user, today: datetime.date) -> dict:
     if not roster:
         return {}
     members = Member.objects.in_branches(roster).active()
-    upcoming = StudyActivity.objects.in_branches(branch_ids(user, "view_study")).upcoming(today)
+    upcoming = study_selectors.visible_activities(user).upcoming(today)
     return {
         "members_active": figures.Count(members),
         "members_elderly": figures.Count(members.aged_at_least(80, on=today)),

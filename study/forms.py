@@ -4,7 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import branch_ids
 from members.models import Branch
 
-from .models import Attendance, InterestGroup, StudyActivity, StudyMaterial, StudyPlan
+from . import selectors
+from .models import (
+    DEFAULT_FREQUENCIES,
+    MEETING_KINDS,
+    Attendance,
+    Frequency,
+    InterestGroup,
+    StudyActivity,
+    StudyMaterial,
+    StudyPlan,
+)
 from .uploads import check_upload
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,8 +34,8 @@ class ActivityForm(forms.ModelForm):
     class Meta:
         model = StudyActivity
         fields = [
-            "organiser", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker",
-            "interest_group", "description", "summary",
+            "organiser", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker", "chair",
+            "recorder", "interest_group", "description", "summary",
         ]  # fmt: skip
         widgets = {"date": DATE, "starts_at": TIME, "ends_at": TIME, "description": forms.Textarea(
             attrs={"rows": 3}), "summary": forms.Textarea(attrs={"rows": 5})}  # fmt: skip
@@ -37,6 +47,10 @@ class ActivityForm(forms.ModelForm):
         bureaus = managed.values("bureau_id")
         self.fields["other_branches"].queryset = Branch.objects.filter(bureau_id__in=bureaus)
         self.fields["interest_group"].queryset = InterestGroup.objects.filter(branch__in=managed)
+        if not branch_ids(user, "record_meetings"):
+            # Meetings (三会一课) are the committee's to record; the liaison manages study activities.
+            kinds = self.fields["kind"].choices
+            self.fields["kind"].choices = [(k, label) for k, label in kinds if k not in MEETING_KINDS]
         if self.instance.pk:
             # The organiser is fixed once the activity exists; its other branches can change.
             del self.fields["organiser"]
@@ -115,3 +129,71 @@ class PlanForm(forms.ModelForm):
     @property
     def rule(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class MinutesForm(forms.Form):
+    chair = forms.CharField(label=_("Chair"), max_length=100, required=False)
+    recorder = forms.CharField(label=_("Recorder"), max_length=100, required=False)
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(
+        label=_("Agenda item"), max_length=200, required=False, help_text=_("Clear it to remove the item.")
+    )
+    discussion = forms.CharField(
+        label=_("Discussion"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ResolutionForm(forms.Form):
+    text = forms.CharField(label=_("Resolution"), max_length=300, required=False)
+    owner = forms.ModelChoiceField(queryset=None, label=_("Owner"), required=False)
+    due_on = forms.DateField(label=_("Due on"), widget=DATE, required=False)
+
+    def __init__(self, *args, branch_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = selectors.resolution_owners(branch_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("text"):
+            if not data.get("owner"):
+                self.add_error("owner", _("Name who carries out the resolution."))
+            if not data.get("due_on"):
+                self.add_error("due_on", _("Give the date the resolution is due."))
+        return data
+
+
+AgendaItemFormSet = forms.formset_factory(AgendaItemForm, extra=3, max_num=50)
+ResolutionFormSet = forms.formset_factory(ResolutionForm, extra=2, max_num=20)
+
+
+class FrequencyForm(forms.Form):
+    """The branch's expected frequency of each kind of meeting."""
+
+    def __init__(self, *args, current: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(StudyActivity.Kind.choices)
+        for kind in DEFAULT_FREQUENCIES:
+            self.fields[kind] = forms.TypedChoiceField(
+                label=labels[kind], choices=Frequency.choices, coerce=int, initial=current[kind]
+            )
+
+
+class InterestGroupForm(forms.ModelForm):
+    class Meta:
+        model = InterestGroup
+        fields = ["name", "description", "organiser", "members"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "members": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = branch.members.active().order_by("name_pinyin")
+        self.fields["organiser"].queryset = people
+        self.fields["members"].queryset = people
+        self.instance.branch = branch
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)

@@ -4,6 +4,7 @@ from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -24,6 +25,14 @@ class InterestGroup(models.Model):
     description = models.TextField(_("description"), blank=True)
     members = models.ManyToManyField(
         Member, blank=True, related_name="interest_groups", verbose_name=_("members")
+    )
+    organiser = models.ForeignKey(
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organised_interest_groups",
+        verbose_name=_("organiser"),
     )
 
     class Meta:
@@ -53,9 +62,27 @@ class StudyActivityQuerySet(models.QuerySet):
         return self.filter(date__lt=today).order_by("-date", "-starts_at", "-pk")
 
 
+FIRST_YEAR = 2000  # no branch records a meeting before this; 1900 is a typing slip
+LAST_YEAR = 2100
+
+
 class StudyActivity(models.Model):
+    """Every gathering of the branch: study days and activities, and the meetings of 三会一课.
+
+    One model with kinds, not two: the monthly study day *is* the 主题党日, a 党课 is a lecture, and
+    every kind shares the date, place, branches, attendance (one sign-in sheet), materials, the
+    calendar feed and the day-before reminder. Meeting kinds add a chair, a recorder and minutes
+    (AgendaItem, Resolution); a committee meeting is read only by the committee, the liaison and
+    the bureau (selectors.visible_activities), and only the committee records meetings.
+    """
+
     class Kind(models.TextChoices):
-        MONTHLY = "monthly", _("Monthly study day")
+        MONTHLY = "monthly", _("Monthly study day (theme Party day)")
+        GENERAL_MEETING = "general_meeting", _("All-member meeting")
+        COMMITTEE_MEETING = "committee_meeting", _("Committee meeting")
+        GROUP_MEETING = "group_meeting", _("Party-group meeting")
+        PARTY_LECTURE = "party_lecture", _("Party lecture")
+        ORG_LIFE = "org_life", _("Organisational-life meeting")
         INTEREST_GROUP = "interest_group", _("Interest group")
         LECTURE = "lecture", _("Lecture")
         JOINT = "joint", _("Joint activity with other branches")
@@ -81,6 +108,8 @@ class StudyActivity(models.Model):
     ends_at = models.TimeField(_("ends at"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     speaker = models.CharField(_("speaker or host"), max_length=100, blank=True)
+    chair = models.CharField(_("chair"), max_length=100, blank=True)
+    recorder = models.CharField(_("recorder"), max_length=100, blank=True)
     interest_group = models.ForeignKey(
         InterestGroup,
         on_delete=models.SET_NULL,
@@ -137,6 +166,11 @@ class StudyActivity(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("study:detail", args=[self.pk])
 
+    def clean(self) -> None:
+        if self.date and not FIRST_YEAR <= self.date.year <= LAST_YEAR:
+            message = _("Enter a date between %(first)d and %(last)d.")
+            raise ValidationError({"date": message % {"first": FIRST_YEAR, "last": LAST_YEAR}})
+
     @property
     def starts(self) -> datetime.datetime:
         """Start as an aware datetime in Asia/Shanghai, whatever the server's time zone."""
@@ -152,6 +186,134 @@ class StudyActivity(models.Model):
     @property
     def is_monthly(self) -> bool:
         return self.kind == self.Kind.MONTHLY
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.kind in MEETING_KINDS
+
+    @property
+    def has_minutes(self) -> bool:
+        """Meetings and the theme Party day keep minutes; other activities a summary."""
+        return self.kind in MINUTED_KINDS
+
+    @property
+    def capability(self) -> str:
+        """What editing this activity needs: meetings are the committee's, other activities the carers'."""
+        return capability_for(self.kind)
+
+
+Kind = StudyActivity.Kind
+MEETING_KINDS = (
+    Kind.GENERAL_MEETING, Kind.COMMITTEE_MEETING, Kind.GROUP_MEETING, Kind.PARTY_LECTURE, Kind.ORG_LIFE,
+)  # fmt: skip
+MINUTED_KINDS = (*MEETING_KINDS, Kind.MONTHLY)
+
+
+def capability_for(kind: str) -> str:
+    return "record_meetings" if kind in MEETING_KINDS else "manage_study"
+
+
+class AgendaItem(models.Model):
+    """One item of a meeting's agenda with its minutes: what was discussed and what was decided."""
+
+    activity = models.ForeignKey(
+        StudyActivity, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("meeting")
+    )
+    position = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("agenda item"), max_length=200)
+    discussion = models.TextField(_("discussion"), blank=True)
+    decision = models.TextField(_("decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["activity", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "position"], name="one_agenda_item_per_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class ResolutionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True)
+
+
+class Resolution(models.Model):
+    """A decision (决议) that someone must carry out by a date; it stays on their home page until done."""
+
+    activity = models.ForeignKey(
+        StudyActivity, on_delete=models.CASCADE, related_name="resolutions", verbose_name=_("meeting")
+    )
+    text = models.CharField(_("resolution"), max_length=300)
+    # Required (blank=False) but nullable: a deleted user leaves the resolution without an owner.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="resolutions",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due on"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ResolutionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resolution")
+        verbose_name_plural = _("resolutions")
+        ordering = ["due_on", "pk"]
+        indexes = [
+            # The owner's home page: their open resolutions, soonest due first.
+            models.Index(fields=["owner", "done_at", "due_on"], name="resolution_owner_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Frequency(models.IntegerChoices):
+    NONE = 0, _("Not required")
+    MONTHLY = 1, _("Monthly")
+    QUARTERLY = 3, _("Quarterly")
+    HALF_YEARLY = 6, _("Twice a year")
+    YEARLY = 12, _("Yearly")
+
+
+# 三会一课 as the Party's rules set it, and the branch's own monthly study day (每月支部学习活动日制度).
+DEFAULT_FREQUENCIES = {
+    Kind.GENERAL_MEETING: Frequency.QUARTERLY,
+    Kind.COMMITTEE_MEETING: Frequency.MONTHLY,
+    Kind.GROUP_MEETING: Frequency.MONTHLY,
+    Kind.PARTY_LECTURE: Frequency.QUARTERLY,
+    Kind.ORG_LIFE: Frequency.YEARLY,
+    Kind.MONTHLY: Frequency.MONTHLY,
+}
+
+
+class MeetingFrequency(models.Model):
+    """A branch's own expected frequency of a kind of meeting, where it differs from the default."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, related_name="meeting_frequencies", verbose_name=_("branch")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=StudyActivity.Kind.choices)
+    every_months = models.PositiveSmallIntegerField(_("expected"), choices=Frequency.choices)
+
+    class Meta:
+        verbose_name = _("meeting frequency")
+        verbose_name_plural = _("meeting frequencies")
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "kind"], name="one_frequency_per_branch_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} · {self.get_kind_display()} · {self.get_every_months_display()}"
 
 
 def material_upload_to(material: "StudyMaterial", filename: str) -> str:

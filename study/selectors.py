@@ -4,15 +4,39 @@ import datetime
 import hmac
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import ExtractMonth
 from django.shortcuts import get_object_or_404
 
-from accounts.permissions import branch_ids
-from members.models import Member
+from accounts.models import BranchRole
+from accounts.permissions import COMMITTEE, branch_ids, branches_of
+from members.models import Branch, Member
 from members.selectors import reader_member_ids
 
-from .models import Attendance, CalendarToken, InterestGroup, StudyActivity, StudyMaterial, StudyPlan
+from .models import (
+    DEFAULT_FREQUENCIES,
+    MINUTED_KINDS,
+    Attendance,
+    CalendarToken,
+    Frequency,
+    InterestGroup,
+    MeetingFrequency,
+    Resolution,
+    StudyActivity,
+    StudyMaterial,
+    StudyPlan,
+)
 
 FEED_DAYS_BACK = 180
 
@@ -29,15 +53,35 @@ def _list_prefetches(user) -> list:
     return ["branches", "materials", _own_attendance(user)]
 
 
+def visible_activities(user):
+    """Activities in which a branch the user may see takes part; a committee meeting (支委会) only
+    where the user reads committee minutes (the committee, the liaison, the bureau)."""
+    readers = branch_ids(user, "read_committee_minutes")
+    committee_meeting = Q(kind=StudyActivity.Kind.COMMITTEE_MEETING)
+    return StudyActivity.objects.in_branches(branch_ids(user, "view_study")).exclude(
+        committee_meeting & ~Q(organiser_id__in=readers)
+    )
+
+
+def attendees(activity: StudyActivity, branch_ids: list[int]):
+    """Who is expected at the activity among the given branches' active members: the committee's
+    members for a committee meeting, everyone otherwise (the sign-in sheet, attendance, reminder)."""
+    members = Member.objects.active().in_branches(branch_ids)
+    if activity.kind == StudyActivity.Kind.COMMITTEE_MEETING:
+        on_committee = BranchRole.objects.filter(
+            user_id=OuterRef("user_id"), branch_id=OuterRef("branch_id"), role__in=COMMITTEE
+        )
+        members = members.filter(Exists(on_committee))
+    return members
+
+
 def activity_list(*, user, prefetch: bool = True):
     """Activities in which any branch the user may see takes part, with what the list shows preloaded.
 
     With `prefetch=False` the caller slices several lists first and preloads them together
     with `activities_preload`: three queries for all of them instead of three per list.
     """
-    activities = StudyActivity.objects.in_branches(branch_ids(user, "view_study")).select_related(
-        "organiser", "interest_group"
-    )
+    activities = visible_activities(user).select_related("organiser", "interest_group")
     return activities.prefetch_related(*_list_prefetches(user)) if prefetch else activities
 
 
@@ -56,9 +100,10 @@ def activity_get_for_user(user, pk: int) -> StudyActivity:
 
 
 def activity_get_for_editor(user, pk: int) -> StudyActivity:
-    """The activity for editing: 404 outside the user's branches, 403 unless they manage the organiser."""
+    """The activity for editing: 404 outside the user's branches, 403 unless they manage the organiser
+    (for a meeting: unless they are on its committee)."""
     activity = activity_get_for_user(user, pk)
-    if activity.organiser_id not in branch_ids(user, "manage_study"):
+    if activity.organiser_id not in branch_ids(user, activity.capability):
         raise PermissionDenied
     return activity
 
@@ -78,17 +123,12 @@ def managed_branch_ids(user, activity: StudyActivity) -> list[int]:
 
 
 def next_activity(*, user, today: datetime.date) -> StudyActivity | None:
-    return (
-        StudyActivity.objects.in_branches(branch_ids(user, "view_study"))
-        .upcoming(today)
-        .select_related("organiser")
-        .first()
-    )
+    return visible_activities(user).upcoming(today).select_related("organiser").first()
 
 
 def material_get_for_user(user, pk: int) -> StudyMaterial:
     """A stored file of an activity the user may see; 404 otherwise (and for links, which have no file)."""
-    visible = StudyActivity.objects.in_branches(branch_ids(user, "view_study"))
+    visible = visible_activities(user)
     return get_object_or_404(
         StudyMaterial.objects.exclude(kind=StudyMaterial.Kind.LINK).filter(activity__in=visible), pk=pk
     )
@@ -103,8 +143,7 @@ class SheetRow:
 def attendance_sheet(*, user, activity: StudyActivity) -> list[SheetRow]:
     """Active members of the branches taking part that the user manages, each with their record."""
     members = (
-        Member.objects.active()
-        .in_branches(managed_branch_ids(user, activity))
+        attendees(activity, managed_branch_ids(user, activity))
         .select_related("branch")
         .order_by("branch__name", "name_pinyin", "pk")
     )
@@ -115,7 +154,7 @@ def attendance_sheet(*, user, activity: StudyActivity) -> list[SheetRow]:
 def sheet_row(*, user, activity: StudyActivity, member_id: int) -> SheetRow:
     """One row of the sheet, for the htmx swap; 404 for a member outside it."""
     member = get_object_or_404(
-        Member.objects.active().in_branches(managed_branch_ids(user, activity)).select_related("branch"),
+        attendees(activity, managed_branch_ids(user, activity)).select_related("branch"),
         pk=member_id,
     )
     return SheetRow(member, Attendance.objects.filter(activity=activity, member=member).first())
@@ -150,14 +189,22 @@ def member_attendance(*, member: Member, limit: int = 24):
 
 
 def interest_group_list(*, user):
-    """The interest groups of the user's branches, with their members and the activities they held."""
+    """The interest groups of the user's branches, with their organiser, members and activities."""
     return (
         InterestGroup.objects.filter(branch_id__in=branch_ids(user, "view_study"))
-        .select_related("branch")
+        .select_related("branch", "organiser")
         .prefetch_related(
             Prefetch("members", queryset=Member.objects.active().order_by("name_pinyin")),
             Prefetch("activities", queryset=StudyActivity.objects.order_by("-date")),
         )
+    )
+
+
+def interest_group_get_for_editor(user, pk: int) -> InterestGroup:
+    """A group for editing: 404 outside the branches the user manages study in."""
+    return get_object_or_404(
+        InterestGroup.objects.filter(branch_id__in=branch_ids(user, "manage_study")).select_related("branch"),
+        pk=pk,
     )
 
 
@@ -169,7 +216,7 @@ def feed_activities(*, user, today: datetime.date):
     """What the user's calendar feed carries: activities from half a year ago on."""
     since = today - datetime.timedelta(days=FEED_DAYS_BACK)
     return (
-        StudyActivity.objects.in_branches(branch_ids(user, "view_study"))
+        visible_activities(user)
         .filter(date__gte=since)
         .select_related("organiser")
         .order_by("date", "starts_at")[:500]
@@ -268,3 +315,201 @@ def activity_rates(branch_ids: list[int], since: datetime.date, until: datetime.
         .values_list("recorded", "attended", "pk", "date", "theme", "kind")
     )
     return [ActivityRate(*row) for row in rows]
+
+
+# Meetings (三会一课), their minutes and resolutions, and the year against the rules.
+
+
+def meeting_list(*, user):
+    """Meetings and theme Party days the user may see, newest first, with their minutes counted."""
+    return (
+        visible_activities(user)
+        .filter(kind__in=MINUTED_KINDS)
+        .select_related("organiser")
+        .annotate(
+            item_count=Count("agenda_items", distinct=True),
+            open_count=Count("resolutions", filter=Q(resolutions__done_at__isnull=True), distinct=True),
+        )
+        .order_by("-date", "-starts_at", "-pk")
+    )
+
+
+def minutes_get(activity: StudyActivity) -> dict:
+    """The minutes of a meeting: its agenda items and resolutions with their owners (two queries)."""
+    return {
+        "items": list(activity.agenda_items.all()),
+        "resolutions": list(activity.resolutions.select_related("owner", "done_by")),
+    }
+
+
+def activity_get_for_recorder(user, pk: int) -> StudyActivity:
+    """A meeting for writing its minutes: 404 outside what the user sees, 403 unless on its committee."""
+    activity = activity_get_for_user(user, pk)
+    if activity.organiser_id not in branch_ids(user, "record_meetings") or not activity.has_minutes:
+        raise PermissionDenied
+    return activity
+
+
+def resolution_owners(branch_id: int):
+    """Who may carry out a resolution: active users holding a role in the branch, the bureau aside."""
+    held = BranchRole.objects.filter(user_id=OuterRef("pk"), branch_id=branch_id).exclude(
+        role=BranchRole.Role.BUREAU
+    )
+    return (
+        get_user_model()
+        .objects.filter(Exists(held), is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def open_resolutions(*, user):
+    """The user's resolutions not yet done, soonest due first: they stay on the home page until done."""
+    return Resolution.objects.open().filter(owner=user).select_related("activity").order_by("due_on", "pk")
+
+
+def resolution_get_for_user(user, pk: int) -> Resolution:
+    """A resolution of a meeting the user sees; 404 otherwise."""
+    return get_object_or_404(
+        Resolution.objects.filter(activity__in=visible_activities(user)).select_related("activity"), pk=pk
+    )
+
+
+@dataclass
+class Period:
+    first: int  # months 1–12
+    last: int
+    held: int
+    status: str  # "held", "missing" (over, none held), "due" (running, none yet), "later"
+
+    @property
+    def span(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass
+class KindRow:
+    kind: str
+    label: str
+    every_months: int
+    months: list[int]
+    periods: list[Period]
+
+    @property
+    def held(self) -> int:
+        return sum(self.months)
+
+    @property
+    def every_label(self) -> str:
+        return Frequency(self.every_months).label
+
+    @property
+    def missing(self) -> int:
+        return sum(1 for p in self.periods if p.status == "missing")
+
+
+@dataclass
+class BranchYear:
+    branch: Branch
+    rows: list[KindRow]
+
+    @property
+    def missing(self) -> int:
+        return sum(row.missing for row in self.rows)
+
+
+def frequencies(branch_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each branch's expected frequency per kind (months between meetings; 0: not required)."""
+    result = {b: {str(k): int(v) for k, v in DEFAULT_FREQUENCIES.items()} for b in branch_ids}
+    for row in MeetingFrequency.objects.filter(branch_id__in=branch_ids):
+        result[row.branch_id][row.kind] = row.every_months
+    return result
+
+
+def meeting_year(branches: list[Branch], year: int, today: datetime.date) -> list[BranchYear]:
+    """This year's meetings per branch, kind and month against the branch's expected frequency.
+
+    One query whatever the number of branches (they come with the user's roles): the counts per
+    branch, kind and month, and the branch's own frequencies as rows of month 0 (UNION ALL), so
+    the home page's tile costs one query. A joint activity counts for every branch taking part.
+    """
+    ids = [b.pk for b in branches]
+    counts = (
+        StudyActivity.branches.through.objects.filter(
+            branch_id__in=ids,
+            studyactivity__date__year=year,
+            studyactivity__kind__in=list(DEFAULT_FREQUENCIES),
+        )
+        .values_list("branch_id", "studyactivity__kind", ExtractMonth("studyactivity__date"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    own = MeetingFrequency.objects.filter(branch_id__in=ids).values_list(
+        "branch_id", "kind", Value(0, output_field=IntegerField()), "every_months"
+    )
+    found = {(b, kind, month): n for b, kind, month, n in counts.union(own, all=True)}
+    labels = dict(StudyActivity.Kind.choices)
+    result = []
+    for branch in sorted(branches, key=lambda b: b.name):
+        rows = []
+        for kind, default in DEFAULT_FREQUENCIES.items():
+            months = [found.get((branch.pk, kind, m), 0) for m in range(1, 13)]
+            every = found.get((branch.pk, kind, 0), int(default))
+            rows.append(KindRow(kind, labels[kind], every, months, _periods(months, every, year, today)))
+        result.append(BranchYear(branch, rows))
+    return result
+
+
+def _periods(months: list[int], every: int, year: int, today: datetime.date) -> list[Period]:
+    if not every:
+        return [Period(1, 12, sum(months), "held" if sum(months) else "later")]
+    periods = []
+    for first in range(1, 13, every):
+        last = first + every - 1
+        held = sum(months[first - 1 : last])
+        ends = datetime.date(year + (last == 12), last % 12 + 1, 1)  # the day after the period
+        starts = datetime.date(year, first, 1)
+        if held:
+            status = "held"
+        elif ends <= today:
+            status = "missing"
+        elif starts <= today:
+            status = "due"
+        else:
+            status = "later"
+        periods.append(Period(first, last, held, status))
+    return periods
+
+
+@dataclass
+class AttendanceSummary:
+    expected: int
+    present: list[str]
+    leave: list[str]
+    absent: list[str]
+
+
+def attendance_summary(activity: StudyActivity) -> AttendanceSummary:
+    """应到、实到、请假、缺席 for the minutes, from the attendance taken (two queries)."""
+    expected = attendees(activity, [b.pk for b in activity.branches.all()]).count()
+    names: dict[str, list[str]] = {"present": [], "leave": [], "absent": []}
+    records = Attendance.objects.filter(activity=activity).order_by("member__name_pinyin", "pk")
+    for status, name in records.values_list("status", "member__name"):
+        names["present" if status in Attendance.ATTENDED else status].append(name)
+    return AttendanceSummary(expected, names["present"], names["leave"], names["absent"])
+
+
+@dataclass
+class YearTile:
+    missing: int
+
+
+def home_meetings(*, user, today: datetime.date) -> dict:
+    """The home page's meetings part: the user's open resolutions and, for the committee, the liaison
+    and the bureau, the periods this year that ended without their meeting (two queries)."""
+    shown = branches_of(user, "read_committee_minutes")
+    year = meeting_year(shown, today.year, today) if shown else []
+    return {
+        "today": today,
+        "resolutions": list(open_resolutions(user=user)[:20]),
+        "year": YearTile(sum(b.missing for b in year)) if shown else None,
+    }

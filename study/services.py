@@ -16,14 +16,20 @@ from accounts.permissions import has_capability
 from members.models import Branch, Member
 from notifications.services import notify
 
+from . import selectors
+from .holidays import off_holiday
 from .models import (
+    AgendaItem,
     Attendance,
     CalendarToken,
     InterestGroup,
+    MeetingFrequency,
+    Resolution,
     StudyActivity,
     StudyMaterial,
     StudyPlan,
     StudyPlanMonth,
+    capability_for,
 )
 from .uploads import check_upload
 
@@ -35,6 +41,8 @@ ACTIVITY_FIELDS = {
     "ends_at",
     "place",
     "speaker",
+    "chair",
+    "recorder",
     "interest_group",
     "description",
     "summary",
@@ -44,6 +52,15 @@ ACTIVITY_FIELDS = {
 def _require_manager(actor, branch) -> None:
     if actor is not None and not has_capability(actor, "manage_study", branch):
         raise PermissionDenied(_("You may not manage the study activities of this branch."))
+
+
+def _require_for_kind(actor, branch, kind: str) -> None:
+    """Study activities are the carers'; meetings (三会一课) only the committee records."""
+    if actor is None or has_capability(actor, capability_for(kind), branch):
+        return
+    if capability_for(kind) == "record_meetings":
+        raise PermissionDenied(_("Only the branch committee records meetings."))
+    raise PermissionDenied(_("You may not manage the study activities of this branch."))
 
 
 def _check_branches(organiser: Branch, branches) -> list[Branch]:
@@ -62,7 +79,7 @@ def _check_interest_group(activity: StudyActivity, branches: list[Branch]) -> No
 @transaction.atomic
 def activity_create(*, actor, organiser: Branch, branches=(), **fields) -> StudyActivity:
     """Creates an activity of `organiser`, shown in every branch of `branches` as well."""
-    _require_manager(actor, organiser)
+    _require_for_kind(actor, organiser, fields.get("kind", StudyActivity.Kind.MONTHLY))
     branches = _check_branches(organiser, branches)
     activity = StudyActivity(organiser=organiser, created_by=actor, **fields)
     _check_interest_group(activity, branches)
@@ -74,8 +91,10 @@ def activity_create(*, actor, organiser: Branch, branches=(), **fields) -> Study
 
 @transaction.atomic
 def activity_update(*, actor, activity: StudyActivity, branches=None, **fields) -> StudyActivity:
-    """Changes the given fields (moving a study day is a change of date); only the organiser's carers may."""
-    _require_manager(actor, activity.organiser_id)
+    """Changes the given fields (moving a study day is a change of date); only the organiser's carers may,
+    and for a meeting (before or after the change) only its committee."""
+    _require_for_kind(actor, activity.organiser_id, activity.kind)
+    _require_for_kind(actor, activity.organiser_id, fields.get("kind", activity.kind))
     unknown = set(fields) - ACTIVITY_FIELDS
     if unknown:
         raise ValueError(f"Not activity fields: {sorted(unknown)}")
@@ -177,7 +196,7 @@ def plan_save(*, actor, branch: Branch, year: int, themes: dict[int, str], **rul
 
 @transaction.atomic
 def plan_generate(*, actor, plan: StudyPlan, today: datetime.date | None = None) -> list[StudyActivity]:
-    """Creates the monthly study days the plan does not have yet; returns them.
+    """Creates the monthly study days the plan does not have yet, off public holidays; returns them.
 
     A day already created (and perhaps moved) is left where it is; one not yet held takes the plan's theme.
     """
@@ -198,11 +217,12 @@ def plan_generate(*, actor, plan: StudyPlan, today: datetime.date | None = None)
 
 
 def _plan_day_create(actor, plan: StudyPlan, month: int, theme: str) -> StudyActivity:
+    day = monthly_study_date(plan.year, month, weekday=plan.weekday, week=plan.week)
     activity = StudyActivity(
         organiser=plan.branch,
         kind=StudyActivity.Kind.MONTHLY,
         theme=theme,
-        date=monthly_study_date(plan.year, month, weekday=plan.weekday, week=plan.week),
+        date=off_holiday(day),  # e.g. the second Tuesday of February 2027 is 正月初四: a week later
         starts_at=plan.starts_at,
         ends_at=plan.ends_at,
         place=plan.place,
@@ -218,18 +238,125 @@ def _plan_day_create(actor, plan: StudyPlan, month: int, theme: str) -> StudyAct
 
 @transaction.atomic
 def interest_group_create(
-    *, actor, branch: Branch, name: str, members=(), description: str = ""
+    *, actor, branch: Branch, name: str, members=(), description: str = "", organiser: Member | None = None
 ) -> InterestGroup:
-    """Creates an interest group of the branch with the members who joined it."""
+    """Creates an interest group of the branch with its organiser and the members who joined it."""
     _require_manager(actor, branch)
-    group = InterestGroup(branch=branch, name=name, description=description)
+    group = InterestGroup(branch=branch, name=name, description=description, organiser=organiser)
+    _check_group_members(group, members)
     group.full_clean()
     group.save()
-    members = list(members)
-    if any(m.branch_id != branch.pk for m in members):
-        raise ValidationError(_("Only members of the branch can join its interest group."))
     group.members.set(members)
     return group
+
+
+def _check_group_members(group: InterestGroup, members) -> None:
+    people = [*members, group.organiser] if group.organiser else list(members)
+    if any(m.branch_id != group.branch_id for m in people):
+        raise ValidationError(_("Only members of the branch can join its interest group."))
+
+
+@transaction.atomic
+def interest_group_update(
+    *, actor, group: InterestGroup, name: str, description: str, organiser: Member | None, members=None
+) -> InterestGroup:
+    """Renames, describes or hands the group to another organiser; `members`, when given, replaces them."""
+    _require_manager(actor, group.branch_id)
+    group.name, group.description, group.organiser = name, description, organiser
+    _check_group_members(group, members or [])
+    group.full_clean()
+    group.save(update_fields=["name", "description", "organiser"])
+    if members is not None:
+        group.members.set(members)
+    return group
+
+
+def _own_member(actor, group: InterestGroup) -> Member:
+    member = Member.objects.active().filter(user=actor, branch_id=group.branch_id).first()
+    if member is None:
+        raise PermissionDenied(_("Only members of the branch can join its interest group."))
+    return member
+
+
+@transaction.atomic
+def interest_group_join(*, actor, group: InterestGroup) -> InterestGroup:
+    """The member behind `actor` joins the group (again joining changes nothing)."""
+    group.members.add(_own_member(actor, group))
+    return group
+
+
+@transaction.atomic
+def interest_group_leave(*, actor, group: InterestGroup) -> InterestGroup:
+    """The member behind `actor` leaves the group."""
+    group.members.remove(_own_member(actor, group))
+    return group
+
+
+def _require_recorder(actor, activity: StudyActivity) -> None:
+    if actor is not None and not has_capability(actor, "record_meetings", activity.organiser_id):
+        raise PermissionDenied(_("Only the branch committee records meetings."))
+
+
+@transaction.atomic
+def minutes_record(
+    *, actor, activity: StudyActivity, chair: str, recorder: str, items: list[dict], resolutions=()
+) -> StudyActivity:
+    """Writes the minutes: the chair and recorder, the agenda items (replacing the previous ones,
+    in the given order) and new resolutions. Everything is checked first: an error writes nothing."""
+    _require_recorder(actor, activity)
+    activity.chair, activity.recorder = chair.strip(), recorder.strip()
+    activity.full_clean()
+    rows = [
+        AgendaItem(activity=activity, position=n, **{k: item.get(k, "").strip() for k in AGENDA_FIELDS})
+        for n, item in enumerate(items, start=1)
+    ]
+    for row in rows:
+        row.full_clean(exclude=["activity"], validate_unique=False)
+    new = [_resolution_build(activity, **fields) for fields in resolutions]
+    activity.save(update_fields=["chair", "recorder", "updated_at"])
+    activity.agenda_items.all().delete()
+    AgendaItem.objects.bulk_create(rows)
+    Resolution.objects.bulk_create(new)
+    return activity
+
+
+AGENDA_FIELDS = ("title", "discussion", "decision")
+
+
+def _resolution_build(activity: StudyActivity, *, text: str, owner, due_on) -> Resolution:
+    if owner is None:
+        raise ValidationError({"owner": _("Name who carries out the resolution.")})
+    if due_on is None:
+        raise ValidationError({"due_on": _("Give the date the resolution is due.")})
+    resolution = Resolution(activity=activity, text=text.strip(), owner=owner, due_on=due_on)
+    resolution.full_clean(exclude=["activity"])
+    if owner.pk not in set(selectors.resolution_owners(activity.organiser_id).values_list("pk", flat=True)):
+        raise ValidationError({"owner": _("The owner must hold a role in the branch.")})
+    if due_on < activity.date:
+        raise ValidationError({"due_on": _("A resolution cannot be due before the meeting.")})
+    return resolution
+
+
+@transaction.atomic
+def resolution_done(*, actor, resolution: Resolution) -> Resolution:
+    """Marks the resolution carried out; its owner or the committee may."""
+    if actor.pk != resolution.owner_id:
+        _require_recorder(actor, resolution.activity)
+    if resolution.done_at is None:
+        resolution.done_at, resolution.done_by = timezone.now(), actor
+        resolution.save(update_fields=["done_at", "done_by"])
+    return resolution
+
+
+@transaction.atomic
+def frequencies_save(*, actor, branch: Branch, every: dict[str, int]) -> None:
+    """Sets the branch's expected frequency of each kind of meeting (in months; 0: not required)."""
+    if actor is not None and not has_capability(actor, "record_meetings", branch):
+        raise PermissionDenied(_("Only the branch committee records meetings."))
+    for kind, months in every.items():
+        row = MeetingFrequency(branch=branch, kind=kind, every_months=months)
+        row.full_clean(validate_unique=False)
+        MeetingFrequency.objects.update_or_create(branch=branch, kind=kind, defaults={"every_months": months})
 
 
 @transaction.atomic
@@ -263,7 +390,7 @@ def study_reminders_send(*, on: datetime.date) -> int:
                 branch=branch,
                 occasion=f"study-eve:{activity.pk}:{activity.date:%Y%m%d}",
                 text=text,
-                recipients=Member.objects.active().in_branch(branch),
+                recipients=selectors.attendees(activity, [branch.pk]),
                 reminder="study_day_before",
             )
             queued += result.queued

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import group_views, meeting_views, views
 
 app_name = "study"
 urlpatterns = [
@@ -12,7 +12,19 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.attendance_take, name="attendance"),
     path("<int:pk>/attendance/<int:member_id>/", views.attendance_mark, name="attendance_mark"),
     path("materials/<int:pk>/", views.material_download, name="material"),
+    path("<int:pk>/minutes/", meeting_views.minutes_edit, name="minutes"),
+    path("<int:pk>/minutes/print/", meeting_views.minutes_print, name="minutes_print"),
+    path("<int:pk>/minutes.docx", meeting_views.minutes_docx, name="minutes_docx"),
+    path("<int:pk>/sign-in/", meeting_views.signin_sheet, name="signin"),
+    path("meetings/", meeting_views.meeting_list, name="meetings"),
+    path("meetings/year/", meeting_views.meeting_year, name="meeting_year"),
+    path("meetings/frequency/<int:branch_id>/", meeting_views.frequency_edit, name="frequency"),
+    path("resolutions/<int:pk>/done/", meeting_views.resolution_done, name="resolution_done"),
     path("groups/", views.interest_groups, name="groups"),
+    path("groups/new/", group_views.group_create, name="group_create"),
+    path("groups/<int:pk>/edit/", group_views.group_edit, name="group_edit"),
+    path("groups/<int:pk>/join/", group_views.group_join, name="group_join"),
+    path("groups/<int:pk>/leave/", group_views.group_leave, name="group_leave"),
     path("make-up/", views.makeup_list, name="makeup"),
     path("make-up/<int:pk>/", views.makeup_record, name="makeup_record"),
     path("plan/", views.plan_home, name="plan_home"),

@@ -6,18 +6,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
-from members.models import Branch
+from members.models import Branch, Member
 from members.selectors import member_get_for_user
 
 from . import selectors, services
 from .feed import build_calendar
 from .filters import PastActivityFilter
 from .forms import ActivityForm, AttendanceMarkForm, MakeupForm, MaterialForm, PlanForm
+from .holidays import is_holiday
 from .models import Attendance, StudyActivity
 
 UPCOMING_LIMIT = 20
@@ -66,19 +68,33 @@ def _stats_for(user, year: int) -> dict | None:
 @capability_required("view_study")
 def activity_detail(request, pk: int):
     activity = selectors.activity_get_for_user(request.user, pk)
-    can_edit = has_capability(request.user, "manage_study", activity.organiser_id)
-    context = {
+    return render(request, "study/activity_detail.html", _detail_context(request, activity))
+
+
+def _detail_context(request, activity: StudyActivity, material_form=None) -> dict:
+    can_edit = has_capability(request.user, activity.capability, activity.organiser_id)
+    can_record = activity.has_minutes and has_capability(
+        request.user, "record_meetings", activity.organiser_id
+    )
+    return {
         "activity": activity,
         "can_edit": can_edit,
+        "can_record": can_record,
         "can_take_attendance": bool(selectors.managed_branch_ids(request.user, activity)),
-        "material_form": MaterialForm() if can_edit else None,
+        "material_form": material_form or (MaterialForm() if can_edit else None),
+        **(selectors.minutes_get(activity) if activity.has_minutes else {}),
     }
-    return render(request, "study/activity_detail.html", context)
+
+
+def _warn_if_holiday(request, activity: StudyActivity) -> None:
+    if is_holiday(activity.date):
+        message = _("%(date)s is a public holiday: members may be away. Check the date.")
+        messages.warning(request, message % {"date": date_format(activity.date, "DATE_FORMAT")})
 
 
 @capability_required("manage_study")
 def activity_create(request):
-    form = ActivityForm(request.POST or None, user=request.user)
+    form = ActivityForm(request.POST or None, user=request.user, initial={"kind": request.GET.get("kind")})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         others = data.pop("other_branches")
@@ -88,6 +104,7 @@ def activity_create(request):
             form.add_error(None, error)
         else:
             messages.success(request, _("The activity was saved."))
+            _warn_if_holiday(request, activity)
             return redirect(activity)
     return render(request, "study/activity_form.html", {"form": form})
 
@@ -105,6 +122,7 @@ def activity_edit(request, pk: int):
             form.add_error(None, error)
         else:
             messages.success(request, _("The activity was saved."))
+            _warn_if_holiday(request, activity)
             return redirect(activity)
     return render(request, "study/activity_form.html", {"form": form, "activity": activity})
 
@@ -122,8 +140,7 @@ def material_add(request, pk: int):
         else:
             messages.success(request, _("The material was added."))
             return redirect(activity)
-    context = {"activity": activity, "can_edit": True, "material_form": form}
-    return render(request, "study/activity_detail.html", context)
+    return render(request, "study/activity_detail.html", _detail_context(request, activity, form))
 
 
 @capability_required("view_study")
@@ -166,8 +183,16 @@ def attendance_mark(request, pk: int, member_id: int):
 
 @capability_required("view_study")
 def interest_groups(request):
-    groups = selectors.interest_group_list(user=request.user)
-    return render(request, "study/interest_group_list.html", {"groups": groups})
+    groups = list(selectors.interest_group_list(user=request.user))
+    own = dict(Member.objects.active().filter(user=request.user).values_list("pk", "branch_id"))
+    for group in groups:
+        group.joined = any(m.pk in own for m in group.members.all())
+    context = {
+        "groups": groups,
+        "own_branch_ids": set(own.values()),  # a member may join their branch's groups
+        "managed": set(branch_ids(request.user, "manage_study")),
+    }
+    return render(request, "study/interest_group_list.html", context)
 
 
 @capability_required("manage_study")

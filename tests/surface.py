@@ -24,7 +24,7 @@ from study import services as study_services
 from study.models import Attendance
 from tests.dues.factories import WorkPlanItemFactory
 from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
-from tests.study.factories import AttendanceFactory, StudyActivityFactory
+from tests.study.factories import AttendanceFactory, InterestGroupFactory, StudyActivityFactory
 from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 
 # "proxy": a family member (家属) of the cast's member, who must see exactly what that member sees.
@@ -120,6 +120,19 @@ PAGES = [
     Page("study:calendar_token", expected=statuses()),
     Page("study:groups", expected=statuses()),
     Page("study:calendar_feed", expected=statuses(404, anonymous=404)),  # without a token
+    # Meetings (三会一课): a committee meeting is hidden from members; the committee records minutes.
+    Page("study:meetings", expected=statuses()),
+    Page("study:meeting_year", expected=statuses(200, member=403)),
+    Page("study:frequency", ("branch",), EDITORS_OF_BRANCH),
+    Page("study:detail", ("meeting",), statuses(200, member=404, stranger=404)),
+    Page("study:edit", ("meeting",), EDITORS_OF_BRANCH),
+    Page("study:minutes", ("meeting",), EDITORS_OF_BRANCH),
+    Page("study:minutes_print", ("meeting",), statuses(200, member=404, stranger=404)),
+    Page("study:minutes_docx", ("meeting",), statuses(200, member=404, stranger=404)),
+    Page("study:signin", ("meeting",), CARERS_OF_BRANCH),
+    Page("study:signin", ("activity",), CARERS_OF_BRANCH),
+    Page("study:group_create", expected=VISITORS),
+    Page("study:group_edit", ("interest_group",), CARERS_OF_BRANCH),
     Page("dues:ledger", expected=statuses(200, liaison=403)),  # a member sees their own dues
     Page("dues:report", (2025,), statuses(200, liaison=403, member=403)),
     Page("dues:report_docx", (2025,), statuses(200, liaison=403, member=403)),
@@ -213,6 +226,20 @@ POSTS = [
     Page("study:plan", ("branch", 2026), CARERS_OF_BRANCH),
     Page("study:plan_generate", ("branch", 2026), statuses(302, member=403, bureau=403, stranger=404)),
     Page("study:calendar_token", expected=statuses(302), writes=True),
+    Page("study:minutes", ("meeting",), EDITORS_OF_BRANCH),
+    Page("study:frequency", ("branch",), EDITORS_OF_BRANCH),
+    # The owner (the committee member) or the committee marks a resolution done; the liaison reads only.
+    Page(
+        "study:resolution_done",
+        ("resolution",),
+        statuses(302, liaison=403, member=404, bureau=403, stranger=404),
+        writes=True,
+    ),
+    Page("study:group_create", expected=VISITORS),
+    Page("study:group_edit", ("interest_group",), CARERS_OF_BRANCH),
+    # Only a member of the branch joins or leaves (the cast's carers have no member row).
+    Page("study:group_join", ("interest_group",), statuses(403, member=302, stranger=404), writes=True),
+    Page("study:group_leave", ("interest_group",), statuses(403, member=302, stranger=404), writes=True),
     Page("dues:payment_create", expected=LEADERS_ONLY),
     Page("dues:expenditure_create", expected=LEADERS_ONLY),
     Page("dues:rate_set", expected=LEADERS_ONLY),
@@ -277,8 +304,8 @@ def world_build() -> dict:
         "cast_surname": "韩",
         "other_surname": "戚",
     }
-    world.update(_branch_rows(branch, "春晖", world["own_member"], world["member"]))
-    other_rows = _branch_rows(other, "秋实", world["other_member"], world["other_member"])
+    world.update(_branch_rows(branch, "春晖", world["own_member"], world["member"], users["committee"]))
+    other_rows = _branch_rows(other, "秋实", world["other_member"], world["other_member"], users["stranger"])
     world.update({f"other_{key}": row for key, row in other_rows.items()})
     world["markers"] = {
         "cast": ["第16党支部", "周桂兰", "韩秀英", "东风联络小组", "春晖"],
@@ -287,9 +314,15 @@ def world_build() -> dict:
     return world
 
 
-def _branch_rows(branch, marker: str, own_member, member) -> dict:
+def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
     """A row of every kind an object URL points at, each named with `marker`."""
     activity = StudyActivityFactory(organiser=branch, theme=f"{marker}学习日")
+    meeting = StudyActivityFactory(organiser=branch, kind="committee_meeting", theme=f"{marker}支委会")
+    study_services.minutes_record(
+        actor=None, activity=meeting, chair="书记", recorder="委员",
+        items=[{"title": f"{marker}议题", "discussion": "讨论", "decision": "决定"}],
+        resolutions=[{"text": f"{marker}决议", "owner": owner, "due_on": meeting.date}],
+    )  # fmt: skip
     photo = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n")
     draft = notifications_services.notice_create(
         actor=None, branch=branch, title=f"{marker}通知", body="本月学习日上午9点。"
@@ -304,6 +337,9 @@ def _branch_rows(branch, marker: str, own_member, member) -> dict:
         "planned": PlannedVisitFactory(member=own_member),
         "attendance": AttendanceFactory(activity=activity, member=member, status=Attendance.Status.ABSENT),
         "plan_item": WorkPlanItemFactory(branch=branch, year=2026, text=f"{marker}工作计划"),
+        "meeting": meeting,
+        "resolution": meeting.resolutions.get(),
+        "interest_group": InterestGroupFactory(branch=branch, name=f"{marker}兴趣小组"),
     }
 
 

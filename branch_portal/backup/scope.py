@@ -62,6 +62,9 @@ PARTS = [
     # A joint activity is exported with this branch's side only: see archive.py.
     Part("study.StudyActivity", "branches"),
     Part("study.StudyMaterial", "activity__branches"),
+    Part("study.AgendaItem", "activity__branches"),
+    Part("study.Resolution", "activity__branches"),
+    Part("study.MeetingFrequency", "branch"),
     Part("study.Attendance", "member__branch"),
     Part("study.CalendarToken", OF_PEOPLE),
     Part("dues.DuesRate", "branch"),
