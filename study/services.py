@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import has_capability
 from members.models import Branch, Member
+from members.selectors import reader_member
 from notifications.services import notify
 
 from . import selectors
@@ -272,8 +273,9 @@ def interest_group_update(
 
 
 def _own_member(actor, group: InterestGroup) -> Member:
-    member = Member.objects.active().filter(user=actor, branch_id=group.branch_id).first()
-    if member is None:
+    """The member `actor` reads the portal as (a family proxy joins for their member)."""
+    member = reader_member(actor)
+    if member is None or member.branch_id != group.branch_id or member.status != Member.Status.ACTIVE:
         raise PermissionDenied(_("Only members of the branch can join its interest group."))
     return member
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
 from members.models import Branch, Member
-from members.selectors import member_get_for_user
+from members.selectors import member_get_for_user, reader_member
 
 from . import selectors, services
 from .feed import build_calendar
@@ -184,12 +184,12 @@ def attendance_mark(request, pk: int, member_id: int):
 @capability_required("view_study")
 def interest_groups(request):
     groups = list(selectors.interest_group_list(user=request.user))
-    own = dict(Member.objects.active().filter(user=request.user).values_list("pk", "branch_id"))
+    own = reader_member(request.user)  # a family proxy joins for their member
     for group in groups:
-        group.joined = any(m.pk in own for m in group.members.all())
+        group.joined = own is not None and any(m.pk == own.pk for m in group.members.all())
     context = {
         "groups": groups,
-        "own_branch_ids": set(own.values()),  # a member may join their branch's groups
+        "own_branch_ids": {own.branch_id} if own and own.status == Member.Status.ACTIVE else set(),
         "managed": set(branch_ids(request.user, "manage_study")),
     }
     return render(request, "study/interest_group_list.html", context)
