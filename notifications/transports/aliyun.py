@@ -199,7 +199,11 @@ class AliyunSmsTransport(Transport):
             detail = answer.get("Message", "") if isinstance(answer, dict) else ""
             if code in ALERT_CODES:
                 raise refusal(ALERT_CODES[code], code, detail)
-            raise TransportError(f"{code}: {detail}", permanent=code in PERMANENT_CODES, code=code)
+            # A system error on the provider's side may come after it took the request: ask first.
+            uncertain = code.startswith("isp.")
+            raise TransportError(
+                f"{code}: {detail}", permanent=code in PERMANENT_CODES, code=code, uncertain=uncertain
+            )
         return answer
 
 

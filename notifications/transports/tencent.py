@@ -66,7 +66,9 @@ def is_permanent(code: str) -> bool:
 def error_for(code: str, detail: str) -> TransportError:
     if code in ALERT_CODES:
         return refusal(ALERT_CODES[code], code, detail)
-    return TransportError(f"{code}: {detail}", permanent=is_permanent(code), code=code)
+    # An internal error or timeout on Tencent's side may come after it took the request: ask first.
+    uncertain = code.startswith("InternalError")
+    return TransportError(f"{code}: {detail}", permanent=is_permanent(code), code=code, uncertain=uncertain)
 
 
 def hmac_sha256(key: bytes, text: str) -> bytes:

@@ -253,3 +253,32 @@ def test_tencent_believes_no_receipt_only_ten_minutes_after_the_attempt(branch, 
     messages_deliver(message_ids=[pk])
     assert message().status == "sent"
     assert tencent.accepted == {("+8613900000001", "明天学习。"): 1}
+
+
+def test_an_aliyun_system_error_is_asked_about_before_sending_again(branch, clock, aliyun):
+    [pk] = queue_sms(branch, "+8613900000001")
+    aliyun.take(["13900000001"], ["第16党支部"], [{"content": "成员0同志：明天上午9点学习。"}])
+    aliyun.code = "isp.SYSTEM_ERROR"  # its system failed after taking the message
+    messages_deliver(message_ids=[pk])
+    assert (message().status, message().verify_before_send) == ("queued", True)
+    aliyun.code = "OK"
+    clock.move(minutes=5)
+    messages_deliver(message_ids=[pk])
+    assert message().status == "sent"
+    assert aliyun.received == {"13900000001": 1}
+
+
+def test_a_tencent_internal_error_is_asked_about_before_sending_again(branch, clock, tencent):
+    [pk] = queue_sms(branch, "+8613900000001", text="明天学习。")
+    messages_deliver(message_ids=[pk])  # taken, with its receipt
+    # Its answer "lost" (the message queued again, as if never sent), the next try meets an internal
+    # error, which may come after Tencent took a request: the message is asked about before any resend.
+    Message.objects.filter(pk=pk).update(status="queued", not_before=clock.now)
+    tencent.error = "InternalError.Timeout"
+    messages_deliver(message_ids=[pk])
+    assert (message().status, message().verify_before_send) == ("queued", True)
+    tencent.error = ""
+    clock.move(hours=1)
+    messages_deliver(message_ids=[pk])
+    assert message().status == "sent"
+    assert tencent.accepted == {("+8613900000001", "明天学习。"): 1}
