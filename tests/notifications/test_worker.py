@@ -304,9 +304,10 @@ FAULT_TIMINGS = {
 TASK_TIME_LIMIT = 8  # seconds; CELERY_TASK_TIME_LIMIT is 300 in production
 KILLS = 10
 REDIS_RESTARTS = 3
-# Every message final this long after the last kill or restart: a stale claim (12 s) taken back by the
-# sweeper, dispatched again (8 s), and a few rounds of backoff and settling (1 + 2 + 4 + 8 s, 3 s).
-FINAL_WITHIN = 45
+# The sweeper's window: every message final this long after the last kill or restart — a stale claim
+# (12 s) taken back, a lost task dispatched again (8 s), backoff after failed sends and checks
+# (1 + 2 + 4 + 8 + 16 s), the records' settling (3 s), and a worker's start on a busy machine.
+FINAL_WITHIN = 60
 
 
 class FaultyProvider:
