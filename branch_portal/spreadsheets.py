@@ -1,4 +1,5 @@
-"""Every .xlsx the portal writes is saved here, so that no cell of it is a live formula.
+"""Every .xlsx the portal writes is saved here, so that no cell of it is a live formula; and what
+every download shares: a title row, a print setup and a name in one pattern.
 
 Members' addresses, notes and names are typed by people: `=HYPERLINK("http://…","点我")` in an
 address would otherwise become a link (or worse) in the committee's Excel. openpyxl writes any
@@ -10,7 +11,10 @@ typed and never evaluates it.
 
 import io
 
+from django.http import FileResponse
+from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -32,3 +36,39 @@ def neutralise(cell) -> None:
     """Stores the cell's text as a string (never a formula) that stays text when edited in Excel."""
     cell.data_type = "s"
     cell.quotePrefix = True
+
+
+def title_row(sheet, title: str) -> None:
+    """The sheet's first row: what the table is and whose, e.g. "离退休干部第16党支部 联络图"."""
+    sheet.append([title])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=14)
+
+
+def header_row(sheet, headers: list) -> int:
+    """Appends the table's header in bold; returns its row number."""
+    sheet.append(headers)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    return sheet.max_row
+
+
+def print_setup(sheet, *, header: int, frozen_column: str = "A") -> None:
+    """As a committee prints it: A4 landscape, fit to the page's width, the header row repeated on
+    every page and frozen on screen."""
+    sheet.freeze_panes = f"{frozen_column}{header + 1}"
+    sheet.print_title_rows = f"{header}:{header}"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def download_name(owner: str, kind: str, extension: str) -> str:
+    """Every download's name, in one pattern: 离退休干部第16党支部-花名册-2026-12-06.xlsx."""
+    return f"{owner}-{kind}-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+def download(content: bytes, filename: str, content_type: str) -> FileResponse:
+    """The file as an attachment; its Chinese name survives every browser (RFC 6266 filename*)."""
+    return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename, content_type=content_type)

@@ -218,14 +218,16 @@ def report_xlsx(report: AnnualReport) -> bytes:
     workbook.remove(workbook.active)
     for section in report_sections(report):
         sheet = workbook.create_sheet(section.sheet[:31])
+        spreadsheets.title_row(sheet, report_title(report))
         sheet.append([section.heading])
-        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
         for sentence in section.sentences:
             sheet.append([sentence])
         for number, text in enumerate(section.numbered, start=1):
             sheet.append([number, text])
         for table in section.tables:
             _xlsx_table(sheet, table)
+        spreadsheets.print_setup(sheet, header=2)  # the section's heading under the report's title
         sheet.column_dimensions["A"].width = 24
         for column in range(2, 7):
             sheet.column_dimensions[get_column_letter(column)].width = 18

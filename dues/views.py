@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import capability_required, has_capability
+from branch_portal import spreadsheets
 from members.models import Member
 
 from . import exports, selectors, services
@@ -253,17 +254,22 @@ def report(request, year: int):
 @capability_required("view_dues_ledger")
 def report_docx(request, year: int):
     report = _report_for(request, year)
-    response = HttpResponse(exports.report_docx(report), content_type=exports.DOCX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="dues-report-{year}.docx"'
-    return response
+    return spreadsheets.download(
+        exports.report_docx(report), _report_filename(report, "docx"), exports.DOCX_TYPE
+    )
 
 
 @capability_required("view_dues_ledger")
 def report_xlsx(request, year: int):
     report = _report_for(request, year)
-    response = HttpResponse(exports.report_xlsx(report), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="dues-report-{year}.xlsx"'
-    return response
+    return spreadsheets.download(
+        exports.report_xlsx(report), _report_filename(report, "xlsx"), exports.XLSX_TYPE
+    )
+
+
+def _report_filename(report, extension: str) -> str:
+    kind = _("%(year)s annual report") % {"year": report.year}
+    return spreadsheets.download_name(report.branch.name, kind, extension)
 
 
 def _plan_response(request, branch, report_year: int, plan_form=None):

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from branch_portal import spreadsheets
@@ -19,8 +19,16 @@ def _phone(number) -> str:
 
 def _headers() -> list[str]:
     return [
-        _("Group"), _("Leader"), _("Leader's phone"), _("Deputy leader"), _("Deputy's phone"),
-        _("Name"), _("Age"), _("Mobile phone"), _("District"), _("Care categories"),
+        _("Group"),
+        _("Leader"),
+        _("Leader's phone"),
+        _("Deputy leader"),
+        _("Deputy's phone"),
+        _("Name"),
+        _("Age"),
+        _("Mobile phone"),
+        _("District"),
+        _("Care categories"),
     ]
 
 
@@ -29,8 +37,11 @@ def _rows(branch_map: BranchMap):
         group = card.group
         deputy = group.deputy
         head = [
-            group.name, str(group.leader), _phone(group.leader.phone),
-            str(deputy) if deputy else "", _phone(deputy.phone) if deputy else "",
+            group.name,
+            str(group.leader),
+            _phone(group.leader.phone),
+            str(deputy) if deputy else "",
+            _phone(deputy.phone) if deputy else "",
         ]
         if not card.members:
             yield [*head, "", "", "", "", ""]
@@ -52,19 +63,16 @@ def workbook_bytes(maps: list[BranchMap]) -> bytes:
     phone_columns = {3, 5, 8}
     for branch_map in maps:
         sheet = book.create_sheet(title=str(branch_map.branch.name)[:31])
-        sheet.append(_headers())
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        spreadsheets.title_row(sheet, f"{branch_map.branch.name} {_('Contact map')}")
+        header = spreadsheets.header_row(sheet, _headers())
         for row in _rows(branch_map):
             sheet.append(row)
             for column in phone_columns:
                 sheet.cell(row=sheet.max_row, column=column).number_format = TEXT
         for index, width in enumerate([16, 10, 16, 10, 16, 10, 6, 16, 12, 28], start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-        sheet.print_title_rows = "1:1"
-        for row in sheet.iter_rows(min_row=2):
+        spreadsheets.print_setup(sheet, header=header)
+        for row in sheet.iter_rows(min_row=header + 1):
             row[-1].alignment = Alignment(wrap_text=True)
     if not maps:
         book.create_sheet(title=_("Contact map"))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required
+from branch_portal import spreadsheets
 
 from . import roster
 from .models import Branch, ContactGroup
@@ -83,7 +84,10 @@ def roster_import_confirm(request, token: str):
 def roster_import_template(request):
     branch = _branch_chosen(request)
     groups = list(ContactGroup.objects.filter(branch=branch)) if branch else []
-    return _xlsx(roster.template_workbook(groups), _("roster-template") + ".xlsx")
+    owner = branch.name if branch else _("Branch")
+    return _xlsx(
+        roster.template_workbook(groups), spreadsheets.download_name(owner, _("Roster template"), "xlsx")
+    )
 
 
 @capability_required("edit_members")

@@ -1,13 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal import spreadsheets
 from branch_portal.paging import page_of
 
 from . import contact_map as contact_map_export
@@ -142,7 +141,8 @@ def _group_forms(user, bound: ContactGroupForm | None = None) -> list[ContactGro
     """A form per group the user may edit; `bound` (with its errors) stands in for its own group."""
     groups = selectors.contact_groups(user=user, capability="edit_members")
     return [
-        bound if bound is not None and group.pk == bound.instance.pk
+        bound
+        if bound is not None and group.pk == bound.instance.pk
         else ContactGroupForm(instance=group, prefix=f"group{group.pk}")
         for group in groups
     ]
@@ -167,8 +167,6 @@ def _contact_map_context(request) -> dict:
 def contact_map_xlsx(request):
     branch_id = selectors.contact_map_branch_id(user=request.user, requested=request.GET.get("branch"))
     maps = selectors.contact_map(user=request.user, branch_id=branch_id)
-    content = contact_map_export.workbook_bytes(maps)
-    response = HttpResponse(content, content_type=contact_map_export.XLSX_TYPE)
-    filename = f"contact-map-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    owner = maps[0].branch.name if maps else _("Branch")  # one branch's map at a time
+    filename = spreadsheets.download_name(owner, _("Contact map"), "xlsx")
+    return spreadsheets.download(contact_map_export.workbook_bytes(maps), filename, spreadsheets.XLSX_TYPE)

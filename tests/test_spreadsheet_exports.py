@@ -110,6 +110,23 @@ def test_every_page_that_answers_a_workbook_holds_no_formula(client, db, hostile
     assert {name for name, _content in found.values()} == KNOWN_EXPORTS
 
 
+def test_every_export_is_titled_and_set_up_to_print(client, db, hostile_world):
+    """Each sheet starts with a title row naming what it is (and whose), then prints as a committee
+    prints it: A4 landscape, fit to the width, the header repeated on every page and frozen."""
+    client.force_login(hostile_world["users"]["secretary"])
+    found = downloads(client, hostile_world, [page for page in PAGES if page.name in KNOWN_EXPORTS])
+    for name, content in found.values():
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+        assert sheet["A1"].font.b and sheet["A1"].value and sheet["A2"].value, name
+        assert name == "members:import_template" or hostile_world["branch"].name in sheet["A1"].value, name
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (
+            "landscape", int(sheet.PAPERSIZE_A4), 1, 0,
+        ), name  # fmt: skip
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
+        assert sheet.print_title_rows == "$2:$2" and sheet.freeze_panes in {"A3", "B3"}, name
+
+
 @pytest.mark.parametrize("role", ["committee", "liaison", "member", "bureau", "stranger"])
 def test_no_export_any_other_role_downloads_holds_a_formula(client, db, hostile_world, role):
     client.force_login(hostile_world["users"][role])
@@ -123,8 +140,8 @@ def test_the_committees_excel_shows_the_address_as_typed(client, db, hostile_wor
     page = next(p for p in PAGES if p.name == "members:export")
     sheet = openpyxl.load_workbook(io.BytesIO(client.get(page.url(hostile_world)).getvalue())).active
     addresses = [
-        row[sheet[1].index(next(c for c in sheet[1] if c.value == "住址"))]
-        for row in sheet.iter_rows(min_row=2)
+        row[sheet[2].index(next(c for c in sheet[2] if c.value == "住址"))]
+        for row in sheet.iter_rows(min_row=3)
     ]
     assert {(c.value, c.data_type, c.quotePrefix) for c in addresses} == {(HOSTILE["address"], "s", True)}
 

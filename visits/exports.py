@@ -2,19 +2,21 @@
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from branch_portal.spreadsheets import workbook_bytes
+from branch_portal import spreadsheets
 
 from .models import occasion_label
 
 
-def schedule_workbook(visits, progress, today) -> bytes:
-    """Bytes of a workbook with one row per open planned visit and one per festival round and group."""
+def schedule_workbook(visits, progress, today, *, owner: str) -> bytes:
+    """Bytes of a workbook with one row per open planned visit and one per festival round and group;
+    `owner` (the branch, or the bureau) titles each sheet."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Schedule")
-    sheet.append(
+    spreadsheets.title_row(sheet, f"{owner} {_('Visit schedule')}")
+    schedule_header = spreadsheets.header_row(
+        sheet,
         [
             _("Due by"),
             _("Due from"),
@@ -24,7 +26,7 @@ def schedule_workbook(visits, progress, today) -> bytes:
             _("Occasion"),
             _("Responsible"),
             _("Overdue"),
-        ]
+        ],
     )
     for visit in visits:
         group = visit.member.contact_group
@@ -41,16 +43,18 @@ def schedule_workbook(visits, progress, today) -> bytes:
             ]
         )
     rounds = book.create_sheet(_("Festival rounds"))
-    rounds.append([_("Festival"), _("Contact group"), _("Visited"), _("Planned")])
+    spreadsheets.title_row(rounds, f"{owner} {_('Festival rounds')}")
+    rounds_header = spreadsheets.header_row(
+        rounds, [_("Festival"), _("Contact group"), _("Visited"), _("Planned")]
+    )
     for entry in progress:
         for group in entry["groups"]:
             rounds.append([entry["label"], group["name"], group["done"], group["total"]])
-    for ws in (sheet, rounds):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for column in ws.columns:
+    for ws, header in ((sheet, schedule_header), (rounds, rounds_header)):
+        spreadsheets.print_setup(ws, header=header)
+        for column in ws.iter_cols(min_row=header, max_row=header):
             ws.column_dimensions[column[0].column_letter].width = 16
-    for row in sheet.iter_rows(min_row=2, max_col=2):
+    for row in sheet.iter_rows(min_row=schedule_header + 1, max_col=2):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
-    return workbook_bytes(book)
+    return spreadsheets.workbook_bytes(book)

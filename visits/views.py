@@ -13,7 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import branch_ids, capability_required, has_capability
+from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
+from branch_portal import spreadsheets
 from branch_portal.paging import page_of
 from members.models import Member
 from members.selectors import member_get_for_user
@@ -58,12 +59,11 @@ def schedule_xlsx(request):
     mine = _mine(request)
     visits = selectors.planned_visit_list(user=request.user, mine=mine)
     progress = selectors.festival_progress(user=request.user, today=today, mine=mine)
-    response = HttpResponse(
-        exports.schedule_workbook(visits, progress, today),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="visits-{today:%Y-%m-%d}.xlsx"'
-    return response
+    branches = branches_of(request.user, "record_visits")
+    owner = branches[0].name if len(branches) == 1 else branches[0].bureau.name
+    content = exports.schedule_workbook(visits, progress, today, owner=owner)
+    filename = spreadsheets.download_name(owner, _("Visit schedule"), "xlsx")
+    return spreadsheets.download(content, filename, spreadsheets.XLSX_TYPE)
 
 
 @capability_required("record_visits")

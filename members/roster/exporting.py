@@ -3,14 +3,13 @@
 import datetime
 
 import openpyxl
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.fields import Field
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from branch_portal.spreadsheets import workbook_bytes
+from branch_portal import spreadsheets
 
 from ..models import Branch, ContactGroup, Member
 from .columns import COLUMNS, allowed_values, export_value
@@ -40,16 +39,19 @@ def roster_workbook(branch: Branch) -> bytes:
     """The branch's roster as .xlsx: phones and other numbers as text cells, dates as date cells."""
     dataset = MemberResource().export(queryset=list(roster_members(branch)))
     workbook = openpyxl.Workbook()
-    _fill_roster_sheet(workbook.active, dataset.headers, dataset)
-    return workbook_bytes(workbook)
+    _fill_roster_sheet(workbook.active, f"{branch.name} {_('roster')}", dataset.headers, dataset)
+    return spreadsheets.workbook_bytes(workbook)
 
 
 def template_workbook(groups: list[ContactGroup]) -> bytes:
     """The blank roster: the header, one example row, and a second sheet explaining each column."""
     workbook = openpyxl.Workbook()
-    _fill_roster_sheet(workbook.active, [c.header for c in COLUMNS], [[c.example for c in COLUMNS]])
+    headers, example = [c.header for c in COLUMNS], [[c.example for c in COLUMNS]]
+    _fill_roster_sheet(workbook.active, _("Roster template"), headers, example)
     help_sheet = workbook.create_sheet(_("How to fill in"))
-    help_sheet.append([_("Column"), _("Required"), _("What to write"), _("Allowed values"), _("Example")])
+    spreadsheets.header_row(
+        help_sheet, [_("Column"), _("Required"), _("What to write"), _("Allowed values"), _("Example")]
+    )
     for column in COLUMNS:
         help_sheet.append(
             [
@@ -72,36 +74,36 @@ def template_workbook(groups: list[ContactGroup]) -> bytes:
         _("Replace the example row with your members."),
     ):
         help_sheet.append([note])
-    _style(help_sheet, widths=[16, 8, 48, 40, 16])
-    return workbook_bytes(workbook)
+    _style(help_sheet, header=1, widths=[16, 8, 48, 40, 16])
+    return spreadsheets.workbook_bytes(workbook)
 
 
 def _example_text(example) -> str:
     return example.isoformat() if isinstance(example, datetime.date) else str(example)
 
 
-def _fill_roster_sheet(sheet, headers: list[str], rows) -> None:
+def _fill_roster_sheet(sheet, title: str, headers: list[str], rows) -> None:
+    # The title above the header is skipped again on import (reading.HEADER_SEARCH_ROWS).
     sheet.title = "花名册"
-    sheet.append(headers)
+    spreadsheets.title_row(sheet, title)
+    header = spreadsheets.header_row(sheet, headers)
     for row in rows:
         sheet.append(list(row))
-    for cells in sheet.iter_rows(min_row=2):
+    for cells in sheet.iter_rows(min_row=header + 1):
         for cell in cells:
             # Text cells keep 139… and leading zeros as typed; dates stay real dates.
             cell.number_format = "yyyy-mm-dd" if isinstance(cell.value, datetime.date) else "@"
-    _style(sheet, widths=[max(10, len(h) * 2 + 4) for h in headers])
-    sheet.freeze_panes = "B2"
+    _style(sheet, header=header, widths=[max(10, len(h) * 2 + 4) for h in headers])
+    spreadsheets.print_setup(sheet, header=header, frozen_column="B")
 
 
-def _style(sheet, *, widths: list[int]) -> None:
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+def _style(sheet, *, header: int, widths: list[int]) -> None:
     for index, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    for cells in sheet.iter_rows(min_row=2):
+    for cells in sheet.iter_rows(min_row=header + 1):
         for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def export_filename(branch: Branch, kind: str) -> str:
-    return f"{branch.name}{kind}-{timezone.localdate():%Y%m%d}.xlsx"
+    return spreadsheets.download_name(branch.name, kind, "xlsx")

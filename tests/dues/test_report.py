@@ -16,6 +16,7 @@ Owed on 2025-12-31: 李 Oct–Dec 3 × 52.00 = 156.00; 张 Jul–Dec 6 × 100.00
 import datetime
 import io
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from django.apps import apps
@@ -265,7 +266,8 @@ def test_xlsx_has_the_sections_and_figures(branch, known_year):
     assert dues["Balance at the end of the year"] == 257.5
     assert dues["李秀英"] == 3
     assert len(workbook["Party dues"]._charts) == 1
-    plan = [row for row in workbook["Work plan"].iter_rows(values_only=True)][1:]
+    assert workbook["Party dues"]["A1"].value == f"{branch}: report to the all-member meeting, {YEAR}"
+    plan = [row for row in workbook["Work plan"].iter_rows(values_only=True)][2:]  # title, heading
     assert [r[:2] for r in plan] == [(1, "坚持每月支部学习活动日"), (2, "落实三探望制度")]
     study = [row for row in workbook["The year's work"].iter_rows(values_only=True) if row[0] == "2025-09-10"]
     assert study[0][2:5] == (3, 3, 100)
@@ -275,9 +277,10 @@ def test_docx_and_xlsx_download_for_the_committee(client, committee, branch, kno
     client.force_login(committee)
     docx = client.get(reverse("dues:report_docx", args=[YEAR]))
     xlsx = client.get(reverse("dues:report_xlsx", args=[YEAR]))
-    assert docx["Content-Disposition"] == 'attachment; filename="dues-report-2025.docx"'
-    assert "2025" in Document(io.BytesIO(docx.content)).paragraphs[0].text
-    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames == ["党费", "全年工作", "工作计划"]
+    assert f"{branch.name}-2025年度报告-" in unquote(docx["Content-Disposition"])
+    assert unquote(xlsx["Content-Disposition"]).endswith(".xlsx")
+    assert "2025" in Document(io.BytesIO(docx.getvalue())).paragraphs[0].text
+    assert load_workbook(io.BytesIO(xlsx.getvalue())).sheetnames == ["党费", "全年工作", "工作计划"]
 
 
 @pytest.mark.parametrize("extra", [5, 50])

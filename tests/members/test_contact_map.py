@@ -72,12 +72,13 @@ def test_xlsx_has_a_row_per_member_with_phones_as_text(client, secretary, mapped
     client.force_login(secretary)
     response = client.get(XLSX)
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
+    assert sheet["A1"].value == f"{group.branch.name} 联络图"
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert {row[5] for row in rows} == {"张志远", "李秀英", "赵无组"}
     zhang = next(row for row in rows if row[5] == "张志远")
     assert zhang[0] == group.name and zhang[2] == "137 0000 0001"
-    phone_cell = sheet.cell(row=2 + rows.index(zhang), column=8)
+    phone_cell = sheet.cell(row=3 + rows.index(zhang), column=8)
     assert phone_cell.data_type == "s" and phone_cell.number_format == "@"
 
 

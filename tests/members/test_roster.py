@@ -6,6 +6,7 @@ Chinese, the default language, because that is what the committee reads.
 
 import datetime
 import io
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -339,10 +340,11 @@ def test_export_imports_back_as_unchanged(branch, groups):
 def test_export_writes_phones_as_text_cells(branch, groups):
     MemberFactory(branch=branch, name="张志远", phone="+8613912345678")
     sheet = openpyxl.load_workbook(io.BytesIO(roster_workbook(branch))).active
-    headers = [cell.value for cell in sheet[1]]
-    phone = sheet.cell(row=2, column=headers.index("手机") + 1)
+    assert sheet["A1"].value == f"{branch.name} 花名册"  # the title row above the header
+    headers = [cell.value for cell in sheet[2]]
+    phone = sheet.cell(row=3, column=headers.index("手机") + 1)
     assert (phone.value, phone.data_type, phone.number_format) == ("139 1234 5678", "s", "@")
-    assert sheet.cell(row=2, column=headers.index("出生日期") + 1).is_date
+    assert sheet.cell(row=3, column=headers.index("出生日期") + 1).is_date
 
 
 # The command -------------------------------------------------------------------------------------
@@ -495,7 +497,7 @@ def test_export_asks_which_branch_and_never_serves_a_foreign_one(client, secreta
 
     response = client.get(reverse("members:export"), {"branch": second.pk})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["吴国华"]
+    assert [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)] == ["吴国华"]
 
 
 def test_template_has_the_headers_an_example_and_an_explanation_sheet(client, secretary, groups):
@@ -503,8 +505,9 @@ def test_template_has_the_headers_an_example_and_an_explanation_sheet(client, se
     response = client.get(reverse("members:import_template"))
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     roster_sheet, help_sheet = workbook.worksheets
-    assert [c.value for c in roster_sheet[1]][:3] == ["姓名", "性别", "出生日期"]
-    assert roster_sheet["A2"].value == "张志远"
+    assert roster_sheet["A1"].value == "花名册模板"
+    assert [c.value for c in roster_sheet[2]][:3] == ["姓名", "性别", "出生日期"]
+    assert roster_sheet["A3"].value == "张志远"
     assert help_sheet.title == "填写说明"
     explained = {row[0]: row for row in help_sheet.iter_rows(min_row=2, values_only=True) if row[0]}
     assert explained["联络小组"][3] == "1 = 第1联络小组; 2 = 第二联络小组"
@@ -517,8 +520,9 @@ def test_export_downloads_the_branch_roster_only(client, secretary, branch, othe
     client.force_login(secretary)
     response = client.get(reverse("members:export"))
     assert response["Content-Disposition"].startswith("attachment")
+    assert f"{branch.name}-花名册-2026-" in unquote(response["Content-Disposition"])
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["张志远"]
+    assert [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)] == ["张志远"]
 
 
 @pytest.mark.parametrize("count", [3, 30])

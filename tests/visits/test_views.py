@@ -241,8 +241,8 @@ def test_export_is_a_workbook_with_one_row_per_open_visit(client, liaison, membe
     PlannedVisitFactory(member=member, responsible=liaison)
     client.force_login(liaison)
     response = client.get(reverse("visits:schedule_xlsx"))
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
-    rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
+    book = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
+    rows = list(book.worksheets[0].iter_rows(min_row=3, values_only=True))
     assert [row[2] for row in rows] == ["张桂兰"]
 
 
