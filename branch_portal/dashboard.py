@@ -23,6 +23,7 @@ from notifications.transports.wecom import robot_key
 from study import selectors as study_selectors
 from study.models import StudyPlan
 from visits.selectors import dashboard_tiles as visit_tiles
+from visits.selectors import home_panels as visit_panels
 
 
 def for_user(user) -> dict:
@@ -42,6 +43,8 @@ def for_user(user) -> dict:
         "tiles": tiles,
         # dues: the year at a glance in three small charts.
         "charts": glance.charts(user, today),
+        # visits: the urgent visits (every carer) and the overdue ones by name (the secretary).
+        "care": visit_panels(user, today),
         "own_member": reader_member(user),  # their own row, or the member a family proxy reads for
         "meetings": study_selectors.home_meetings(user=user, today=today),  # resolutions due, the year's tile
     }

@@ -291,6 +291,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.stale_concern_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Overdue visits: the holder reminded, then the secretary, then the liaison officer; once per step.
+    "visits-overdue-ladder": {"task": "visits.overdue_ladder", "schedule": crontab(hour=9, minute=15)},
+    # Birthday greetings of members who keep a lunar birthday (the solar ones are notifications').
+    "visits-lunar-birthday-greetings": {
+        "task": "visits.lunar_birthday_greetings",
+        "schedule": crontab(hour=9, minute=0),
+    },
     # The day-before SMS for tomorrow's study activities, once per member and day.
     "study-day-before": {"task": "study.day_before_reminders", "schedule": crontab(hour=10, minute=0)},
 }

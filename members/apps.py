@@ -17,4 +17,4 @@ class MembersConfig(AppConfig):
         # Who may read a member's portal is part of the member's history.
         auditlog.register(FamilyProxy, exclude_fields=["user"])
         # Health values are sensitive: the history says a field changed, never to what.
-        auditlog.register(HealthRecord, mask_fields=["condition", "mobility", "note"])
+        auditlog.register(HealthRecord, mask_fields=["condition", "mobility", "note", "place"])

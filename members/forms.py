@@ -21,14 +21,14 @@ FIELDSETS = [
     (_("Party and work"), ["party_joined_on", "work_started_on", "retirement_kind", "retired_on",
                            "former_unit", "former_post"]),
     (_("Contact"), ["phone", "phone_alt", "notice_phone", "address", "district", "contact_group"]),
-    (_("Living and health"), ["living_situation", "condition", "mobility", "health_note"]),
+    (_("Living and health"), ["living_situation", "condition", "health_place", "mobility", "health_note"]),
     (_("Emergency contacts"), ["emergency_name_1", "emergency_relation_1", "emergency_phone_1",
                                "emergency_name_2", "emergency_relation_2", "emergency_phone_2"]),
     (_("Notes"), ["notes"]),
 ]
 
 
-HEALTH_FIELDS = ["condition", "mobility", "health_note"]
+HEALTH_FIELDS = ["condition", "health_place", "mobility", "health_note"]
 
 
 class MemberForm(forms.ModelForm):
@@ -41,6 +41,10 @@ class MemberForm(forms.ModelForm):
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none())
     condition = forms.ChoiceField(label=_("Health"), choices=HealthRecord.Condition.choices)
     mobility = forms.ChoiceField(label=_("Mobility"), choices=HealthRecord.Mobility.choices)
+    health_place = forms.CharField(
+        label=_("Where (hospital, ward)"), max_length=100, required=False,
+        help_text=_("While in hospital: the hospital and ward, so that carers know where to go."),
+    )
     health_note = forms.CharField(
         label=_("Health note"), max_length=200, required=False,
         help_text=_("Seen only by the committee, the liaison officer and the bureau."),
@@ -137,6 +141,10 @@ class HealthForm(forms.Form):
     mobility = forms.ChoiceField(
         label=_("Mobility"), choices=HealthRecord.Mobility.choices, initial=HealthRecord.Mobility.INDEPENDENT
     )
+    place = forms.CharField(
+        label=_("Where (hospital, ward)"), max_length=100, required=False,
+        help_text=_("While in hospital: the hospital and ward, so that carers know where to go."),
+    )
     note = forms.CharField(
         label=_("Health note"), max_length=200, required=False,
         help_text=_("Seen only by the committee, the liaison officer and the bureau."),
@@ -156,7 +164,12 @@ class HealthForm(forms.Form):
         """The form filled in with the record (the defaults for a member without one)."""
         if health is None:
             return cls()
-        return cls(initial={"condition": health.condition, "mobility": health.mobility, "note": health.note})
+        return cls(
+            initial={
+                "condition": health.condition, "mobility": health.mobility, "note": health.note,
+                "place": health.place,
+            }
+        )
 
 
 class ContactGroupForm(forms.ModelForm):

@@ -268,6 +268,13 @@ class HealthRecord(models.Model):
         _("mobility"), max_length=20, choices=Mobility.choices, default=Mobility.INDEPENDENT
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Told to the carers alerted about an admission (never the note or the condition's details).
+    place = models.CharField(
+        _("where (hospital, ward)"),
+        max_length=100,
+        blank=True,
+        help_text=_("While in hospital: the hospital and ward, so that carers know where to go."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

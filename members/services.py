@@ -13,6 +13,7 @@ from pypinyin import lazy_pinyin
 from accounts.models import BranchRole, User
 from accounts.permissions import CARERS
 
+from .care_events import CareChange, announce
 from .models import (
     CareCategory,
     CarePeriod,
@@ -127,10 +128,14 @@ def _member_check(member: Member) -> None:
         raise ValidationError(errors)
 
 
+HEALTH_FIELDS = ("condition", "mobility", "health_note", "health_place")
+
+
 @transaction.atomic
 def member_create(*, actor, on: datetime.date | None = None, **fields) -> Member:
-    """Creates a member with their health record and care periods."""
-    health_fields = {k: fields.pop(k) for k in ("condition", "mobility", "health_note") if k in fields}
+    """Creates a member with their health record and care periods; one already in hospital or
+    critically ill is announced (care_events) like an admission."""
+    health_fields = {k: fields.pop(k) for k in HEALTH_FIELDS if k in fields}
     member = Member(**fields)
     member.name_pinyin, member.name_initials = name_pinyin(member.name)
     _member_check(member)
@@ -138,15 +143,21 @@ def member_create(*, actor, on: datetime.date | None = None, **fields) -> Member
     with history_actor(actor):
         member.save()
         _health_save(member, health_fields)
-        care_periods_sync(member=member, on=on)
+        opened = care_periods_sync(member=member, on=on)
+        _announce(actor, member, on, opened, status_before=member.status)
     return member
 
 
 @transaction.atomic
 def member_update(*, actor, member: Member, on: datetime.date | None = None, **fields) -> Member:
     """Updates the given fields (and health, when given) and keeps derived data in step:
-    care periods open and close with the living situation, health and status."""
-    health_fields = {k: fields.pop(k) for k in ("condition", "mobility", "health_note") if k in fields}
+    care periods open and close with the living situation, health and status. An admission, a
+    critical illness, a death or a transfer is announced (care_events) in the same transaction."""
+    health_fields = {k: fields.pop(k) for k in HEALTH_FIELDS if k in fields}
+    # Read from the row, locked: the form has already put the new status on the instance, and two
+    # people setting the same state at once must not both act on it.
+    row = Member.objects.select_for_update().filter(pk=member.pk)
+    status_before = row.values_list("status", flat=True).get()
     for name, value in fields.items():
         setattr(member, name, value)
     member.name_pinyin, member.name_initials = name_pinyin(member.name)
@@ -156,19 +167,29 @@ def member_update(*, actor, member: Member, on: datetime.date | None = None, **f
         member.save(update_fields=[*fields, "name_pinyin", "name_initials", "updated_at"])
         if health_fields:
             _health_save(member, health_fields)
-        care_periods_sync(member=member, on=on)
+        opened = care_periods_sync(member=member, on=on)
+        _announce(actor, member, on, opened, status_before=status_before)
     return member
 
 
 @transaction.atomic
 def health_record_update(
-    *, actor, member: Member, condition: str, mobility: str, note: str, on: datetime.date | None = None
+    *, actor, member: Member, condition: str, mobility: str, note: str, place: str = "",
+    on: datetime.date | None = None,
 ) -> HealthRecord:
-    """Changes the member's health record (made if missing) and the care periods that follow from it."""
+    """Changes the member's health record (made if missing) and the care periods that follow from it;
+    an admission or a critical illness is announced (care_events) in the same transaction."""
     with history_actor(actor):
-        health = _health_save(member, {"condition": condition, "mobility": mobility, "note": note})
-        care_periods_sync(member=member, on=on)
+        fields = {"condition": condition, "mobility": mobility, "note": note, "place": place}
+        health = _health_save(member, fields)
+        opened = care_periods_sync(member=member, on=on)
+        _announce(actor, member, on, opened, status_before=member.status)
     return health
+
+
+def _announce(actor, member: Member, on, opened: set[str], *, status_before: str) -> None:
+    on = on or timezone.localdate()
+    announce(CareChange(member, actor, on, frozenset(opened), status_before, member.status))
 
 
 def health_record_open(*, viewer, member: Member) -> HealthRecord | None:
@@ -208,6 +229,8 @@ def _health_save(member: Member, health_fields: dict) -> HealthRecord:
     health, _ = HealthRecord.objects.get_or_create(member=member)
     if "health_note" in health_fields:
         health_fields["note"] = health_fields.pop("health_note")
+    if "health_place" in health_fields:
+        health_fields["place"] = health_fields.pop("health_place")
     changed = [name for name, value in health_fields.items() if getattr(health, name) != value]
     for name in changed:
         setattr(health, name, health_fields[name])

@@ -207,12 +207,15 @@ def notify(
     channels: Iterable[str] = (Channel.SMS,),
     reminder: str | None = None,
     not_before: datetime.datetime | None = None,
+    urgent: bool = False,
 ) -> Notified:
     """Queues `text` ({姓名}, {支部} filled in) to each recipient on each channel, once per occasion.
 
     Recipients are Members or Users (e.g. group leaders). SMS respects opt-out and quiet hours;
     the two WeChat channels post once to the branch's group. `reminder` names a switch in
-    ReminderSettings: when the committee turned it off nothing is queued.
+    ReminderSettings: when the committee turned it off nothing is queued. `urgent` (a carers' alert
+    about a critically ill member) lets the SMS to Users go out in quiet hours; an SMS to a Member
+    still waits for the morning, urgent or not.
     """
     result = Notified()
     if reminder and not reminder_enabled(branch, reminder):
@@ -246,9 +249,11 @@ def notify(
                 result.without_phone.append(name)
                 continue
             body = texts.render(text, name=name, branch=str(branch))
+            # An urgent alert to a carer (a User) goes out in quiet hours; what goes to a member waits.
+            to_carer = urgent and not isinstance(recipient, Member)
             for target in targets:
                 key = f"{occasion}:sms:{target.kind}:{target.pk}"
-                due = after_quiet_hours(start)
+                due = start if to_carer else after_quiet_hours(start)
                 row = _row(branch, Channel.SMS, key, target.name, target.phone, body, due)
                 row.member, row.user = member, target.user
                 rows.append(row)
@@ -297,17 +302,35 @@ def sms_send_requested(*, branch: Branch, user: User, to: str, text: str, masked
     return outcome.error is None
 
 
+@transaction.atomic
+def messages_cancel(*, member: Member, occasion_prefix: str = "") -> int:
+    """Cancels the messages still waiting that are addressed to the member or, with `occasion_prefix`,
+    whose occasion begins with it (e.g. alerts about the member to carers); returns how many."""
+    about = Q(member=member)
+    if occasion_prefix:
+        about |= Q(idempotency_key__startswith=occasion_prefix)
+    waiting = Message.objects.filter(status=Message.Status.QUEUED).filter(about)
+    reason = _("Cancelled: the member is no longer on the roll.")
+    return waiting.update(status=Message.Status.CANCELLED, last_error=reason)
+
+
+def birthday_greeting_text() -> str:
+    """The branch's birthday greeting: the 生日祝福 template if there is one, else the built-in text."""
+    template = NoticeTemplate.objects.filter(name=BIRTHDAY_TEMPLATE).first()
+    return template.body if template else "{姓名}同志：今天是您的生日，{支部}全体同志祝您生日快乐、健康长寿！"
+
+
 def birthday_greetings_send(*, on: datetime.date) -> int:
     """Greets every active member whose (solar) birthday is today, in branches that keep the switch on.
 
-    Members who keep a lunar birthday are left to the visits app, which knows the lunar calendar.
+    Members who keep a lunar birthday are greeted by the visits app, which knows the lunar calendar
+    (visits.birthdays.lunar_birthday_greetings_send).
     Someone born on 29 February is greeted on the 28th in other years.
     """
     days = [(on.month, on.day)]
     if (on.month, on.day) == (2, 28) and not _is_leap(on.year):
         days.append((2, 29))
-    template = NoticeTemplate.objects.filter(name=BIRTHDAY_TEMPLATE).first()
-    text = template.body if template else "{姓名}同志：今天是您的生日，{支部}全体同志祝您生日快乐、健康长寿！"
+    text = birthday_greeting_text()
     queued = 0
     born_today = Q()
     for month, day in days:

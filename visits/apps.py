@@ -9,10 +9,17 @@ class VisitsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from .models import Concern, ConcernEvent, PlannedVisit, Visit, VisitPolicy
+        from members import care_events
+
+        from .care import care_changed
+        from .models import Concern, ConcernEvent, Escalation, PlannedVisit, Visit, VisitPolicy
+
+        # Admissions, critical illness and deaths act in the member edit's own transaction.
+        care_events.register(care_changed)
 
         auditlog.register(VisitPolicy)
         auditlog.register(PlannedVisit)
         auditlog.register(Visit, m2m_fields={"visitors"})
         auditlog.register(Concern)
         auditlog.register(ConcernEvent)
+        auditlog.register(Escalation)

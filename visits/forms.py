@@ -140,4 +140,6 @@ class VisitPolicyForm(forms.ModelForm):
             "milestone_ages",
             "birthday_window_days",
             "hospital_visit_days",
+            "escalate_secretary_days",
+            "escalate_liaison_days",
         ]

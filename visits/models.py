@@ -61,6 +61,14 @@ class VisitPolicy(models.Model):
     hospital_visit_days = models.PositiveSmallIntegerField(
         _("visit a member newly in hospital or critically ill within … days"), default=1
     )
+    # The overdue ladder (visits/ladder.py): the group leader is reminded the day after a visit falls
+    # due, the secretary told after these many days, then the bureau's liaison officer.
+    escalate_secretary_days = models.PositiveSmallIntegerField(
+        _("overdue visits reported to the secretary after … days"), default=7
+    )
+    escalate_liaison_days = models.PositiveSmallIntegerField(
+        _("overdue visits reported to the bureau's liaison officer after … days"), default=21
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -81,6 +89,15 @@ class VisitPolicy(models.Model):
                 ),
                 name="visit_intervals_at_least_a_day",
                 violation_error_message=_("Every visit interval must be at least one day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(escalate_secretary_days__gte=1)
+                & Q(escalate_liaison_days__gt=models.F("escalate_secretary_days")),
+                name="escalation_ladder_climbs",
+                violation_error_message=_(
+                    "Report an overdue visit to the secretary after at least one day, and to the "
+                    "liaison officer later than to the secretary."
+                ),
             ),
         ]
 
@@ -116,6 +133,7 @@ class PlannedVisit(models.Model):
         BIRTHDAY = "birthday", _("Birthday visit")
         ROUTINE = "routine", _("Routine visit")
         HOSPITAL = "hospital", _("Hospital visit")
+        CONDOLENCE = "condolence", _("Condolence visit to the family")
 
     class Status(models.TextChoices):
         DUE = "due", _("Due")
@@ -127,7 +145,7 @@ class PlannedVisit(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # "2026-double_ninth", "birthday-2026" (the lunar year for lunar birthdays), "routine-7",
-    # "hospital-<care period id>".
+    # "hospital-<care period id>", "condolence".
     occasion = models.CharField(_("occasion"), max_length=40)
     occasion_date = models.DateField(_("occasion date"), null=True, blank=True)
     due_from = models.DateField(_("due from"))
@@ -179,6 +197,33 @@ class PlannedVisit(models.Model):
     @property
     def occasion_label(self) -> str:
         return occasion_label(self.occasion)
+
+
+class Escalation(models.Model):
+    """One step of an overdue visit's ladder (visits/ladder.py), taken once: who was told, and when."""
+
+    class Step(models.TextChoices):
+        LEADER = "leader", _("Reminded the group leader")
+        SECRETARY = "secretary", _("Reported to the secretary")
+        LIAISON = "liaison", _("Reported to the liaison officer")
+
+    planned = models.ForeignKey(
+        PlannedVisit, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("planned visit")
+    )
+    step = models.CharField(_("step"), max_length=10, choices=Step.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("overdue visit escalation")
+        verbose_name_plural = _("overdue visit escalations")
+        ordering = ["at", "id"]
+        constraints = [
+            # Each step once per visit, however often (or concurrently) the ladder runs.
+            models.UniqueConstraint(fields=["planned", "step"], name="one_escalation_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.planned} · {self.get_step_display()}"
 
 
 def occasion_label(occasion: str) -> str:

@@ -128,12 +128,16 @@ def plan_visits(
 
 
 def cancel_for_departed(*, branch_ids: list[int] | None = None) -> int:
-    """Cancels the open planned visits of deceased and transferred members, saying why."""
+    """Cancels the open planned visits of deceased and transferred members, saying why (the member
+    services' care_events already do it at once; this catches rows written around them)."""
     reasons = {
         Member.Status.DECEASED: gettext("The member has died."),
         Member.Status.TRANSFERRED: gettext("The member has transferred out of the branch."),
     }
-    departed = PlannedVisit.objects.open().filter(member__status__in=list(reasons))
+    # The condolence visit to a deceased member's family is the one visit that outlives them.
+    departed = (
+        PlannedVisit.objects.open().filter(member__status__in=list(reasons)).exclude(kind=Kind.CONDOLENCE)
+    )
     if branch_ids is not None:
         departed = departed.filter(member__branch_id__in=branch_ids)
     # Read first, so that an hourly run with no one departed writes nothing.

@@ -3,15 +3,16 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import branch_ids
+from accounts.permissions import LEADERS, branch_ids, roles_by_branch
 from members.models import Member
 
+from .birthdays import CollectiveBirthday, collective_birthdays_in
 from .models import Concern, ConcernEvent, PlannedVisit, Visit, occasion_label
 
 COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90, 95, 100)
@@ -29,8 +30,10 @@ def planned_visit_list(*, user, mine: bool = False):
     """Open planned visits of active members in the user's visiting branches (only theirs when `mine`)."""
     visits = (
         PlannedVisit.objects.open()
-        .filter(member__branch_id__in=branch_ids(user, "record_visits"), member__status=Member.Status.ACTIVE)
+        .filter(member__branch_id__in=branch_ids(user, "record_visits"))
+        .filter(Q(member__status=Member.Status.ACTIVE) | Q(kind=PlannedVisit.Kind.CONDOLENCE))
         .select_related("member__contact_group", "responsible")
+        .prefetch_related("escalations")
         .order_by("due_by", "member__name_pinyin", "id")
     )
     return visits.filter(responsible=user) if mine else visits
@@ -92,17 +95,40 @@ def festival_progress(*, user, today: datetime.date, mine: bool = False) -> list
     return list(rounds.values())
 
 
-def collective_birthdays(*, user, year: int):
-    """Active members turning 80, 85, 90, … in `year`, for the branch's collective celebration."""
-    born_in = [year - age for age in COLLECTIVE_BIRTHDAY_AGES]
-    members = (
-        Member.objects.active()
-        .in_branches(branch_ids(user, "record_visits"))
-        .filter(birth_date__year__in=born_in)
-        .select_related("contact_group")
-        .order_by("birth_date", "name_pinyin")
+def collective_birthdays(*, user, year: int) -> list[CollectiveBirthday]:
+    """Active members turning 80, 85, 90, … in `year`, each with the day they do (the lunar date in
+    that year for those who keep a lunar birthday), for the branch's collective celebration."""
+    members = Member.objects.active().in_branches(branch_ids(user, "record_visits"))
+    return collective_birthdays_in(members, year=year, ages=COLLECTIVE_BIRTHDAY_AGES)
+
+
+URGENT_KINDS = (PlannedVisit.Kind.HOSPITAL,)
+HOME_ROWS = 40
+
+
+def home_panels(user, today: datetime.date) -> dict:
+    """The home page's visits panels, read in one query: for every carer the urgent visits (newly
+    住院 or 病危) until each is recorded; for the secretary and deputies the overdue visits by member
+    name, days overdue and who holds each, oldest first (a page-full; the schedule has them all)."""
+    visiting = set(branch_ids(user, "record_visits"))
+    leading = {b for b, roles in roles_by_branch(user).items() if roles & LEADERS}
+    if not visiting and not leading:
+        return {"urgent": [], "overdue": []}
+    urgent = Q(kind__in=URGENT_KINDS, member__branch_id__in=visiting)
+    late = Q(due_by__lt=today, member__branch_id__in=leading)
+    visits = list(
+        PlannedVisit.objects.open()
+        .filter(urgent | late, member__status=Member.Status.ACTIVE)
+        .select_related("member", "responsible")
+        .order_by(Case(When(kind__in=URGENT_KINDS, then=Value(0)), default=Value(1)), "due_by",
+                  "member__name_pinyin", "id")[:HOME_ROWS]
     )
-    return [(year - member.birth_date.year, member) for member in members]
+    return {
+        "urgent": [v for v in visits if v.kind in URGENT_KINDS and v.member.branch_id in visiting],
+        "overdue": [
+            (v, (today - v.due_by).days) for v in visits if v.due_by < today and v.member.branch_id in leading
+        ],
+    }
 
 
 def month_visits(*, user, first: datetime.date, mine: bool = False):
@@ -136,8 +162,12 @@ def member_search(*, user, query: str, limit: int = 8):
 
 
 def member_for_visit_get(user, pk: int) -> Member:
-    """An active member the user may record a visit for; 404 otherwise."""
-    members = Member.objects.active().in_branches(branch_ids(user, "record_visits"))
+    """An active member the user may record a visit for (or a deceased one whose family's condolence
+    visit is still due); 404 otherwise."""
+    condolence = PlannedVisit.objects.open().filter(member=OuterRef("pk"), kind=PlannedVisit.Kind.CONDOLENCE)
+    members = Member.objects.in_branches(branch_ids(user, "record_visits")).filter(
+        Q(status=Member.Status.ACTIVE) | Exists(condolence)
+    )
     return get_object_or_404(members.select_related("branch", "contact_group"), pk=pk)
 
 

@@ -14,7 +14,8 @@ from django.utils.translation import ngettext, pgettext
 
 from accounts.models import BranchRole, User
 from accounts.permissions import has_capability
-from members.models import Branch, Member
+from members.models import Branch, HealthRecord, Member
+from members.services import member_update
 from notifications.models import ReminderSettings
 from notifications.services import notify
 
@@ -22,6 +23,8 @@ from .models import Concern, ConcernEvent, PlannedVisit, Visit, VisitPolicy
 from .selectors import STALE_ESCALATION_DAYS, stale_before
 
 AUTO = object()  # visit_record(planned=AUTO): find the planned visit the visit fulfils
+URGENT_HEALTH = (HealthRecord.Condition.HOSPITALISED, HealthRecord.Condition.CRITICAL)
+HEALTH_REPORT_WITHIN = datetime.timedelta(days=3)
 
 State = Concern.State
 # state -> {next state: capability needed}
@@ -73,6 +76,10 @@ def visit_record(
         raise ValidationError({"date": _("A visit cannot be recorded for a day that has not come yet.")})
     if date < member.birth_date:
         raise ValidationError({"date": _("A visit cannot be dated before the member was born.")})
+    if health in URGENT_HEALTH and date >= timezone.localdate() - HEALTH_REPORT_WITHIN:
+        # Before the visit is matched: a hospital visit recorded now fulfils the one this plans.
+        # A visit entered long after the day is history: it does not change today's record.
+        _health_report(actor, member, health)
     if planned is AUTO:
         planned = matching_planned_visit(member=member, kind=kind, on=date)
     _check_planned(planned, member)
@@ -100,6 +107,14 @@ def visit_record(
         )
         routine.update(status=PlannedVisit.Status.DONE)
     return visit
+
+
+def _health_report(actor, member: Member, health: str) -> None:
+    """A visit that finds the member in hospital or critically ill updates the health record through
+    the member services, which plan the hospital visit and alert the carers (visits.care)."""
+    current = HealthRecord.objects.filter(member=member).values_list("condition", flat=True).first()
+    if current != health:
+        member_update(actor=actor, member=member, condition=health)
 
 
 def _check_planned(planned: PlannedVisit | None, member: Member) -> None:

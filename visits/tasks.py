@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import services
+from . import birthdays, ladder, services
 from .planning import plan_visits
 
 
@@ -28,3 +28,16 @@ def visit_digest_task() -> int:
 def stale_concern_reminders_task() -> int:
     """Daily (beat): escalations unanswered by the bureau for 30 days, to the secretary, once per concern."""
     return services.stale_concern_reminders_send()
+
+
+@shared_task(name="visits.overdue_ladder")
+def overdue_ladder_task() -> int:
+    """Daily (beat): overdue visits reminded to their holder, then the secretary, then the liaison officer;
+    each step once per visit, however often this runs."""
+    return ladder.overdue_ladder_run(today=timezone.localdate())
+
+
+@shared_task(name="visits.lunar_birthday_greetings")
+def lunar_birthday_greetings_task() -> int:
+    """09:00 daily (beat): the birthday greeting to members who keep a lunar birthday falling today."""
+    return birthdays.lunar_birthday_greetings_send(on=timezone.localdate())

@@ -48,7 +48,10 @@ def _schedule_context(request) -> dict:
         "today": today,
         "schedule": selectors.schedule_sections(visits, today),
         "progress": selectors.festival_progress(user=request.user, today=today, mine=mine),
-        "birthdays": selectors.collective_birthdays(user=request.user, year=today.year),
+        "birthday_years": [
+            (year, selectors.collective_birthdays(user=request.user, year=year))
+            for year in (today.year, today.year + 1)
+        ],
         "can_edit_policy": has_capability(request.user, "edit_members"),
     }
 

@@ -213,6 +213,7 @@ def test_visits_concerns_and_notices_of_the_year(branch, visits_and_notices):
         "birthday": 1,
         "routine": 2,
         "hospital": 1,
+        "condolence": 0,
     }
     assert work.visits_total == 7
     assert work.visits_month_totals == [2, 0, 2, 0, 0, 2, 0, 0, 0, 1, 0, 0]

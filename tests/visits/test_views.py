@@ -93,8 +93,9 @@ def test_schedule_lists_members_turning_a_round_age_this_year(client, secretary,
     )
     MemberFactory(branch=branch, contact_group=group, birth_date=datetime.date(today.year - 84, 3, 1))
     client.force_login(secretary)
-    birthdays = client.get(reverse("visits:schedule")).context["birthdays"]
-    assert birthdays == [(85, turning)]
+    this_year, _next_year = client.get(reverse("visits:schedule")).context["birthday_years"]
+    assert this_year[0] == today.year
+    assert [(birthday.age, birthday.member) for birthday in this_year[1]] == [(85, turning)]
 
 
 def test_schedule_and_concern_pages_run_a_constant_number_of_queries(
