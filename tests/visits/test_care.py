@@ -114,17 +114,21 @@ def test_a_visit_reporting_the_member_critically_ill_plans_the_visit_and_alerts(
     assert_urgent_visit_and_alerts(member, leader, carers, today, "病危")
 
 
-def test_the_member_form_path_alerts_too(client, member, leader, carers, secretary):
-    from members.forms import MemberForm
-
-    data = {name: value for name, value in MemberForm(instance=member, user=secretary).initial.items()}
-    data.update(condition=Condition.HOSPITALISED, health_place="友谊医院", phone="13912345678")
-    data = {k: ("" if v is None else getattr(v, "pk", v)) for k, v in data.items()}
-    data["birth_date"] = member.birth_date.isoformat()
+def test_the_health_page_path_alerts_too(client, member, leader, carers, secretary):
     client.force_login(secretary)
-    response = client.post(reverse("members:edit", args=[member.pk]), data)
-    assert response.status_code == 302, response.context["form"].errors
+    data = {"condition": Condition.HOSPITALISED, "mobility": "independent", "note": "", "place": "友谊医院"}
+    response = client.post(reverse("members:health", args=[member.pk]), data)
+    assert response.status_code == 302
     assert_urgent_visit_and_alerts(member, leader, carers, timezone.localdate(), "住院")
+    assert "友谊医院" in alerts().first().body
+
+
+def test_a_refused_health_form_says_why_in_chinese_and_writes_nothing(client, member, secretary):
+    client.force_login(secretary)
+    data = {"condition": "dying", "mobility": "independent", "note": "", "place": "友谊医院"}
+    response = client.post(reverse("members:health", args=[member.pk]), data)
+    assert response.status_code == 200 and "不在可用的选项中" in response.content.decode()
+    assert not alerts().exists() and not PlannedVisit.objects.filter(member=member).exists()
 
 
 def _roster_file(member, **changes) -> io.BytesIO:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_healthrecord_place'),
+        ('members', '0005_healthrecord_place'),
         ('visits', '0002_visit_recorded_by_optional'),
     ]
 
