@@ -11,7 +11,7 @@ import random
 from accounts.models import BranchRole
 from members.demo import NEIGHBOUR_BRANCH_NAME
 from members.models import Branch, Member
-from study import services
+from study import selectors, services
 from study.models import Attendance, StudyActivity
 
 PLACE = "局老干部活动站三楼学习室"
@@ -51,8 +51,9 @@ def seed(branch: Branch, today: datetime.date) -> None:
     for day in services.plan_generate(actor=secretary, plan=plan, today=today):
         if day.date < today:
             _hold(day, members, rng, today)
+    joined = rng.sample(members, 12)
     group = services.interest_group_create(
-        actor=secretary, branch=branch, name=INTEREST_GROUP, members=rng.sample(members, 12),
+        actor=secretary, branch=branch, name=INTEREST_GROUP, members=joined, organiser=joined[0],
         description="对政策理论有研究、感兴趣的党员自愿参加，就国际形势、国内经济等热点问题组织学习讨论。",
     )  # fmt: skip
     lecture = _activity(
@@ -65,6 +66,42 @@ def seed(branch: Branch, today: datetime.date) -> None:
     quiz = _activity(secretary, branch, [], today - datetime.timedelta(days=16), StudyActivity.Kind.QUIZ,
                      "党章党规知识答题")  # fmt: skip
     _hold(quiz, members, rng, today)
+    _meetings(secretary, branch, members, rng, today)
+
+
+def _meetings(secretary, branch: Branch, members: list[Member], rng, today: datetime.date) -> None:
+    """三会一课: a committee meeting with minutes and resolutions, an all-member meeting, a party lecture."""
+    kind = StudyActivity.Kind
+    committee = _activity(
+        secretary, branch, [], today - datetime.timedelta(days=12), kind.COMMITTEE_MEETING,
+        "研究走访慰问和下月学习安排", chair=str(secretary), recorder="张伟娟",
+    )  # fmt: skip
+    _hold(committee, list(selectors.attendees(committee, [branch.pk])), rng, today)
+    services.minutes_record(
+        actor=secretary, activity=committee, chair=str(secretary), recorder="张伟娟",
+        items=[
+            {"title": "节日走访慰问安排", "discussion": "各联络小组汇报高龄、住院、空巢党员情况。",
+             "decision": "由5名支部委员和局联络员分组走访，病危的及时到医院或家中看望。"},
+            {"title": "下月支部学习活动日", "discussion": "大家建议结合热点问题组织讨论。",
+             "decision": "请理论学习兴趣小组做主题发言。"},
+        ],
+        resolutions=[
+            {"text": "春节前走访慰问80岁以上和住院党员", "owner": secretary,
+             "due_on": today + datetime.timedelta(days=20)},
+            {"text": "通过短信平台发出学习活动日通知", "owner": secretary,
+             "due_on": today + datetime.timedelta(days=5)},
+        ],
+    )  # fmt: skip
+    general = _activity(
+        secretary, branch, [], today - datetime.timedelta(days=70), kind.GENERAL_MEETING,
+        "离休不离队，退休不退色：支部党员大会", chair=str(secretary), recorder="张伟娟",
+    )  # fmt: skip
+    _hold(general, members, rng, today)
+    lecture = _activity(
+        secretary, branch, [], today - datetime.timedelta(days=100), kind.PARTY_LECTURE,
+        "牢记宗旨，发挥余热：书记讲党课", speaker=str(secretary),
+    )  # fmt: skip
+    _hold(lecture, members, rng, today)
 
 
 def _joint(secretary, branch: Branch, neighbour: Branch, members: list[Member], rng, today) -> None:

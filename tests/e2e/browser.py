@@ -64,7 +64,8 @@ def login(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
+    # The password form's button (the page also has the form that sends an SMS code).
+    page.locator("main form", has=page.locator("#id_password")).locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/$"))
 
 
