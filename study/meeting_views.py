@@ -3,13 +3,14 @@ rules, and what the secretary prints (the sign-in sheet, the minutes as a page a
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
+from branch_portal import spreadsheets
 from members.models import Branch
 
 from . import exports, selectors, services
@@ -81,11 +82,9 @@ def minutes_print(request, pk: int):
 def minutes_docx(request, pk: int):
     activity = _minuted(request.user, pk)
     body = exports.minutes_docx(activity, **selectors.minutes_get(activity), **_attendance(activity))
-    response = HttpResponse(body, content_type=exports.DOCX_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="minutes-{activity.date:%Y%m%d}-{activity.pk}.docx"'
-    )
-    return response
+    kind = f"{exports.minutes_title(activity)}{activity.date:%Y%m%d}"
+    name = spreadsheets.download_name(activity.organiser.name, kind, "docx")
+    return spreadsheets.download(body, name, exports.DOCX_TYPE)
 
 
 def _minuted(user, pk: int):

@@ -370,7 +370,11 @@ def test_minutes_print_and_docx_carry_the_record(client, branch, secretary, comm
     response = client.get(reverse("study:minutes_docx", args=[meeting.pk]))
 
     assert "支部委员会会议记录" in page and "分组走访" in page and "王雷保" in page
-    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert (
+        "%E6%94%AF%E9%83%A8%E5%A7%94%E5%91%98%E4%BC%9A%E4%BC%9A%E8%AE%AE%E8%AE%B0%E5%BD%95"
+        in response["Content-Disposition"]
+    )  # 支部委员会会议记录
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.getvalue())).paragraphs)
     assert "支部委员会会议记录" in text
     assert "1. 走访安排" in text and "议定事项：分组走访" in text
     assert "五月前走访住院党员" in text
