@@ -359,7 +359,9 @@ def faulty_provider(settings):
     from pytest_httpserver import HTTPServer
 
     aliyun = stubs.AliyunStub(template=FAULT_TEMPLATE)
-    provider = FaultyProvider(aliyun, seed=int(os.environ.get("FAULT_SEED", time.time())))
+    seed = int(os.environ.get("FAULT_SEED", time.time()))  # FAULT_SEED=… replays a run's draws
+    provider = FaultyProvider(aliyun, seed=seed)
+    provider.seed = seed
     server = HTTPServer(host="127.0.0.1", threaded=True)
     server.expect_request("/", method="POST").respond_with_handler(provider)
     server.start()
@@ -452,7 +454,7 @@ def test_2000_recipients_through_kills_redis_restarts_and_a_failing_provider_eac
         f"\n[faults] expected {len(expected)}, once {once}, twice {twice}, lost {lost}, stuck {stuck}, "
         f"failed {failed}; {KILLS} kills, {REDIS_RESTARTS} Redis restarts, provider faults "
         f"{dict(faulty_provider.faults)}; final {settled_in:.0f} s after the last fault, "
-        f"{time.monotonic() - started:.0f} s in all"
+        f"{time.monotonic() - started:.0f} s in all (FAULT_SEED={faulty_provider.seed})"
     )
     assert len(expected) == FAULT_RECIPIENTS
     assert (twice, lost, stuck, failed) == (0, 0, 0, 0)
