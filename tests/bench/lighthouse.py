@@ -49,7 +49,7 @@ def audit(base: str) -> dict:
         for title, path, role in pages():
             cookie = cookie_for(role) if role else ""
             entry = {"title": title, "path": path, **html_sizes(proxied + path, cookie)}
-            entry.update(run(lighthouse, proxied + path, cookie))
+            entry.update(run(lighthouse, proxied + path, cookie, re.sub(r"\W+", "-", title).strip("-")))
             services.log(f"lighthouse {title}: {entry['performance']} / {entry['accessibility']}")
             results.append(entry)
     return {"version": LIGHTHOUSE_VERSION, "pages": results}
@@ -69,23 +69,27 @@ def install() -> Path | None:
     return binary
 
 
-def run(lighthouse: Path, url: str, cookie: str) -> dict:
-    with tempfile.TemporaryDirectory() as out:
-        report = Path(out) / "report.json"
-        command = [
-            str(lighthouse),
-            url,
-            "--quiet",
-            "--output=json",
-            f"--output-path={report}",
-            "--only-categories=performance,accessibility",
-            f"--chrome-flags={CHROME_FLAGS}",
-        ]
-        if cookie:
-            command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-        chrome = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
-        subprocess.run(command, check=True, capture_output=True, timeout=300, env=chrome)
-        data = json.loads(report.read_text())
+REPORTS = services.ROOT / "var" / "lighthouse-reports"
+
+
+def run(lighthouse: Path, url: str, cookie: str, name: str) -> dict:
+    """One page's scores; the whole report is kept in var/lighthouse-reports/<name>.json."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    report = REPORTS / f"{name}.json"
+    command = [
+        str(lighthouse),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={report}",
+        "--only-categories=performance,accessibility",
+        f"--chrome-flags={CHROME_FLAGS}",
+    ]
+    if cookie:
+        command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
+    chrome = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    subprocess.run(command, check=True, capture_output=True, timeout=300, env=chrome)
+    data = json.loads(report.read_text())
     categories, audits = data["categories"], data["audits"]
     failing = [
         key
