@@ -158,6 +158,13 @@ SMS_LOGIN = {
     "ANSWER_SECONDS": float(os.environ.get("SMS_LOGIN_ANSWER_SECONDS", "1.5")),
 }
 
+# The portal's address as members reach it, for the personal link in notice SMS (notifications/links.py);
+# without it notices carry no link.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# django-sesame, for those links: tokens carry their time (a link lasts 30 days, links.LINK_DAYS) and
+# end when the user's password changes.
+SESAME_MAX_AGE = 30 * 24 * 3600
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

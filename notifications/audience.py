@@ -57,7 +57,8 @@ def audience_members(
         queryset = queryset.in_care_category(*care_categories, on=on) if care_categories else queryset.none()
     elif audience == Notice.Audience.MEMBERS:
         queryset = queryset.filter(pk__in=[getattr(m, "pk", m) for m in members])
-    return queryset.order_by("name_pinyin", "id").prefetch_related("proxies__user")
+    # The user: a notice's personal link is made for the member's login (notifications/links.py).
+    return queryset.order_by("name_pinyin", "id").select_related("user").prefetch_related("proxies__user")
 
 
 @dataclass(frozen=True)

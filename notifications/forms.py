@@ -156,3 +156,11 @@ class ReminderSettingsForm(forms.Form):
     concern_escalation = forms.BooleanField(
         required=False, label=_("Unanswered concern escalated to the secretary")
     )
+    personal_link = forms.BooleanField(
+        required=False,
+        label=_("A personal link in each notice SMS"),
+        help_text=_(
+            "It opens that notice and the member's study schedule without a password, for 30 days, "
+            "and nothing else. It makes each SMS about 60 characters longer."
+        ),
+    )

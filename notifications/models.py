@@ -263,6 +263,8 @@ class ReminderSettings(models.Model):
     study_day_before = models.BooleanField(_("Study day reminder the day before"), default=True)
     visit_digest = models.BooleanField(_("Monday digest of visits for group leaders"), default=True)
     concern_escalation = models.BooleanField(_("Unanswered concern escalated to the secretary"), default=True)
+    # notifications/links.py: opens the notice and the study schedule without a password, for 30 days.
+    personal_link = models.BooleanField(_("A personal link in each notice SMS"), default=True)
 
     class Meta:
         verbose_name = _("reminder settings")

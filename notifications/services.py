@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import has_capability
 from members.models import Branch, Member
+from members.services import member_account_ensure
 
-from . import audience, texts
+from . import audience, links, texts
 from .audience import after_quiet_hours
 from .delivery import dispatch_on_commit, record
 from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeCounter, NoticeTemplate, ReminderSettings
@@ -33,6 +34,8 @@ from .transports import Outcome, TransportError, get_transport
 # The automatic reminders a branch can switch off (fields of ReminderSettings). Birthdays are sent here;
 # study_day_before (study app), visit_digest and concern_escalation (visits app) call notify().
 REMINDERS = ("birthday_greeting", "study_day_before", "visit_digest", "concern_escalation")
+# Every switch of ReminderSettings: the reminders, and the personal link in notice SMS (links.py).
+SWITCHES = (*REMINDERS, "personal_link")
 BIRTHDAY_TEMPLATE = "生日祝福"
 
 logger = logging.getLogger("notifications")
@@ -122,6 +125,8 @@ def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
     plan = _plan(notice, now)
     # Before the number is taken: numbers are gap-free, so one spent on nobody shows in every list.
     _refuse_if_nobody_reached(notice, plan)
+    if links.enabled(notice.branch):
+        _add_personal_links(plan.sms, notice)
     notice.year = timezone.localtime(now).year
     notice.number = next_number(branch=notice.branch, year=notice.year)
     for message in plan.messages:
@@ -162,6 +167,14 @@ def notice_release(*, notice: Notice, now: datetime.datetime) -> Notice:
         )
         notice.refresh_from_db(fields=["status", "unsent_reason"])
         return notice
+
+
+def _add_personal_links(messages: list[Message], notice: Notice) -> None:
+    """Ends each SMS with its recipient's personal link (the member's, or the family proxy's); a member
+    without a login gets one, without a password, so that the link has someone to open for."""
+    for message in messages:
+        user = message.user or member_account_ensure(member=message.member)
+        message.body = f"{message.body} {links.link_url(user=user, notice_id=notice.pk)}"
 
 
 def _plan(notice: Notice, now: datetime.datetime) -> audience.Plan:
@@ -354,7 +367,7 @@ def _is_leap(year: int) -> bool:
 def reminder_settings_update(*, actor, branch: Branch, **switches: bool) -> ReminderSettings:
     """Turns the branch's automatic reminders on or off."""
     _check_sender(actor, branch)
-    unknown = set(switches) - set(REMINDERS)
+    unknown = set(switches) - set(SWITCHES)
     if unknown:
         raise ValueError(f"unknown reminders {sorted(unknown)}")
     reminder_settings, _created = ReminderSettings.objects.get_or_create(branch=branch)

@@ -62,11 +62,14 @@ def sms_length(text: str, *, branch) -> int:
 
     from members.models import Member
 
+    from .links import link_length
+
     longest_name = 0
     if "{姓名}" in text:
         roster = Member.objects.in_branch(branch).active()
         longest_name = roster.aggregate(longest=Max(Length("name")))["longest"] or 0
-    return len(sms_full_text(render(text, name="名" * longest_name, branch=str(branch))))
+    body = render(text, name="名" * longest_name, branch=str(branch))
+    return len(sms_full_text(body)) + link_length(branch)
 
 
 def sms_too_long(text: str, *, branch) -> str:

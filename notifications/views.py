@@ -13,7 +13,7 @@ from branch_portal.paging import page_of
 from members.models import Branch
 from members.selectors import member_get_for_user
 
-from . import audience, selectors, services, texts
+from . import audience, links, selectors, services, texts
 from .delivery import messages_retry_failed
 from .filters import NoticeFilter
 from .forms import NoticeForm, ReminderSettingsForm
@@ -124,6 +124,10 @@ def notice_preview(request):
         on=timezone.localdate(),
     )
     plan = audience.plan(notice=notice, members=members, now=timezone.now(), key_prefix="preview")
+    if links.enabled(branch):  # each SMS ends with a link as long as its recipient's will be
+        sample = links.sample_url(links.next_notice_id())
+        for message in plan.sms:
+            message.body = f"{message.body} {sample}"
     rows = [
         {
             "message": m,
@@ -216,7 +220,7 @@ def member_section(request, member) -> str:
 def reminder_settings(request):
     branch = _sending_branch(request)
     current = ReminderSettings.objects.filter(branch=branch).first() or ReminderSettings(branch=branch)
-    initial = {name: getattr(current, name) for name in services.REMINDERS}
+    initial = {name: getattr(current, name) for name in services.SWITCHES}
     form = ReminderSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.reminder_settings_update(actor=request.user, branch=branch, **form.cleaned_data)

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from accounts.models import BranchRole
 from members import services as members_services
+from notifications import links
 from notifications import services as notifications_services
 from study import services as study_services
 from study.models import Attendance
@@ -28,7 +29,10 @@ from tests.study.factories import AttendanceFactory, InterestGroupFactory, Study
 from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 
 # "proxy": a family member (家属) of the cast's member, who must see exactly what that member sees.
-ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "proxy", "bureau", "stranger"]
+# "link": whoever opened the cast member's personal link from a notice SMS (not logged in): the
+# notice's page and nothing else, so every other URL answers them as it answers "anonymous".
+ROLES = ["anonymous", "secretary", "committee", "liaison", "member", "proxy", "bureau", "stranger", "link"]
+NOT_LOGGED_IN = {"anonymous", "link"}
 LOGIN = "login"  # anonymous users are sent to the login page
 REFUSED = {LOGIN, 403, 404, 405}
 
@@ -66,6 +70,8 @@ def statuses(default: int = 200, anonymous=LOGIN, **overrides) -> dict:
     result.update(overrides)
     if "proxy" not in overrides:
         result["proxy"] = result["member"]  # a family proxy answers as the member they stand for
+    if "link" not in overrides:
+        result["link"] = result["anonymous"]
     return result
 
 
@@ -79,9 +85,15 @@ POST_ONLY = statuses(405)
 LEADERS_ONLY = statuses(200, committee=403, liaison=403, member=403, bureau=403)  # edit_dues
 
 PAGES = [
-    Page("accounts:login", expected=statuses(anonymous=200, **{r: 302 for r in ROLES[1:]})),
+    Page("accounts:login", expected=statuses(302, anonymous=200)),
     Page("login_code", expected=PUBLIC),
     Page("login_code_check", expected=PUBLIC),
+    # The personal link: whoever holds it is sent to its page; a forged token, or a token for another
+    # notice, opens nothing. The page itself opens only for the link's holder.
+    Page("link_open", ("notice", "link_token"), statuses(302, anonymous=302)),
+    Page("link_open", ("notice", "forged_link_token"), statuses(404, anonymous=404)),
+    Page("link_open", ("other_notice", "link_token"), statuses(404, anonymous=404)),
+    Page("link_page", expected=statuses(404, link=200)),
     Page("accounts:logout", expected=statuses(405)),  # POST only, since Django 5
     Page("set_language", expected=statuses(302, anonymous=302)),  # back to the page, nothing set
     Page("healthz", expected=PUBLIC),
@@ -255,8 +267,9 @@ POSTS = [
 ]
 
 # Object URLs whose argument is not a row id but a secret kept in the uploader's session: anyone
-# else's session finds nothing and is sent back to upload (tests/members/test_roster.py).
-SESSION_SECRET_URLS = {"members:import_preview", "members:import_confirm"}
+# else's session finds nothing and is sent back to upload (tests/members/test_roster.py); and the
+# personal link, whose token opens its page for whoever holds it (tests/test_personal_links.py).
+SESSION_SECRET_URLS = {"members:import_preview", "members:import_confirm", "link_open"}
 NOT_OBJECT_ARGS = {"year"}
 
 
@@ -307,6 +320,9 @@ def world_build() -> dict:
     world.update(_branch_rows(branch, "春晖", world["own_member"], world["member"], users["committee"]))
     other_rows = _branch_rows(other, "秋实", world["other_member"], world["other_member"], users["stranger"])
     world.update({f"other_{key}": row for key, row in other_rows.items()})
+    token = links.link_url(user=users["member"], notice_id=world["notice"].pk).rsplit("/", 1)[-1]
+    world["link_token"] = token
+    world["forged_link_token"] = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
     world["markers"] = {
         "cast": ["第16党支部", "周桂兰", "韩秀英", "东风联络小组", "春晖"],
         "other": ["第99党支部", "戚远航", "西岭联络小组", "秋实"],
@@ -341,6 +357,15 @@ def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
         "resolution": meeting.resolutions.get(),
         "interest_group": InterestGroupFactory(branch=branch, name=f"{marker}兴趣小组"),
     }
+
+
+def sign_in(client, world, role: str) -> None:
+    """Makes the client one of ROLES: logged in as the role's user, or (link) holding the cast member's
+    personal link, opened but not logged in."""
+    if role == "link":
+        client.get(reverse("link_open", args=[world["notice"].pk, world["link_token"]]))
+    elif role != "anonymous":
+        client.force_login(world["users"][role])
 
 
 def assert_answer(response, expected) -> None:

@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.crypto import get_random_string
 
 from tests.surface import (
+    NOT_LOGGED_IN,
     NOT_OBJECT_ARGS,
     PAGES,
     POSTS,
@@ -30,6 +31,7 @@ from tests.surface import (
     assert_answer,
     database_state,
     leaked,
+    sign_in,
 )
 
 ADMIN = "admin"
@@ -123,8 +125,7 @@ def test_every_member_row_url_is_probed_with_another_members_row():
 def csrf_client(surface_world, role: str) -> tuple[Client, str]:
     """A client that checks CSRF like a browser does, logged in as `role`, with a valid token."""
     client = Client(enforce_csrf_checks=True)
-    if role != "anonymous":
-        client.force_login(surface_world["users"][role])
+    sign_in(client, surface_world, role)
     token = get_random_string(32)
     client.cookies[settings.CSRF_COOKIE_NAME] = token
     return client, token
@@ -248,7 +249,7 @@ def test_junk_in_the_query_string_is_never_a_server_error(client, db, surface_wo
 
 def login_of(role: str, model_page: bool = False) -> str:
     """Non-staff users go to the admin's login; anonymous ones to the portal's, except from the index."""
-    if role == "anonymous" and model_page:
+    if role in NOT_LOGGED_IN and model_page:
         return reverse("accounts:login")
     return reverse("admin:login")
 
@@ -259,8 +260,7 @@ ADMIN_PAGES = ["admin:index", "admin:members_member_changelist", "admin:members_
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", ADMIN_PAGES)
 def test_admin_sends_everyone_of_the_cast_to_a_login(client, db, surface_world, name, role):
-    if role != "anonymous":
-        client.force_login(surface_world["users"][role])
+    sign_in(client, surface_world, role)
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(login_of(role, model_page=name != "admin:index"))

@@ -7,14 +7,13 @@ rows to a user of the other, and a refused request changes nothing.
 
 import pytest
 
-from tests.surface import PAGES, REFUSED, ROLES, assert_answer, database_state, leaked
+from tests.surface import PAGES, REFUSED, ROLES, assert_answer, database_state, leaked, sign_in
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", PAGES, ids=str)
 def test_page_answers_each_role_as_designed(client, db, surface_world, page, role):
-    if role != "anonymous":
-        client.force_login(surface_world["users"][role])
+    sign_in(client, surface_world, role)
     before = database_state(page.objects(surface_world))
 
     response = client.get(page.url(surface_world), page.params(surface_world))
