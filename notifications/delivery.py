@@ -282,18 +282,17 @@ def _occasion(message: Message) -> str:
 
 
 def _alert_text(message: Message, error: TransportError) -> str:
+    """The alert in the site's language (a worker has no request to take one from)."""
     with translation.override(settings.LANGUAGE_CODE):
         if message.notice_id:
             notice = message.notice
-            what = _(
-                "the notice %(issue)s “%(title)s”"
-            ) % {"issue": notice.issue_label, "title": notice.title}
-        else:
-            what = _("a reminder")
-        return _(
-            "{姓名}: the SMS provider refused the messages of %(what)s. %(reason)s The notice page lists the "
-            "messages that failed."
-        ) % {"what": what, "reason": error.message}
+            return _(
+                "{姓名}: the SMS provider refused the messages of the notice %(issue)s “%(title)s”. "
+                "%(reason)s The notice page lists the messages that failed."
+            ) % {"issue": notice.issue_label, "title": notice.title, "reason": error.message}
+        return _("{姓名}: the SMS provider refused the messages of a reminder. %(reason)s") % {
+            "reason": error.message
+        }
 
 
 def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:

@@ -208,3 +208,15 @@ def test_the_preview_counts_the_template_text_and_says_when_the_sms_is_too_long(
     over = client.post(reverse("notifications:preview"), compose(body="学" * 500)).content.decode()
     length = len("【第16党支部】" + "学" * 500 + "回T退订")
     assert f"按短信计，这段正文连同签名、填入最长的姓名后共 {length} 字，服务商最多接受 500 字。" in over
+
+
+def test_a_refused_reminder_alerts_once_for_its_occasion(branch, clock, aliyun, reachable_secretary):
+    aliyun.code = "isv.AMOUNT_NOT_ENOUGH"
+    members = [MemberFactory(branch=branch, name=f"寿星{i}", phone=f"+86139{i:08d}") for i in range(3)]
+    greeting = "{姓名}同志：生日快乐！"
+    services.notify(branch=branch, occasion="birthday:2026", text=greeting, recipients=members)
+    deliver_all()
+    [alert] = alerts().filter(channel=Channel.SMS)
+    assert alert.idempotency_key.startswith("provider-refused:birthday:2026:isv.AMOUNT_NOT_ENOUGH:sms:")
+    opening = f"{reachable_secretary}：短信服务商拒绝发送一条自动提醒的短信。短信账户余额不足。"
+    assert alert.body.startswith(opening)
