@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import branch_ids
 
 from . import selectors
-from .models import Branch, ContactGroup, HealthRecord, Member
+from .models import Branch, ContactGroup, FamilyProxy, HealthRecord, Member
 from .validators import validate_cn_mobile
 
 DATE_FIELDS = ["birth_date", "party_joined_on", "work_started_on", "retired_on", "status_changed_on"]
@@ -187,3 +187,16 @@ class ContactGroupForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class ProxyForm(forms.ModelForm):
+    """A family member (家属) who reads the portal for the member and logs in by a code sent by SMS."""
+
+    class Meta:
+        model = FamilyProxy
+        fields = ["name", "relation", "phone", "notices"]
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="proxy", **kwargs)
+        self.fields["phone"].validators.append(validate_cn_mobile)

@@ -89,6 +89,12 @@ def member_get_for_health(user, pk: int) -> Member:
     return get_object_or_404(Member.objects.in_branches(branch_ids(user, "view_roster")), pk=pk)
 
 
+def proxy_get_for_editing(user, pk: int) -> FamilyProxy:
+    """A family proxy of a member the user may edit; else 404."""
+    editable = FamilyProxy.objects.filter(member__branch_id__in=branch_ids(user, "edit_members"))
+    return get_object_or_404(editable.select_related("member", "user"), pk=pk)
+
+
 def member_get_for_editing(user, pk: int) -> Member:
     """The member if the user may edit members of their branch; else 404."""
     editable = Member.objects.in_branches(branch_ids(user, "edit_members")).select_related("contact_group")

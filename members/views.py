@@ -12,7 +12,7 @@ from branch_portal.paging import page_of
 from . import contact_map as contact_map_export
 from . import selectors, services
 from .filters import MemberFilter
-from .forms import ContactGroupForm, HealthForm, MemberForm
+from .forms import ContactGroupForm, HealthForm, MemberForm, ProxyForm
 from .models import Branch
 
 
@@ -43,12 +43,42 @@ def _member_detail_context(request, pk: int) -> dict:
         "member": member,
         "carer": carer,
         "can_edit": has_capability(request.user, "edit_members", member.branch_id),
+        "proxies": list(member.proxies.all()),
     }
+    if context["can_edit"]:
+        context["proxy_form"] = ProxyForm()
     if carer:
         periods = selectors.member_care_periods(member)
         context["care_lines"] = selectors.member_care_lines(member, periods=periods)
         context["history"] = selectors.member_history(member, periods=periods)
     return context
+
+
+@capability_required("edit_members")
+@require_POST
+def proxy_add(request, pk: int):
+    """Names a family member who reads the portal for the member (at most two)."""
+    member = selectors.member_get_for_editing(request.user, pk)
+    form = ProxyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.proxy_add(actor=request.user, member=member, **form.cleaned_data)
+            messages.success(request, _("The family member can now log in with a code sent to their mobile."))
+            return redirect(member)
+        except ValidationError as error:
+            form.add_error(None, error)
+    context = {**_member_detail_context(request, pk), "proxy_form": form}
+    return render(request, "members/member_detail.html", context)
+
+
+@capability_required("edit_members")
+@require_POST
+def proxy_remove(request, pk: int):
+    proxy = selectors.proxy_get_for_editing(request.user, pk)
+    services.proxy_remove(actor=request.user, proxy=proxy)
+    gone = _("%(name)s can no longer read the portal for the member.") % {"name": proxy.name}
+    messages.success(request, gone)
+    return redirect(proxy.member)
 
 
 # Never kept by the browser: each opening reaches the server and is logged, and a shared phone keeps

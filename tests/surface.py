@@ -215,6 +215,8 @@ POSTS = [
         writes=True,
     ),
     Page("members:group_update", ("group",), EDITORS_OF_BRANCH),
+    Page("members:proxy_add", ("member",), EDITORS_OF_BRANCH),  # the form again, with its messages
+    Page("members:proxy_remove", ("family_proxy",), COMMITTEE_OF_BRANCH, writes=True),
     Page("members:import", expected=COMMITTEE_ONLY),
     Page("members:import_confirm", ("stale_token",), statuses(302, liaison=403, member=403, bureau=403)),
     Page("notifications:new", expected=COMMITTEE_ONLY),
@@ -301,15 +303,17 @@ def world_build() -> dict:
     group = ContactGroupFactory(branch=branch, number=1, name="东风联络小组", leader=users["liaison"])
     other_group = ContactGroupFactory(branch=other, number=1, name="西岭联络小组", leader=users["stranger"])
     own_member = MemberFactory(branch=branch, user=users["member"], contact_group=group, name="周桂兰")
-    users["proxy"] = members_services.proxy_add(
+    family_proxy = members_services.proxy_add(
         actor=None, member=own_member, name="周小红", relation="女儿", phone="+8613622223333", notices="also"
-    ).user
+    )
+    users["proxy"] = family_proxy.user
     world = {
         "users": users,
         "branch": branch,
         "other_branch": other,
         "group": group,
         "own_member": own_member,
+        "family_proxy": family_proxy,
         "member": MemberFactory(branch=branch, contact_group=group, name="韩秀英"),
         "other_member": MemberFactory(branch=other, contact_group=other_group, name="戚远航"),
         "other_group": other_group,

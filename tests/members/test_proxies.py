@@ -148,3 +148,49 @@ def test_the_demo_member_has_a_family_proxy_without_a_password():
     assert not proxy.user.has_usable_password()
     with_password = [u.username for u in User.objects.all() if u.has_usable_password()]
     assert "member" in with_password and proxy.user.username not in with_password
+
+
+def proxy_data(**overrides):
+    data = {"proxy-name": "周小红", "proxy-relation": "女儿", "proxy-phone": "13622223333"}
+    data["proxy-notices"] = "also"
+    return {**data, **overrides}
+
+
+def test_the_committee_adds_a_proxy_on_the_members_page(client, secretary, own_member):
+    client.force_login(secretary)
+    page = client.get(own_member.get_absolute_url()).content.decode()
+    assert "登记家属" in page
+
+    response = client.post(reverse("members:proxy_add", args=[own_member.pk]), proxy_data())
+
+    assert response.status_code == 302
+    proxy = own_member.proxies.get()
+    assert (proxy.name, proxy.phone.as_e164, proxy.notices) == ("周小红", "+8613622223333", "also")
+    assert "周小红" in client.get(own_member.get_absolute_url()).content.decode()
+
+
+def test_a_bad_mobile_gets_a_chinese_message_and_adds_nobody(client, secretary, own_member):
+    client.force_login(secretary)
+
+    bad = proxy_data(**{"proxy-phone": "010-1234"})
+    response = client.post(reverse("members:proxy_add", args=[own_member.pk]), bad)
+
+    assert response.status_code == 200 and "11位" in response.content.decode()
+    assert not FamilyProxy.objects.exists()
+
+
+def test_the_liaison_may_not_add_or_remove_proxies(client, liaison, proxy, own_member):
+    client.force_login(liaison)
+
+    assert client.post(reverse("members:proxy_add", args=[own_member.pk]), proxy_data()).status_code == 403
+    assert client.post(reverse("members:proxy_remove", args=[proxy.pk])).status_code == 403
+    assert FamilyProxy.objects.count() == 1
+
+
+def test_the_committee_removes_a_proxy_on_the_members_page(client, secretary, proxy, own_member):
+    client.force_login(secretary)
+
+    response = client.post(reverse("members:proxy_remove", args=[proxy.pk]))
+
+    assert response["Location"] == own_member.get_absolute_url()
+    assert not FamilyProxy.objects.exists()
