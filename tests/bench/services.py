@@ -260,7 +260,7 @@ def celery_beat(env: dict[str, str]):
             stop(process)
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: int = 60) -> None:
+def wait_for(url: str, process: subprocess.Popen, seconds: int = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
