@@ -100,7 +100,8 @@ def build_sessions(rng: random.Random) -> list[Session]:
     sessions = []
     for role, count in SESSIONS.items():
         for n in range(count):
-            branch_id = branches[(n * 7 + len(sessions)) % len(branches)] if role != "member" else branches[n]
+            spread = n if role == "member" else n * 7 + len(sessions)
+            branch_id = branches[spread % len(branches)]
             number = branches.index(branch_id) + 1
             if role == "member":
                 user, own = member_logins[branch_id]
@@ -199,7 +200,7 @@ def requests(sessions: list[Session], year: int, rng: random.Random, cycles: int
     """The mix as wrk plays it: each session's pages with their follow-ups, sessions interleaved, and
     WRITE_SHARE of the requests writes by carers (each followed by the page a browser then loads)."""
     extra = follow_ups(sessions, year)
-    played = []
+    views = []  # a page with its follow-ups, or a write with what follows it: kept together
     for cycle in range(cycles):
         order = sessions[:]
         rng.shuffle(order)
@@ -208,17 +209,17 @@ def requests(sessions: list[Session], year: int, rng: random.Random, cycles: int
                 session.member_id = rng.choice(session.members)
             pages = role_pages(session.role, session, year)
             page = pages[(cycle + session.user_id) % len(pages)]
-            played.append(_get(session, page))
+            view = [_get(session, page)]
             for follow in extra.get((session.role, _kind(page, session)), []):
-                played.append(_get(session, follow.replace("{member}", str(session.member_id)), htmx=True))
+                view.append(_get(session, follow.replace("{member}", str(session.member_id)), htmx=True))
+            views.append(view)
     writers = [s for s in sessions if s.role in ("liaison", "committee", "secretary")]
-    posts = 0
-    while posts < WRITE_SHARE * len(played):
+    posts, total = 0, sum(len(view) for view in views)
+    while posts < WRITE_SHARE * total:
         write = _write(writers[posts % len(writers)], rng, posts)
-        position = rng.randrange(len(played))
-        played[position:position] = write
-        posts += 1
-    return played
+        views.insert(rng.randrange(len(views) + 1), write)
+        posts, total = posts + 1, total + len(write)
+    return [request for view in views for request in view]
 
 
 def _get(session: Session, url: str, htmx: bool = False) -> dict:
