@@ -19,6 +19,7 @@ from dues import figures, glance
 from dues.models import DuesRate
 from members.models import Branch, CareCategory, ContactGroup, Member
 from members.selectors import reader_member
+from notifications.selectors import calls_to_make
 from notifications.transports.wecom import robot_key
 from study import selectors as study_selectors
 from study.models import StudyPlan
@@ -31,7 +32,7 @@ def for_user(user) -> dict:
     today = timezone.localdate()
     roles = roles_by_branch(user)
     role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
-    parts = [_member_columns, _notice_columns, glance.dues_columns, _first_steps_columns]
+    parts = [_member_columns, _notice_columns, _call_columns, glance.dues_columns, _first_steps_columns]
     row = _figures(roles, {name: column for part in parts for name, column in part(user, today).items()})
     tiles = _member_tiles(row) + _next_study_tile(row) + _notice_tiles(row)
     tiles += visit_tiles(user, today)  # visits: overdue, this week, concerns (two queries)
@@ -40,6 +41,7 @@ def for_user(user) -> dict:
         "first_steps": _first_steps(row, branch_ids(user, "manage_roles")),
         "branches": branches_of(user, "view_study"),  # every branch where the user holds a role
         "role_labels": role_labels,
+        "calls_to_make": row.get("calls_to_make", 0),  # notifications: members to phone about a notice
         "tiles": tiles,
         # dues: the year at a glance in three small charts.
         "charts": glance.charts(user, today),
@@ -75,6 +77,12 @@ def _member_columns(user, today: datetime.date) -> dict:
             output_field=JSONField(),
         ),
     }
+
+
+def _call_columns(user, today: datetime.date) -> dict:
+    """For group leaders and the committee: the notice calls they have still to make."""
+    calls = calls_to_make(user)
+    return {} if calls is None else {"calls_to_make": figures.Count(calls)}
 
 
 def _member_tiles(row: dict) -> list[dict]:

@@ -286,6 +286,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.birthday_greetings",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Group leaders with notice calls still open from an earlier day, once per leader and day.
+    "notifications-calls-remind": {
+        "task": "notifications.calls_remind",
+        "schedule": crontab(hour=10, minute=0),
+    },
     # Hourly, not nightly: a member newly in hospital or critically ill gets a visit due the same day.
     "visits-plan": {"task": "visits.tasks.plan_visits_task", "schedule": crontab(minute=30)},
     # Group leaders' digest, once per ISO week.

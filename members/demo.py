@@ -39,6 +39,10 @@ AGES = [91, 89, 88, 86, 85, 84, 83, 82, 81, 81, 80, 80] + [
 COMMITTEE_AGES = (20, 22, 27, 30, 33)
 ROSTER_AGES = [AGES[i] for i in COMMITTEE_AGES] + [a for i, a in enumerate(AGES) if i not in COMMITTEE_AGES]
 HOSPITALISED = (8, 14)  # positions in ROSTER_AGES: aged 86 and 81
+# Notices reach these by a phone call from their group leader: no mobile (a landline), or poor eyesight.
+# Positions 17 and 23 are in the liaison's group, 12 in the secretary's (position % 6 is the group).
+NO_MOBILE = (17,)
+NEEDS_CALL = (12, 23)
 
 
 def seed(today: datetime.date) -> tuple[Branch, bool]:
@@ -144,7 +148,9 @@ class RosterBuilder:
             retired_on=years_before(birth, -60),
             former_unit=rng.choice(UNITS),
             former_post=rng.choice(POSTS),
-            phone=phone,
+            phone="" if index in NO_MOBILE else phone,
+            phone_alt=f"+86106{index:07d}" if index in NO_MOBILE else "",
+            needs_call=index in NEEDS_CALL,
             address=f"{rng.choice(DISTRICTS)}{rng.randint(1, 30)}号院{rng.randint(1, 12)}号楼",
             district=rng.choice(DISTRICTS),
             living_situation=living,

@@ -20,7 +20,8 @@ FIELDSETS = [
                               "status", "status_changed_on"]),
     (_("Party and work"), ["party_joined_on", "work_started_on", "retirement_kind", "retired_on",
                            "former_unit", "former_post"]),
-    (_("Contact"), ["phone", "phone_alt", "notice_phone", "address", "district", "contact_group"]),
+    (_("Contact"), ["phone", "phone_alt", "notice_phone", "needs_call", "address", "district",
+                    "contact_group"]),
     (_("Living and health"), ["living_situation", "condition", "health_place", "mobility", "health_note"]),
     (_("Emergency contacts"), ["emergency_name_1", "emergency_relation_1", "emergency_phone_1",
                                "emergency_name_2", "emergency_relation_2", "emergency_phone_2"]),
@@ -55,7 +56,8 @@ class MemberForm(forms.ModelForm):
         fields = [
             "name", "gender", "birth_date", "lunar_birthday", "native_place", "status", "status_changed_on",
             "party_joined_on", "work_started_on", "retirement_kind", "retired_on", "former_unit",
-            "former_post", "phone", "phone_alt", "notice_phone", "address", "district", "contact_group",
+            "former_post", "phone", "phone_alt", "notice_phone", "needs_call", "address", "district",
+            "contact_group",
             "living_situation", "emergency_name_1", "emergency_relation_1", "emergency_phone_1",
             "emergency_name_2", "emergency_relation_2", "emergency_phone_2", "notes",
         ]

@@ -152,6 +152,13 @@ class Member(models.Model):
         default=False,
         help_text=_("The member asked for no text messages; notices reach them by WeChat or phone."),
     )
+    needs_call = models.BooleanField(
+        _("needs a phone call"),
+        default=False,
+        help_text=_(
+            "Cannot read SMS (e.g. poor eyesight): the group leader phones them with every notice."
+        ),
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)
     living_situation = models.CharField(

@@ -371,7 +371,7 @@ def contact_map_branch_id(*, user, requested) -> int | None:
 
 # What the map and its workbook read of a member. A full row would also parse the other phone
 # numbers (phonenumbers, tens of µs each) for every member of the branch.
-CONTACT_MAP_SHOWN = ["branch_id", "contact_group_id", "name", "birth_date", "phone", "district"]
+CONTACT_MAP_SHOWN = ["branch_id", "contact_group_id", "name", "birth_date", "phone", "phone_alt", "district"]
 
 
 def contact_map(*, user, branch_id: int | None, on: datetime.date | None = None) -> list[BranchMap]:

@@ -14,7 +14,7 @@ from accounts.permissions import COMMITTEE
 from members.models import Branch, FamilyProxy, Member
 
 from . import texts
-from .models import GROUP_CHANNELS, Channel, Message, Notice
+from .models import GROUP_CHANNELS, Call, Channel, Message, Notice
 
 # In a group message "{姓名}同志" becomes "各位同志": everyone, in the branch's own words.
 GROUP_ADDRESS = "各位"
@@ -99,7 +99,19 @@ class Plan:
     messages: list[Message] = field(default_factory=list)
     without_phone: list[Member] = field(default_factory=list)
     opted_out: list[Member] = field(default_factory=list)
+    # Marked "needs a phone call" (e.g. poor eyesight): phoned, whatever SMS they also get.
+    needs_call: list[Member] = field(default_factory=list)
     recipients: int = 0
+
+    @property
+    def calls(self) -> list[tuple[Member, str]]:
+        """(member, Call.Reason) for each recipient the group leader phones, in roster order."""
+        reasons = {m.pk: Call.Reason.NEEDS_CALL for m in self.needs_call}
+        reasons.update({m.pk: Call.Reason.OPTED_OUT for m in self.opted_out})
+        reasons.update({m.pk: Call.Reason.NO_MOBILE for m in self.without_phone})
+        members = {m.pk: m for m in [*self.needs_call, *self.opted_out, *self.without_phone]}
+        ordered = sorted(members.values(), key=lambda m: (m.name_pinyin, m.pk))
+        return [(member, reasons[member.pk]) for member in ordered]
 
     @property
     def sms(self) -> list[Message]:
@@ -108,7 +120,7 @@ class Plan:
     @property
     def unsent_reason(self) -> str:
         """Why the notice would reach nobody (a Notice.Unsent code), or "" when someone gets it."""
-        if self.messages:
+        if self.messages or self.calls:
             return ""
         if not self.recipients:
             return Notice.Unsent.NO_RECIPIENTS
@@ -142,6 +154,8 @@ def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) ->
         result.recipients += 1
         if Channel.SMS not in notice.channels:
             continue
+        if member.needs_call:
+            result.needs_call.append(member)
         if member.sms_opt_out:
             result.opted_out.append(member)
             continue

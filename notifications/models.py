@@ -273,3 +273,91 @@ class ReminderSettings(models.Model):
     def __str__(self) -> str:
         return str(self.branch)
 
+
+
+class CallQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(outcome=Call.Outcome.OPEN)
+
+    def reached(self):
+        return self.exclude(outcome=Call.Outcome.OPEN)
+
+
+class Call(models.Model):
+    """A notice read out by phone to a member an SMS cannot reach, on their group leader's list."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Not reached yet")
+        IN_PERSON = "in_person", _("Reached in person")
+        FAMILY = "family", _("Reached through family")
+
+    class Reason(models.TextChoices):
+        NO_MOBILE = "no_mobile", _("No mobile")
+        OPTED_OUT = "opted_out", _("No SMS, as they asked")
+        NEEDS_CALL = "needs_call", _("Needs a phone call")
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+", verbose_name=_("branch"))
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="calls", verbose_name=_("notice")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="calls", verbose_name=_("member")
+    )
+    # The group's leader (or deputy while the leader is away) when the notice went; the secretary for a
+    # member in no group. Null only in a branch without a secretary: the committee then sees the call.
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls",
+        verbose_name=_("caller"),
+    )
+    reason = models.CharField(_("why a call"), max_length=20, choices=Reason.choices)
+    body = models.TextField(_("text to read out"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("marked by"),
+    )
+    marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-created_at", "id"]
+        indexes = [
+            # The leader's list and the home page's count: a caller's calls by outcome.
+            models.Index(fields=["caller", "outcome", "-created_at"], name="call_caller_idx"),
+            # The next-day reminder: calls still open, by age.
+            models.Index(fields=["outcome", "created_at"], name="call_open_idx"),
+        ]
+        constraints = [
+            # A notice sent again, or its sending retried, never puts a member on the list twice.
+            models.UniqueConstraint(fields=["notice", "member"], name="one_call_per_notice_and_member"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["open", "in_person", "family"]), name="call_outcome_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} → {self.member}"
+
+    @property
+    def numbers(self) -> list[tuple[str, str, object]]:
+        """(label, relation, phone number) to try: the member's own first, then their family's, each
+        number once. Reads only the member's row (select_related it)."""
+        member = self.member
+        candidates = [
+            (_("Other phone"), "", member.phone_alt),
+            (_("Mobile phone"), "", member.phone),
+            (_("Phone for notices"), "", member.notice_phone),
+            (member.emergency_name_1, member.emergency_relation_1, member.emergency_phone_1),
+            (member.emergency_name_2, member.emergency_relation_2, member.emergency_phone_2),
+        ]
+        seen, numbers = set(), []
+        for label, relation, number in candidates:
+            if number and str(number) not in seen:
+                seen.add(str(number))
+                numbers.append((label or _("Emergency contact"), relation, number))
+        return numbers

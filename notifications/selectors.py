@@ -1,14 +1,17 @@
 """Reads of notices and messages, each scoped to what the user may see."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+import datetime
+
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.permissions import branch_ids
 from members.models import Member
 from members.selectors import reader_member_ids
 
-from .models import Message, Notice
+from .models import Call, Channel, Message, Notice
 
 PENDING = (Message.Status.QUEUED, Message.Status.SENDING)
 
@@ -71,4 +74,58 @@ def member_messages(member: Member, limit: int = 50) -> QuerySet:
     """What was sent to the member (notices and reminders), newest first."""
     return (
         Message.objects.filter(member=member).select_related("notice").order_by("-created_at", "-pk")[:limit]
+    )
+
+
+# The call list keeps a call this long after it was reached, so a mis-tap can be put right.
+CALLS_DONE_SHOWN = datetime.timedelta(days=7)
+
+
+def _calls_visible(user) -> QuerySet:
+    """The user's calls, and in branches where they send notices the calls nobody holds."""
+    unheld = Q(caller__isnull=True, branch_id__in=branch_ids(user, "send_notices"))
+    return Call.objects.filter(Q(caller_id=user.pk) | unheld)
+
+
+def call_list(*, user, now: datetime.datetime | None = None) -> QuerySet:
+    """The user's phone list: open calls, oldest notice first, then those reached in the last week."""
+    since = (now or timezone.now()) - CALLS_DONE_SHOWN
+    return (
+        _calls_visible(user)
+        .filter(Q(outcome=Call.Outcome.OPEN) | Q(marked_at__gte=since))
+        .select_related("member", "notice", "marked_by")
+        .alias(done=Case(When(outcome=Call.Outcome.OPEN, then=0), default=1))
+        .order_by("done", "created_at", "member__name_pinyin", "pk")
+    )
+
+
+def call_get_for_user(user, pk: int) -> Call:
+    """One of the user's calls, else 404 (another leader's call, another branch's)."""
+    return get_object_or_404(_calls_visible(user).select_related("member", "notice", "marked_by"), pk=pk)
+
+
+def calls_to_make(user) -> QuerySet | None:
+    """The calls the user has still to make (the home page counts them); None for a user who never
+    has any, as only carers lead groups and only the committee holds the rest."""
+    if not branch_ids(user, "record_visits"):
+        return None
+    return _calls_visible(user).open()
+
+
+def notice_call_counts(notice: Notice) -> dict[str, int]:
+    """The delivery page's three figures: SMS sent, members reached by phone, members still to reach."""
+    sms = Message.objects.filter(notice=notice, channel=Channel.SMS, status=Message.Status.SENT)
+    counts = Call.objects.filter(notice=notice).aggregate(
+        reached=Count("pk", filter=~Q(outcome=Call.Outcome.OPEN)),
+        to_reach=Count("pk", filter=Q(outcome=Call.Outcome.OPEN)),
+    )
+    return {"sms_sent": sms.count(), **counts}
+
+
+def notice_calls_open(notice: Notice) -> QuerySet:
+    """The notice's members still to reach by phone, with who is to call them."""
+    return (
+        Call.objects.filter(notice=notice).open()
+        .select_related("member", "caller")
+        .order_by("member__name_pinyin", "pk")
     )

@@ -25,7 +25,7 @@ from accounts.permissions import has_capability
 from members.models import Branch, Member
 from members.services import member_account_ensure
 
-from . import audience, links, texts
+from . import audience, calls, links, texts
 from .audience import after_quiet_hours
 from .delivery import dispatch_on_commit, record
 from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeCounter, NoticeTemplate, ReminderSettings
@@ -139,6 +139,7 @@ def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
     notice.save(update_fields=["year", "number", "status", "sent_at", "unsent_reason"])
     due = Message.objects.filter(notice=notice).due(now).values_list("pk", "channel")
     dispatch_on_commit(list(due))
+    notice.calls_added = calls.calls_create(notice=notice, recipients=plan.calls)
     # For the sender's page: whom the SMS could not reach (not stored; the preview shows it too).
     notice.without_phone = [m.name for m in plan.without_phone]
     notice.opted_out = [m.name for m in plan.opted_out]

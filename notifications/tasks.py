@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import delivery, services
+from . import calls, delivery, services
 
 
 @shared_task(name="notifications.deliver")
@@ -22,3 +22,9 @@ def sweep_outbox_task() -> dict[str, int]:
 def birthday_greetings_task() -> int:
     """09:00 daily (beat): today's birthday greetings."""
     return services.birthday_greetings_send(on=timezone.localdate())
+
+
+@shared_task(name="notifications.calls_remind")
+def calls_remind_task() -> int:
+    """10:00 daily (beat): callers whose notice calls from before today are still open, once a day."""
+    return calls.calls_remind()

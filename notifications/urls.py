@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/retry/", views.notice_retry, name="retry"),
     path("<int:pk>/unschedule/", views.notice_unschedule, name="unschedule"),
     path("member/<int:member_id>/", views.member_panel, name="member_panel"),
+    path("calls/", views.call_list, name="calls"),
+    path("calls/<int:pk>/mark/", views.call_mark, name="call_mark"),
 ]

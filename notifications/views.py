@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
@@ -13,7 +14,7 @@ from branch_portal.paging import page_of
 from members.models import Branch
 from members.selectors import member_get_for_user
 
-from . import audience, links, selectors, services, texts
+from . import audience, calls, links, selectors, services, texts
 from .delivery import messages_retry_failed
 from .filters import NoticeFilter
 from .forms import NoticeForm, ReminderSettingsForm
@@ -97,6 +98,13 @@ def _report_sent(request, notice: Notice) -> None:
     if getattr(notice, "opted_out", None):
         names = "、".join(notice.opted_out)
         messages.info(request, _("No SMS, as they asked: %(names)s.") % {"names": names})
+    if getattr(notice, "calls_added", 0):
+        count = notice.calls_added
+        messages.info(request, ngettext(
+            "%(count)d member is on the group leaders' phone lists, with the text to read out.",
+            "%(count)d members are on the group leaders' phone lists, with the text to read out.",
+            count,
+        ) % {"count": count})
 
 
 def _sent_message(notice: Notice) -> str:
@@ -164,6 +172,8 @@ def notice_detail(request, pk: int):
     context = {"notice": notice, "committee": committee}
     if committee:
         context["messages_sent"] = selectors.notice_messages(notice)
+        context["call_counts"] = selectors.notice_call_counts(notice)
+        context["calls_open"] = selectors.notice_calls_open(notice)
     if committee and notice.unsent_reason and notice.status == Notice.Status.DRAFT:
         context["unsent"] = audience.unsent_explanation(notice.unsent_reason, notice)
     return render(request, "notifications/notice_detail.html", context)
@@ -227,3 +237,27 @@ def reminder_settings(request):
         messages.success(request, _("The reminder settings have been saved."))
         return redirect("notifications:reminders")
     return render(request, "notifications/reminder_settings.html", {"form": form, "branch": branch})
+
+
+@capability_required("view_study")
+def call_list(request):
+    """The user's phone list: members an SMS cannot reach, the numbers to try, the text to read out."""
+    page = page_of(selectors.call_list(user=request.user), request)
+    return render(request, "notifications/call_list.html", {"calls": page.object_list, "page": page})
+
+
+@capability_required("view_study")
+@require_POST
+def call_mark(request, pk: int):
+    """One tap on a call: reached in person, through family, or not yet; htmx swaps the call's card."""
+    call = selectors.call_get_for_user(request.user, pk)
+    error = ""
+    try:
+        call = calls.call_mark(actor=request.user, call=call, mark=request.POST.get("mark", ""))
+    except ValidationError as refused:
+        error = " ".join(refused.messages)
+    if request.htmx:
+        return render(request, "notifications/call_list.html#call", {"call": call, "error": error})
+    if error:
+        messages.error(request, error)
+    return redirect("notifications:calls")

@@ -21,6 +21,7 @@ from accounts.models import BranchRole
 from members import services as members_services
 from notifications import links
 from notifications import services as notifications_services
+from notifications.models import Call
 from study import services as study_services
 from study.models import Attendance
 from tests.dues.factories import WorkPlanItemFactory
@@ -167,6 +168,7 @@ PAGES = [
     Page("notifications:detail", ("notice",), statuses(200, stranger=404)),
     Page("notifications:member_panel", ("own_member",), statuses(200, stranger=404)),
     Page("notifications:member_panel", ("member",), statuses(200, member=404, stranger=404)),
+    Page("notifications:calls", expected=statuses()),  # each user's own phone list
     # Ids in the query string: outside the user's branches a 404, or the user's own branch instead.
     Page("visits:new", data={"member": "member"}, expected=CARERS_OF_BRANCH),
     Page("dues:ledger", data={"branch": "branch"}, expected=statuses(200, liaison=403, stranger=404)),
@@ -225,6 +227,8 @@ POSTS = [
     Page("notifications:send", ("notice",), COMMITTEE_OF_BRANCH),
     Page("notifications:retry", ("notice",), COMMITTEE_OF_BRANCH),
     Page("notifications:unschedule", ("notice",), COMMITTEE_OF_BRANCH),
+    # Only the caller marks a call (the liaison leads the member's group); anyone else gets 404.
+    Page("notifications:call_mark", ("call",), statuses(404, liaison=302)),
     Page("visits:new", expected=VISITORS),
     Page("visits:concern_create", expected=VISITORS),
     Page("visits:concern_transition", ("concern",), statuses(302, member=404, bureau=404, stranger=404)),
@@ -347,12 +351,18 @@ def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
     draft = notifications_services.notice_create(
         actor=None, branch=branch, title=f"{marker}通知", body="本月学习日上午9点。"
     )
+    notice = notifications_services.notice_send(actor=None, notice=draft)
     return {
         "activity": activity,
         "material": study_services.material_add(
             actor=None, activity=activity, kind="photo", title=f"{marker}合影", file=photo
         ),
-        "notice": notifications_services.notice_send(actor=None, notice=draft),
+        "notice": notice,
+        # As if the member had no mobile: the notice is a call on their group leader's list.
+        "call": Call.objects.create(
+            branch=branch, notice=notice, member=member, caller=member.contact_group.leader,
+            reason=Call.Reason.NO_MOBILE, body=f"{member.name}同志：本月学习日上午9点。",
+        ),
         "concern": ConcernFactory(member=own_member, text=f"{marker}楼道照明坏了"),
         "planned": PlannedVisitFactory(member=own_member),
         "attendance": AttendanceFactory(activity=activity, member=member, status=Attendance.Status.ABSENT),

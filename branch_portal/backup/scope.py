@@ -51,6 +51,7 @@ PARTS = [
     Part("notifications.NoticeCounter", "branch"),
     Part("notifications.Notice", "branch"),
     Part("notifications.Message", "branch"),
+    Part("notifications.Call", "branch"),
     Part("visits.VisitPolicy", "branch"),
     Part("visits.PlannedVisit", "member__branch"),
     Part("visits.Visit", "member__branch"),

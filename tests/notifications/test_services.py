@@ -311,10 +311,6 @@ def test_a_broker_that_is_down_does_not_break_sending_a_notice(
 
 
 NOBODY_IN_COMMITTEE = "这条通知没有人能收到：“支委会”中没有在册党员。请换一个发送对象。"
-NOBODY_WITH_SMS_IN_BRANCH = (
-    "这条通知没有人能收到：“全体党员”中的每一位，要么没有能收短信的手机号，要么说过不收短信。"
-    "请同时发到微信群，或换一个发送对象。"
-)
 
 
 def _nobody_numbered_or_messaged(branch) -> None:
@@ -353,14 +349,13 @@ def test_a_contact_group_without_active_members_is_refused(branch, secretary, gr
     _nobody_numbered_or_messaged(branch)
 
 
-def test_an_audience_without_a_usable_mobile_or_all_opted_out_is_refused(branch, secretary, daytime):
+def test_an_audience_without_a_usable_mobile_is_not_refused_but_phoned(branch, secretary, daytime):
     MemberFactory(branch=branch, name="王不要", sms_opt_out=True)
     MemberFactory(branch=branch, name="赵座机", phone="+861065551234")
     notice = NoticeFactory(branch=branch)
-    with pytest.raises(ValidationError) as error:
-        services.notice_send(actor=secretary, notice=notice, now=daytime)
-    assert error.value.messages == [NOBODY_WITH_SMS_IN_BRANCH]
-    _nobody_numbered_or_messaged(branch)
+    sent = services.notice_send(actor=secretary, notice=notice, now=daytime)
+    assert (sent.status, sent.number, Message.objects.count()) == ("sent", 1, 0)
+    assert sorted(sent.calls.values_list("member__name", flat=True)) == ["王不要", "赵座机"]
 
 
 def test_with_a_wechat_group_chosen_the_notice_goes_even_when_no_sms_can(branch, secretary, daytime):
@@ -386,19 +381,20 @@ def test_a_scheduled_notice_whose_audience_emptied_goes_back_to_draft_with_the_r
     member = MemberFactory(branch=branch)
     notice = NoticeFactory(branch=branch, scheduled_for=daytime + datetime.timedelta(hours=2))
     services.notice_send(actor=secretary, notice=notice, now=daytime)
-    member.sms_opt_out = True  # before its time comes, the only recipient asks for no SMS
-    member.save(update_fields=["sms_opt_out"])
+    # Before its time comes, the only recipient transfers out.
+    member.status, member.status_changed_on = Member.Status.TRANSFERRED, daytime.date()
+    member.save(update_fields=["status", "status_changed_on"])
 
     swept = outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=1))
     notice.refresh_from_db()
     assert swept["released"] == 0
-    assert (notice.status, notice.number, notice.unsent_reason) == ("draft", None, "no_usable_mobile")
+    assert (notice.status, notice.number, notice.unsent_reason) == ("draft", None, "no_recipients")
     _nobody_numbered_or_messaged(branch)
     # Not tried again every minute, and sent normally once someone can get it.
     outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=2))
     assert Notice.objects.get(pk=notice.pk).status == Notice.Status.DRAFT
-    member.sms_opt_out = False
-    member.save(update_fields=["sms_opt_out"])
+    member.status, member.status_changed_on = Member.Status.ACTIVE, None
+    member.save(update_fields=["status", "status_changed_on"])
     sent = services.notice_send(actor=secretary, notice=notice, now=daytime + datetime.timedelta(hours=3))
     sent.refresh_from_db()
     assert (sent.status, sent.number, sent.unsent_reason, sent.messages.count()) == ("sent", 1, "", 1)
