@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0003_member_pinyin_idx'),
+        ('members', '0004_familyproxy'),
     ]
 
     operations = [

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_member_needs_call'),
-        ('notifications', '0005_notice_unsent_reason'),
+        ('members', '0005_member_needs_call'),
+        ('notifications', '0006_message_requested'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
