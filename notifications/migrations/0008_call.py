@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0005_member_needs_call'),
-        ('notifications', '0006_message_requested'),
+        ('members', '0006_member_needs_call'),
+        ('notifications', '0007_reminder_settings_personal_link'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_familyproxy'),
+        ('members', '0005_healthrecord_place'),
     ]
 
     operations = [
