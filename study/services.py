@@ -32,6 +32,7 @@ from .models import (
     StudyPlanMonth,
     capability_for,
 )
+from .photos import photo_clean
 from .uploads import check_upload
 
 ACTIVITY_FIELDS = {
@@ -155,13 +156,16 @@ def attendance_record_makeup(
 def material_add(
     *, actor, activity: StudyActivity, kind: str, title: str, file: UploadedFile | None = None, url: str = ""
 ) -> StudyMaterial:
-    """Adds a document, photo or link; files are checked by their content and stored under a random name."""
+    """Adds a document, photo or link; files are checked by their content and stored under a random name,
+    photos re-encoded without their metadata (study/photos.py)."""
     _require_manager(actor, activity.organiser_id)
     material = StudyMaterial(activity=activity, kind=kind, title=title, url=url, uploaded_by=actor)
     if kind != StudyMaterial.Kind.LINK:
         if file is None:
             raise ValidationError({"file": _("Choose a file to upload.")})
         file_type = check_upload(file, image_only=kind == StudyMaterial.Kind.PHOTO)
+        if kind == StudyMaterial.Kind.PHOTO:
+            file = photo_clean(file)  # resized, upright, EXIF and GPS position stripped
         file.name = f"upload{file_type.extension}"
         material.file, material.content_type, material.size = file, file_type.content_type, file.size
     material.full_clean()

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models
 from django.urls import reverse
+from PIL import Image
 
 from accounts.models import BranchRole
 from members import services as members_services
@@ -347,7 +348,7 @@ def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
         items=[{"title": f"{marker}议题", "discussion": "讨论", "decision": "决定"}],
         resolutions=[{"text": f"{marker}决议", "owner": owner, "due_on": meeting.date}],
     )  # fmt: skip
-    photo = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n")
+    photo = SimpleUploadedFile("a.png", tiny_png())
     draft = notifications_services.notice_create(
         actor=None, branch=branch, title=f"{marker}通知", body="本月学习日上午9点。"
     )
@@ -380,6 +381,13 @@ def sign_in(client, world, role: str) -> None:
         client.get(reverse("link_open", args=[world["notice"].pk, world["link_token"]]))
     elif role != "anonymous":
         client.force_login(world["users"][role])
+
+
+def tiny_png() -> bytes:
+    """A real 2 × 2 PNG: photos are opened and re-encoded by Pillow (study/photos.py)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def assert_answer(response, expected) -> None:

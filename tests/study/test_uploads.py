@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from study import services
 from study.models import StudyMaterial
 from study.uploads import MAX_UPLOAD_BYTES, check_upload
+from tests.surface import tiny_png
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -146,7 +147,11 @@ def test_link_material_needs_no_file(client, secretary, activity):
 
 def test_members_of_the_branch_download_a_material_strangers_get_404(client, activity, own_member, stranger):
     material = services.material_add(
-        actor=None, activity=activity, kind="photo", title="合影", file=SimpleUploadedFile("x.png", PNG)
+        actor=None,
+        activity=activity,
+        kind="photo",
+        title="合影",
+        file=SimpleUploadedFile("x.png", tiny_png()),
     )
     url = reverse("study:material", args=[material.pk])
     client.force_login(own_member.user)
@@ -154,7 +159,7 @@ def test_members_of_the_branch_download_a_material_strangers_get_404(client, act
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content) == PNG
+    assert b"".join(response.streaming_content) == material.file.open("rb").read()
     client.force_login(stranger)
     assert client.get(url).status_code == 404
     client.logout()
