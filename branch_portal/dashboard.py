@@ -18,13 +18,14 @@ from accounts.permissions import branch_ids, branches_of, roles_by_branch
 from dues import figures, glance
 from dues.models import DuesRate
 from members.models import Branch, CareCategory, ContactGroup, Member
-from members.selectors import reader_member
 from notifications.selectors import calls_to_make
 from notifications.transports.wecom import robot_key
 from study import selectors as study_selectors
 from study.models import StudyPlan
 from visits.selectors import dashboard_tiles as visit_tiles
 from visits.selectors import home_panels as visit_panels
+
+from . import member_home
 
 
 def for_user(user) -> dict:
@@ -47,7 +48,8 @@ def for_user(user) -> dict:
         "charts": glance.charts(user, today),
         # visits: the urgent visits (every carer) and the overdue ones by name (the secretary).
         "care": visit_panels(user, today),
-        "own_member": reader_member(user),  # their own row, or the member a family proxy reads for
+        # The member's own home (next study day, notices, group leader, dues) for whoever reads as one.
+        "member_home": member_home.for_user(user, today),
         "meetings": study_selectors.home_meetings(user=user, today=today),  # resolutions due, the year's tile
     }
 

@@ -423,3 +423,27 @@ def ledger_years(
     years.update(payment.paid_on.year for payment in payments)
     years.update(spent_in for spent_in, _purpose in spending)
     return sorted(years, reverse=True)
+
+
+@dataclass(frozen=True)
+class PaidThrough:
+    """A member's dues in one line: paid without a gap up to `month` (None: nothing yet), and what is owed."""
+
+    month: datetime.date | None
+    unpaid_count: int
+    arrears: Decimal
+
+
+def member_paid_through(*, member: Member, upto: datetime.date) -> PaidThrough | None:
+    """How far the member's dues are paid ("党费已交至2026年12月") as of `upto`, in two queries;
+    None while the member has no rate."""
+    standing = member_dues(member=member, upto=upto)
+    if not standing.rates:
+        return None
+    if standing.unpaid_months:
+        month = add_months(standing.unpaid_months[0], -1)
+    else:
+        month = max((payment.last_month for payment in standing.payments), default=None)
+    if month is not None and month < month_start(standing.rates[0].valid_from):
+        month = None
+    return PaidThrough(month=month, unpaid_count=standing.unpaid_count, arrears=standing.arrears)

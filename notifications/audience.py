@@ -146,6 +146,13 @@ def unsent_explanation(reason: str, notice: Notice) -> str:
     return str(UNSENT_EXPLANATIONS[reason]) % {"audience": notice.get_audience_display()}
 
 
+def member_text(notice: Notice, member: Member | None, *, branch_name: str | None = None) -> str:
+    """The notice's text as it reaches this member by SMS ({姓名}, {支部} filled in), or as the
+    branch's WeChat group reads it when there is no member to address."""
+    branch = branch_name if branch_name is not None else str(notice.branch)
+    return texts.render(notice.body, name=member.name if member else GROUP_ADDRESS, branch=branch)
+
+
 def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) -> Plan:
     """One Message per member for SMS (phone and opt-out permitting) and one per chosen group."""
     result = Plan()
@@ -163,7 +170,7 @@ def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) ->
         if not targets:
             result.without_phone.append(member)
             continue
-        body = texts.render(notice.body, name=member.name, branch=branch_name)
+        body = member_text(notice, member, branch_name=branch_name)
         for target in targets:
             result.messages.append(
                 Message(

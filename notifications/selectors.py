@@ -1,6 +1,7 @@
 """Reads of notices and messages, each scoped to what the user may see."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
@@ -11,6 +12,7 @@ from accounts.permissions import branch_ids
 from members.models import Member
 from members.selectors import reader_member_ids
 
+from . import audience, texts
 from .models import Call, Channel, Message, Notice
 
 PENDING = (Message.Status.QUEUED, Message.Status.SENDING)
@@ -129,3 +131,32 @@ def notice_calls_open(notice: Notice) -> QuerySet:
         .select_related("member", "caller")
         .order_by("member__name_pinyin", "pk")
     )
+
+
+def member_notices(*, member: Member, limit: int = 3) -> list[Notice]:
+    """The latest sent notices the member received: to their whole branch or to them (one query)."""
+    to_them = Exists(Message.objects.filter(notice=OuterRef("pk"), member=member))
+    return list(
+        Notice.objects.filter(branch_id=member.branch_id, status=Notice.Status.SENT)
+        .filter(Q(audience=Notice.Audience.BRANCH) | Q(to_them))
+        .select_related("branch")
+        .order_by("-sent_at", "-id")[:limit]
+    )
+
+
+@dataclass
+class NoticeAsSent:
+    """A notice in the words its reader received it, and whether it names a day relative to its sending."""
+
+    notice: Notice
+    text: str
+    relative_day: bool
+
+
+def notice_as_sent(notice: Notice, member: Member | None) -> NoticeAsSent:
+    """The notice as the member's SMS read ({姓名}, {支部} filled in by the outbox's own function);
+    as the branch's WeChat group read it for a reader who is not a member of its branch."""
+    if member is not None and member.branch_id != notice.branch_id:
+        member = None
+    text = audience.member_text(notice, member)
+    return NoticeAsSent(notice=notice, text=text, relative_day=texts.names_relative_day(notice.body))

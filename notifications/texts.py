@@ -17,6 +17,12 @@ SMS_LIMIT = 500
 TEMPLATE_SLOT = re.compile(r"\$\{[^{}]*\}|\{1\}")
 PLACEHOLDERS = ("姓名", "支部")
 PLACEHOLDER_PATTERN = re.compile(r"\{([^{}]+)\}")
+# Words that name a day relative to the day the notice went out (本周三, 明天, 下周一, 今明两天…):
+# read later, they mislead unless the reader knows when it was sent.
+RELATIVE_DAY_PATTERN = re.compile(
+    r"[今明后昨前](?:天|日|晚|早|晨|起)|今明|大后天|"
+    r"(?:本|这|下|上)个?(?:周|星期|礼拜)|周末|(?:本|这|下|上)个?月|月底|月初"
+)
 
 
 def unknown_placeholders(text: str) -> list[str]:
@@ -27,6 +33,11 @@ def unknown_placeholders(text: str) -> list[str]:
 def render(text: str, *, name: str, branch: str) -> str:
     """The text with {姓名} and {支部} filled in for one recipient."""
     return text.replace("{姓名}", name).replace("{支部}", branch)
+
+
+def names_relative_day(text: str) -> bool:
+    """True when the text names a day relative to when it was sent, e.g. "本周三" or "明天"."""
+    return bool(RELATIVE_DAY_PATTERN.search(text))
 
 
 def sms_text(body: str) -> str:

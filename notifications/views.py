@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import branch_ids, capability_required, has_capability
 from branch_portal.paging import page_of
 from members.models import Branch
-from members.selectors import member_get_for_user
+from members.selectors import member_get_for_user, reader_member
 
 from . import audience, calls, links, selectors, services, texts
 from .delivery import messages_retry_failed
@@ -174,6 +174,8 @@ def notice_detail(request, pk: int):
         context["messages_sent"] = selectors.notice_messages(notice)
         context["call_counts"] = selectors.notice_call_counts(notice)
         context["calls_open"] = selectors.notice_calls_open(notice)
+    else:  # a member reads it as their SMS did, never the template with its {姓名}
+        context["item"] = selectors.notice_as_sent(notice, reader_member(request.user))
     if committee and notice.unsent_reason and notice.status == Notice.Status.DRAFT:
         context["unsent"] = audience.unsent_explanation(notice.unsent_reason, notice)
     return render(request, "notifications/notice_detail.html", context)

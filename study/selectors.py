@@ -126,6 +126,31 @@ def next_activity(*, user, today: datetime.date) -> StudyActivity | None:
     return visible_activities(user).upcoming(today).select_related("organiser").first()
 
 
+def next_study_day(*, member: Member, today: datetime.date) -> StudyActivity | None:
+    """The member's branch's next monthly study day from today on (one query)."""
+    return (
+        StudyActivity.objects.in_branches([member.branch_id])
+        .filter(kind=StudyActivity.Kind.MONTHLY)
+        .upcoming(today)
+        .first()
+    )
+
+
+def printed_schedule(*, user, today: datetime.date) -> tuple[int, list[StudyActivity]]:
+    """The year a member plans for and its monthly study days in date order (one query): this year
+    while a study day is still to come or next year's are not yet planned, else next year."""
+    days = list(
+        StudyActivity.objects.in_branches(branch_ids(user, "view_study"))
+        .filter(kind=StudyActivity.Kind.MONTHLY, date__year__in=[today.year, today.year + 1])
+        .order_by("date", "starts_at", "pk")
+    )
+    this_year = [day for day in days if day.date.year == today.year]
+    next_year = [day for day in days if day.date.year > today.year]
+    if next_year and not any(day.date >= today for day in this_year):
+        return today.year + 1, next_year
+    return today.year, this_year
+
+
 def material_get_for_user(user, pk: int) -> StudyMaterial:
     """A stored file of an activity the user may see; 404 otherwise (and for links, which have no file)."""
     visible = visible_activities(user)

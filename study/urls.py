@@ -25,6 +25,7 @@ urlpatterns = [
     path("groups/<int:pk>/edit/", group_views.group_edit, name="group_edit"),
     path("groups/<int:pk>/join/", group_views.group_join, name="group_join"),
     path("groups/<int:pk>/leave/", group_views.group_leave, name="group_leave"),
+    path("print/", views.print_schedule, name="print_year"),
     path("make-up/", views.makeup_list, name="makeup"),
     path("make-up/<int:pk>/", views.makeup_record, name="makeup_record"),
     path("plan/", views.plan_home, name="plan_home"),

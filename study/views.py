@@ -92,6 +92,18 @@ def _warn_if_holiday(request, activity: StudyActivity) -> None:
         messages.warning(request, message % {"date": date_format(activity.date, "DATE_FORMAT")})
 
 
+@capability_required("view_study")
+def print_schedule(request):
+    """The year's study days on one A4 page in large type, to put on the fridge."""
+    year, days = selectors.printed_schedule(user=request.user, today=timezone.localdate())
+    places = {day.place for day in days}
+    # One place for the whole year is said once above the table, leaving the row to the date and theme.
+    common_place = places.pop() if len(places) == 1 else ""
+    member = reader_member(request.user)
+    context = {"year": year, "days": days, "common_place": common_place, "member": member}
+    return render(request, "study/print_schedule.html", context)
+
+
 @capability_required("manage_study")
 def activity_create(request):
     form = ActivityForm(request.POST or None, user=request.user, initial={"kind": request.GET.get("kind")})

@@ -133,6 +133,7 @@ PAGES = [
     Page("study:member_panel", ("member",), statuses(200, member=404, stranger=404)),
     Page("study:calendar_token", expected=statuses()),
     Page("study:groups", expected=statuses()),
+    Page("study:print_year", expected=statuses()),  # the year's study days of the user's own branches
     Page("study:calendar_feed", expected=statuses(404, anonymous=404)),  # without a token
     # Meetings (三会一课): a committee meeting is hidden from members; the committee records minutes.
     Page("study:meetings", expected=statuses()),
