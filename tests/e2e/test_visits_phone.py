@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from visits.models import PlannedVisit, Visit
 
-from .audit import assert_accessible, assert_age_friendly
+from .audit import assert_accessible, assert_carer_friendly
 from .browser import login
 from .givens import due_visit_for
 
@@ -23,20 +23,20 @@ def test_liaison_records_a_due_visit_on_a_phone_and_it_leaves_the_schedule(phone
     page.goto("/visits/schedule/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page)
-    assert_age_friendly(page)
+    assert_carer_friendly(page)
     page.goto("/visits/new/")
     page.locator("#member-q").fill(member.name_initials)
     result = page.locator("#member-results a", has_text=member.name)
     expect(result).to_be_visible()
     assert_accessible(page)
-    assert_age_friendly(page)
+    assert_carer_friendly(page)
     result.click()
 
     expect(page.locator(f"input[name=kind][value={due.kind}]")).to_be_checked()
     page.locator("label[for=id_mode_2]").click()  # by phone
     page.locator("#id_notes").fill("电话问候，老人精神不错。")
     assert_accessible(page)
-    assert_age_friendly(page)
+    assert_carer_friendly(page)
     page.locator(".visit-submit").click()
 
     expect(page).to_have_url("/visits/schedule/")
