@@ -16,13 +16,13 @@ GREETING = {"secretary": "王建国", "liaison": "赵敏", "bureau": "孙立平"
 
 def test_login_page_is_accessible_and_explains_a_wrong_password(page):
     page.goto("/accounts/login/")
-    expect(page.get_by_role("heading", name="登录")).to_be_visible()
+    expect(page.get_by_role("heading", name="登录", exact=True)).to_be_visible()
     assert_accessible(page)
     assert_age_friendly(page)
 
     page.locator("#id_username").fill("member")
     page.locator("#id_password").fill("not-the-password")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form", has=page.locator("#id_password")).locator("button[type=submit]").click()
 
     expect(page.get_by_text("用户名或密码不正确")).to_be_visible()
     assert_accessible(page)
