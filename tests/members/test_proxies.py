@@ -194,3 +194,11 @@ def test_the_committee_removes_a_proxy_on_the_members_page(client, secretary, pr
 
     assert response["Location"] == own_member.get_absolute_url()
     assert not FamilyProxy.objects.exists()
+
+
+def test_a_login_without_a_password_is_not_offered_a_password_change(client, proxy, member_user):
+    client.force_login(proxy.user)
+    assert reverse("accounts:password_change") not in client.get(reverse("home")).content.decode()
+
+    client.force_login(member_user)  # a member who has a password keeps the link
+    assert reverse("accounts:password_change") in client.get(reverse("home")).content.decode()
