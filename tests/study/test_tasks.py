@@ -39,3 +39,22 @@ def test_a_branch_that_switched_the_reminder_off_gets_none(monkeypatch, branch):
 
     assert _send(monkeypatch) == 0
     assert not Message.objects.exists()
+
+
+def test_a_committee_meeting_is_reminded_to_the_committee_only(
+    monkeypatch, branch, django_capture_on_commit_callbacks
+):
+    from accounts.models import BranchRole
+    from tests.factories import BranchRoleFactory, UserFactory
+
+    on_committee = MemberFactory(branch=branch, user=UserFactory(username="weiyuan"))
+    BranchRoleFactory(user=on_committee.user, branch=branch, role=BranchRole.Role.COMMITTEE)
+    MemberFactory(branch=branch)
+    StudyActivityFactory(
+        organiser=branch, kind="committee_meeting", date=TODAY + datetime.timedelta(days=1), theme="支委会"
+    )
+
+    with django_capture_on_commit_callbacks():
+        assert _send(monkeypatch) == 1
+
+    assert [m.member for m in Message.objects.all()] == [on_committee]
