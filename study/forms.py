@@ -2,13 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branch_ids
-from members.models import Branch
+from members.models import Branch, Member
 
 from . import selectors
 from .models import (
     DEFAULT_FREQUENCIES,
     MEETING_KINDS,
     Attendance,
+    Contribution,
     Frequency,
     InterestGroup,
     StudyActivity,
@@ -197,3 +198,19 @@ class InterestGroupForm(forms.ModelForm):
 
 class YearForm(forms.Form):
     year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+
+
+class ContributionForm(forms.ModelForm):
+    class Meta:
+        model = Contribution
+        fields = ["kind", "author", "title", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, activity, **kwargs):
+        super().__init__(*args, **kwargs)
+        branches = [b.pk for b in activity.branches.all()]
+        self.fields["author"].queryset = Member.objects.active().in_branches(branches).order_by("name_pinyin")
+
+    def _post_clean(self):
+        # Saved by services.contribution_add, which checks the author against the activity.
+        pass

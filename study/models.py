@@ -494,3 +494,34 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d}"
+
+
+class Contribution(models.Model):
+    """A member's talk (宣讲) or essay (征文) given at an activity, e.g. 《我所经历的改革和法制故事》."""
+
+    class Kind(models.TextChoices):
+        TALK = "talk", _("Talk")
+        ESSAY = "essay", _("Essay")
+
+    activity = models.ForeignKey(
+        StudyActivity, on_delete=models.CASCADE, related_name="contributions", verbose_name=_("activity")
+    )
+    author = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="contributions", verbose_name=_("author")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TALK)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["activity", "pk"]
+        indexes = [
+            # The member's panel: their contributions, newest first.
+            models.Index(fields=["author", "activity"], name="contribution_author_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -359,6 +359,15 @@ def meeting_list(*, user):
     )
 
 
+def contributions_of_activity(activity: StudyActivity) -> list:
+    return list(activity.contributions.select_related("author").order_by("pk"))
+
+
+def member_contributions(*, member: Member, limit: int = 24):
+    """The member's talks and essays, newest first."""
+    return member.contributions.select_related("activity").order_by("-activity__date", "-pk")[:limit]
+
+
 def minutes_get(activity: StudyActivity) -> dict:
     """The minutes of a meeting: its agenda items and resolutions with their owners (two queries)."""
     return {

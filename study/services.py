@@ -23,6 +23,7 @@ from .models import (
     AgendaItem,
     Attendance,
     CalendarToken,
+    Contribution,
     InterestGroup,
     MeetingFrequency,
     Resolution,
@@ -363,6 +364,22 @@ def frequencies_save(*, actor, branch: Branch, every: dict[str, int]) -> None:
         row = MeetingFrequency(branch=branch, kind=kind, every_months=months)
         row.full_clean(validate_unique=False)
         MeetingFrequency.objects.update_or_create(branch=branch, kind=kind, defaults={"every_months": months})
+
+
+@transaction.atomic
+def contribution_add(
+    *, actor, activity: StudyActivity, author: Member, kind: str, title: str, text: str = ""
+):
+    """Records a member's talk (宣讲) or essay (征文) at the activity; the author's branch must take part."""
+    _require_for_kind(actor, activity.organiser_id, activity.kind)
+    if not activity.branches.filter(pk=author.branch_id).exists():
+        raise ValidationError({"author": _("The author's branch does not take part in the activity.")})
+    contribution = Contribution(
+        activity=activity, author=author, kind=kind, title=title.strip(), text=text.strip()
+    )
+    contribution.full_clean()
+    contribution.save()
+    return contribution
 
 
 @transaction.atomic

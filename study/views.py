@@ -18,7 +18,7 @@ from members.selectors import member_get_for_user, reader_member
 from . import selectors, services
 from .feed import build_calendar
 from .filters import PastActivityFilter
-from .forms import ActivityForm, AttendanceMarkForm, MakeupForm, MaterialForm, PlanForm
+from .forms import ActivityForm, AttendanceMarkForm, ContributionForm, MakeupForm, MaterialForm, PlanForm
 from .holidays import is_holiday
 from .models import Attendance, StudyActivity
 
@@ -71,7 +71,7 @@ def activity_detail(request, pk: int):
     return render(request, "study/activity_detail.html", _detail_context(request, activity))
 
 
-def _detail_context(request, activity: StudyActivity, material_form=None) -> dict:
+def _detail_context(request, activity: StudyActivity, material_form=None, contribution_form=None) -> dict:
     can_edit = has_capability(request.user, activity.capability, activity.organiser_id)
     can_record = activity.has_minutes and has_capability(
         request.user, "record_meetings", activity.organiser_id
@@ -82,6 +82,8 @@ def _detail_context(request, activity: StudyActivity, material_form=None) -> dic
         "can_record": can_record,
         "can_take_attendance": bool(selectors.managed_branch_ids(request.user, activity)),
         "material_form": material_form or (MaterialForm() if can_edit else None),
+        "contributions": selectors.contributions_of_activity(activity),
+        "contribution_form": contribution_form or (ContributionForm(activity=activity) if can_edit else None),
         **(selectors.minutes_get(activity) if activity.has_minutes else {}),
     }
 
@@ -153,6 +155,24 @@ def material_add(request, pk: int):
             messages.success(request, _("The material was added."))
             return redirect(activity)
     return render(request, "study/activity_detail.html", _detail_context(request, activity, form))
+
+
+@require_POST
+@capability_required("manage_study")
+def contribution_add(request, pk: int):
+    activity = selectors.activity_get_for_editor(request.user, pk)
+    form = ContributionForm(request.POST, activity=activity)
+    if form.is_valid():
+        try:
+            services.contribution_add(actor=request.user, activity=activity, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The talk or essay was added."))
+            return redirect(activity)
+    return render(
+        request, "study/activity_detail.html", _detail_context(request, activity, contribution_form=form)
+    )
 
 
 @capability_required("view_study")
@@ -295,9 +315,13 @@ def member_panel(request, member_id: int):
 
 
 def member_section(request, member) -> str:
-    """The attendance section of a member the user may see (branch_portal.views.member_sections)."""
-    records = selectors.member_attendance(member=member)
-    return render_to_string("study/member_panel.html", {"member": member, "records": records}, request)
+    """The attendance, talks and essays of a member the user may see (branch_portal.views.member_sections)."""
+    context = {
+        "member": member,
+        "records": selectors.member_attendance(member=member),
+        "contributions": selectors.member_contributions(member=member),  # talks and essays
+    }
+    return render_to_string("study/member_panel.html", context, request)
 
 
 @capability_required("view_study")

@@ -246,6 +246,7 @@ POSTS = [
     Page("study:plan", ("branch", 2026), CARERS_OF_BRANCH),
     Page("study:plan_generate", ("branch", 2026), statuses(302, member=403, bureau=403, stranger=404)),
     Page("study:calendar_token", expected=statuses(302), writes=True),
+    Page("study:contribution_add", ("activity",), CARERS_OF_BRANCH),
     Page("study:minutes", ("meeting",), EDITORS_OF_BRANCH),
     Page("study:frequency", ("branch",), EDITORS_OF_BRANCH),
     # The owner (the committee member) or the committee marks a resolution done; the liaison reads only.
@@ -362,8 +363,12 @@ def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
         "notice": notice,
         # As if the member had no mobile: the notice is a call on their group leader's list.
         "call": Call.objects.create(
-            branch=branch, notice=notice, member=member, caller=member.contact_group.leader,
-            reason=Call.Reason.NO_MOBILE, body=f"{member.name}同志：本月学习日上午9点。",
+            branch=branch,
+            notice=notice,
+            member=member,
+            caller=member.contact_group.leader,
+            reason=Call.Reason.NO_MOBILE,
+            body=f"{member.name}同志：本月学习日上午9点。",
         ),
         "concern": ConcernFactory(member=own_member, text=f"{marker}楼道照明坏了"),
         "planned": PlannedVisitFactory(member=own_member),

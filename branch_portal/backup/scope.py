@@ -66,6 +66,7 @@ PARTS = [
     Part("study.AgendaItem", "activity__branches"),
     Part("study.Resolution", "activity__branches"),
     Part("study.MeetingFrequency", "branch"),
+    Part("study.Contribution", "activity__branches"),
     Part("study.Attendance", "member__branch"),
     Part("study.CalendarToken", OF_PEOPLE),
     Part("dues.DuesRate", "branch"),

@@ -75,3 +75,28 @@ def test_group_list_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("study:groups"))
     assert len(response.context["groups"]) == count
+
+
+def test_a_talk_is_added_to_an_activity_and_listed_on_the_members_panel(client, branch, secretary, activity):
+    author = MemberFactory(branch=branch, name="王雷保")
+    client.force_login(secretary)
+
+    response = client.post(
+        reverse("study:contribution_add", args=[activity.pk]),
+        {"kind": "talk", "author": author.pk, "title": "我所经历的改革和法制故事", "text": "讲稿"},
+    )
+
+    assert response.status_code == 302
+    assert "我所经历的改革和法制故事" in client.get(activity.get_absolute_url()).content.decode()
+    panel = client.get(reverse("study:member_panel", args=[author.pk])).content.decode()
+    assert "宣讲" in panel and "我所经历的改革和法制故事" in panel
+
+
+def test_a_contribution_without_a_title_is_refused(client, branch, secretary, activity):
+    author = MemberFactory(branch=branch)
+    client.force_login(secretary)
+    response = client.post(
+        reverse("study:contribution_add", args=[activity.pk]), {"kind": "essay", "author": author.pk}
+    )
+    assert response.status_code == 200
+    assert not author.contributions.exists()
