@@ -318,6 +318,14 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFICATIONS = {
     "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),  # console | locmem | aliyun | tencent
     "WECHAT_BACKEND": os.environ.get("WECHAT_BACKEND", "console"),  # console | locmem | wecom
+    # Notices read aloud to members marked "needs a phone call": off unless set (aliyun_voice, console).
+    "VOICE_BACKEND": os.environ.get("VOICE_BACKEND", ""),
+    "ALIYUN_VOICE_ENDPOINT": os.environ.get("ALIYUN_VOICE_ENDPOINT", "https://dyvmsapi.aliyuncs.com/"),
+    # An approved text-to-speech template with one variable (its name below) that takes the notice.
+    "ALIYUN_VOICE_TTS_CODE": os.environ.get("ALIYUN_VOICE_TTS_CODE", ""),
+    "ALIYUN_VOICE_TTS_PARAM": os.environ.get("ALIYUN_VOICE_TTS_PARAM", "content"),
+    # The number the member sees calling (专属模式); empty for the provider's public pool.
+    "ALIYUN_VOICE_SHOW_NUMBER": os.environ.get("ALIYUN_VOICE_SHOW_NUMBER", ""),
     "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", ""),
     "ALIYUN_SMS_ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
     "ALIYUN_ACCESS_KEY_ID": os.environ.get("ALIYUN_ACCESS_KEY_ID", ""),

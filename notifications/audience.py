@@ -163,12 +163,15 @@ def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) ->
             continue
         if member.needs_call:
             result.needs_call.append(member)
+            _voice(result, notice, member, now, key_prefix)
         if member.sms_opt_out:
             result.opted_out.append(member)
             continue
         targets = sms_targets(member)
         if not targets:
             result.without_phone.append(member)
+            if not member.needs_call:
+                _voice(result, notice, member, now, key_prefix)
             continue
         body = member_text(notice, member, branch_name=branch_name)
         for target in targets:
@@ -192,3 +195,20 @@ def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) ->
                 )
             )
     return result
+
+
+def _voice(result: Plan, notice: Notice, member: Member, now: datetime.datetime, key_prefix: str) -> None:
+    """The notice read aloud on the member's own phone or landline, when a voice backend is set up.
+    Their group leader still phones them: nobody can tell whether the member took in a recording."""
+    number = texts.callable_number(member.phone) or texts.callable_number(member.phone_alt)
+    if not (settings.NOTIFICATIONS["VOICE_BACKEND"] and number):
+        return
+    result.messages.append(
+        Message(
+            branch=notice.branch, notice=notice if notice.pk else None, member=member,
+            recipient_name=member.name, channel=Channel.VOICE, to=number,
+            body=texts.render(notice.body, name=member.name, branch=str(notice.branch)),
+            idempotency_key=f"{key_prefix}:{Channel.VOICE}:member:{member.pk}",
+            not_before=after_quiet_hours(now),
+        )
+    )

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .audience import after_quiet_hours
-from .models import Channel, Message, Notice
+from .models import QUIET_CHANNELS, Channel, Message, Notice
 from .transports import Outcome, TransportError, get_transport
 
 logger = logging.getLogger("notifications")
@@ -156,7 +156,7 @@ def hold(
             delay = min(opts["RETRY_BASE_SECONDS"] * 2 ** min(message.attempts - 1, 20), 3600)
             due = now + datetime.timedelta(seconds=delay)
             fields = {}
-        if message.channel == Channel.SMS:
+        if message.channel in QUIET_CHANNELS:
             due = after_quiet_hours(due)
         due = max(due, now)
         mine.update(
@@ -217,7 +217,7 @@ def record(
         else:
             delay = error.retry_after or opts["RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1)
             due = now + datetime.timedelta(seconds=delay)
-            if message.channel == Channel.SMS:
+            if message.channel in QUIET_CHANNELS:
                 due = after_quiet_hours(due)
             mine.update(
                 status=Message.Status.QUEUED,

@@ -13,9 +13,13 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     BRANCH_WECHAT = "branch_wechat", _("Branch WeChat group")
     COMMITTEE_WECHAT = "committee_wechat", _("Committee WeChat group")
+    # The notice read aloud by the provider's text-to-speech call, to members who cannot read SMS.
+    VOICE = "voice", _("Voice call")
 
 
 GROUP_CHANNELS = frozenset({Channel.BRANCH_WECHAT, Channel.COMMITTEE_WECHAT})
+# Channels that ring or buzz a member's phone: nothing goes out on them in quiet hours.
+QUIET_CHANNELS = frozenset({Channel.SMS, Channel.VOICE})
 
 
 class NoticeCategory(models.TextChoices):

@@ -118,3 +118,16 @@ def usable_mobile(number) -> str:
     if not (phonenumbers.is_valid_number(parsed) and mobile):
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def callable_number(number) -> str:
+    """The number in E.164 if a voice call can ring it (a mobile or a landline), else ""."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(str(number), settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(parsed):
+        return ""
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

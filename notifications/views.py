@@ -18,7 +18,7 @@ from . import audience, calls, links, selectors, services, texts
 from .delivery import messages_retry_failed
 from .filters import NoticeFilter
 from .forms import NoticeForm, ReminderSettingsForm
-from .models import Channel, Notice, NoticeTemplate, ReminderSettings
+from .models import GROUP_CHANNELS, Notice, NoticeTemplate, ReminderSettings
 
 
 def _sending_branch(request) -> Branch:
@@ -150,7 +150,7 @@ def notice_preview(request):
         "rows": rows,
         "max_segments": max((r["segments"] for r in rows), default=0),
         "total_segments": sum(r["segments"] for r in rows),
-        "group_messages": [m for m in plan.messages if m.channel != Channel.SMS],
+        "group_messages": [m for m in plan.messages if m.channel in GROUP_CHANNELS],
         "sign_name": texts.sms_text(""),
         # Over the provider's 500 characters: said here while the text is being written.
         "too_long": [e.message for e in form.errors.as_data().get("body", []) if e.code == "sms_too_long"],

@@ -74,6 +74,8 @@ def sign(params: dict, secret: str, method: str = "POST") -> str:
 
 
 class AliyunSmsTransport(Transport):
+    endpoint_setting = "ALIYUN_SMS_ENDPOINT"  # the voice API signs the same way at its own address
+
     @property
     def max_batch(self) -> int:
         return min(100, self.options["ALIYUN_SMS_BATCH_SIZE"])
@@ -192,7 +194,7 @@ class AliyunSmsTransport(Transport):
         params["Signature"] = sign(params, opts["ALIYUN_ACCESS_KEY_SECRET"])
         body = urllib.parse.urlencode(params, quote_via=urllib.parse.quote).encode()
         answer = self.request(
-            opts["ALIYUN_SMS_ENDPOINT"], body, {"Content-Type": "application/x-www-form-urlencoded"}
+            opts[self.endpoint_setting], body, {"Content-Type": "application/x-www-form-urlencoded"}
         )
         code = answer.get("Code", "") if isinstance(answer, dict) else ""
         if code != "OK":

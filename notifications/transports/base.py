@@ -13,7 +13,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..models import GROUP_CHANNELS
+from ..models import GROUP_CHANNELS, Channel
 
 logger = logging.getLogger("notifications")
 
@@ -166,11 +166,16 @@ BACKENDS = {
     "aliyun": "notifications.transports.aliyun.AliyunSmsTransport",
     "tencent": "notifications.transports.tencent.TencentSmsTransport",
     "wecom": "notifications.transports.wecom.WeComRobotTransport",
+    "aliyun_voice": "notifications.transports.aliyun_voice.AliyunVoiceTransport",
 }
 
 
 def get_transport(channel: str) -> Transport:
-    """The configured backend for a channel: SMS_BACKEND for SMS, WECHAT_BACKEND for the two groups."""
-    name = settings.NOTIFICATIONS["WECHAT_BACKEND" if channel in GROUP_CHANNELS else "SMS_BACKEND"]
+    """The configured backend for a channel: SMS_BACKEND for SMS, WECHAT_BACKEND for the two groups,
+    VOICE_BACKEND for voice calls."""
+    if channel == Channel.VOICE:
+        name = settings.NOTIFICATIONS["VOICE_BACKEND"] or "console"
+    else:
+        name = settings.NOTIFICATIONS["WECHAT_BACKEND" if channel in GROUP_CHANNELS else "SMS_BACKEND"]
     return import_string(BACKENDS.get(name, name))(channel)
 

@@ -225,3 +225,34 @@ class WeComStub:
         if not errcode:
             self.delivered.append(payload)
         return json_response({"errcode": errcode, "errmsg": "ok" if not errcode else "stub error"})
+
+
+class AliyunVoiceStub:
+    """dyvmsapi SingleCallByTts: checks the RPC signature and the call's fields, answers a CallId."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []
+        self.calls: Counter = Counter()  # (number, text read out) → times rung
+        self.code = "OK"  # a business error for every request when set
+        self.status = 200  # for every request when not 200
+
+    def __call__(self, request) -> Response:
+        params = dict(urllib.parse.parse_qsl(request.get_data(as_text=True), keep_blank_values=True))
+        with self.lock:
+            self.requests.append(params)
+        if self.status != 200:
+            return Response("upstream error", status=self.status)
+        signature = params.pop("Signature", "")
+        if signature != AliyunStub.expected_signature(params):
+            return json_response({"Code": "SignatureDoesNotMatch", "Message": "bad signature"}, 400)
+        required = ("Action", "Version", "CalledNumber", "TtsCode", "TtsParam")
+        if params.get("Action") != "SingleCallByTts" or not all(params.get(name) for name in required):
+            return json_response({"Code": "isv.INVALID_PARAMETERS", "Message": "missing parameter"})
+        if self.code != "OK":
+            return json_response({"Code": self.code, "Message": "stub says no"})
+        text = json.loads(params["TtsParam"])["content"]
+        with self.lock:
+            self.calls[params["CalledNumber"], text] += 1
+            count = len(self.requests)
+        return json_response({"Code": "OK", "Message": "OK", "CallId": f"116{count:06d}^1028", "RequestId": "r"})
