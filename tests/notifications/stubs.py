@@ -255,4 +255,5 @@ class AliyunVoiceStub:
         with self.lock:
             self.calls[params["CalledNumber"], text] += 1
             count = len(self.requests)
-        return json_response({"Code": "OK", "Message": "OK", "CallId": f"116{count:06d}^1028", "RequestId": "r"})
+        call_id = f"116{count:06d}^1028"
+        return json_response({"Code": "OK", "Message": "OK", "CallId": call_id, "RequestId": "r"})

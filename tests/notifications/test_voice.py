@@ -87,8 +87,8 @@ def test_no_voice_call_without_a_voice_backend_or_for_who_asked_for_no_messages(
     assert not voice_ids(notice)  # VOICE_BACKEND is off by default
     use(settings, VOICE_BACKEND="console")
     notice = send(branch, secretary, clock.now)
-    called = Message.objects.filter(notice=notice, channel=Channel.VOICE).values_list("member__name", flat=True)
-    assert sorted(called) == ["赵座机", "钱眼花"]
+    called = Message.objects.filter(notice=notice, channel=Channel.VOICE)
+    assert sorted(called.values_list("member__name", flat=True)) == ["赵座机", "钱眼花"]
 
 
 def test_a_voice_call_waits_out_quiet_hours(branch, secretary, readers, voice, clock):
