@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from members.services import proxy_add
 from notifications import services as notices
 from study.models import StudyActivity
 from tests.dues.factories import DuesRateFactory, pay
@@ -108,3 +109,22 @@ def test_the_members_home_reads_a_fixed_number_of_queries(
     client.force_login(member_user)
     with django_assert_max_num_queries(10):
         client.get(reverse("home"))
+
+
+def test_a_family_proxy_reads_the_members_home_and_notices_in_the_members_name(
+    client, own_member, branch, secretary, study_day
+):
+    proxy = proxy_add(
+        actor=secretary, member=own_member, name="周小红", relation="女儿", phone="+8613622223333",
+        notices="also",
+    )
+    notice = NoticeFactory(branch=branch, title="学习安排", body="{姓名}同志：{支部}本周三上午9点学习。")
+    notices.notice_send(actor=secretary, notice=notice, now=timezone.now())
+    client.force_login(proxy.user)
+
+    home = client.get(reverse("home")).context["member_home"]
+    detail = client.get(reverse("notifications:detail", args=[notice.pk])).content.decode()
+
+    assert home.member == own_member and home.next_study_day == study_day
+    assert home.notices[0].text == "周桂兰同志：第16党支部本周三上午9点学习。"
+    assert "周桂兰同志：第16党支部本周三上午9点学习。" in detail
