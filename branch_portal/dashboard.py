@@ -39,6 +39,7 @@ def for_user(user) -> dict:
     tiles += visit_tiles(user, today)  # visits: overdue, this week, concerns (two queries)
     tiles += glance.dues_tiles(row, today)
     return {
+        "today": today,
         "first_steps": _first_steps(row, branch_ids(user, "manage_roles")),
         "branches": branches_of(user, "view_study"),  # every branch where the user holds a role
         "role_labels": role_labels,

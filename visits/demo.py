@@ -188,4 +188,3 @@ def _date_the_steps(concern: Concern, today: datetime.date) -> None:
         if event.to_state == Concern.State.ESCALATED:
             Concern.objects.filter(pk=concern.pk).update(escalated_at=moments[-1])
     Concern.objects.filter(pk=concern.pk).update(updated_at=moments[-1])
-

@@ -108,26 +108,40 @@ HOME_ROWS = 40
 
 def home_panels(user, today: datetime.date) -> dict:
     """The home page's visits panels, read in one query: for every carer the urgent visits (newly
-    住院 or 病危) until each is recorded; for the secretary and deputies the overdue visits by member
-    name, days overdue and who holds each, oldest first (a page-full; the schedule has them all)."""
+    住院 or 病危) until each is recorded, and the visits they hold that are late or due this week;
+    for the secretary and deputies the overdue visits by member name, days overdue and who holds
+    each, oldest first (a page-full; the schedule has them all)."""
     visiting = set(branch_ids(user, "record_visits"))
     leading = {b for b, roles in roles_by_branch(user).items() if roles & LEADERS}
     if not visiting and not leading:
-        return {"urgent": [], "overdue": []}
+        return {"urgent": [], "overdue": [], "mine": [], "records": False}
     urgent = Q(kind__in=URGENT_KINDS, member__branch_id__in=visiting)
     late = Q(due_by__lt=today, member__branch_id__in=leading)
+    week_end = today + datetime.timedelta(days=6)
+    mine = Q(responsible=user, due_by__lte=week_end, member__branch_id__in=visiting)
     visits = list(
         PlannedVisit.objects.open()
-        .filter(urgent | late, member__status=Member.Status.ACTIVE)
+        .filter(urgent | late | mine, member__status=Member.Status.ACTIVE)
         .select_related("member", "responsible")
-        .order_by(Case(When(kind__in=URGENT_KINDS, then=Value(0)), default=Value(1)), "due_by",
-                  "member__name_pinyin", "id")[:HOME_ROWS]
+        .order_by(
+            Case(When(kind__in=URGENT_KINDS, then=Value(0)), default=Value(1)),
+            "due_by",
+            "member__name_pinyin",
+            "id",
+        )[:HOME_ROWS]
     )
     return {
         "urgent": [v for v in visits if v.kind in URGENT_KINDS and v.member.branch_id in visiting],
         "overdue": [
             (v, (today - v.due_by).days) for v in visits if v.due_by < today and v.member.branch_id in leading
         ],
+        # The carer's own work list: what they hold that is late or due this week, the urgent aside.
+        "mine": [
+            v
+            for v in visits
+            if v.responsible_id == user.pk and v.due_by <= week_end and v.kind not in URGENT_KINDS
+        ],  # fmt: skip
+        "records": bool(visiting),
     }
 
 
@@ -236,17 +250,20 @@ def dashboard_tiles(user, today: datetime.date) -> list[dict]:
     tiles = []
     visiting = branch_ids(user, "record_visits")
     if visiting:
-        open_visits = PlannedVisit.objects.open().filter(
-            member__branch_id__in=visiting, member__status=Member.Status.ACTIVE
-        )
-        counts = open_visits.aggregate(
-            overdue=Count("id", filter=Q(due_by__lt=today)),
-            week=Count("id", filter=Q(due_by__gte=today, due_by__lte=today + datetime.timedelta(days=6))),
+        # The very visits the schedule's sections list (schedule_sections), so each tile's number is
+        # the length of the list it opens.
+        counts = (
+            planned_visit_list(user=user)
+            .order_by()
+            .aggregate(
+                overdue=Count("id", filter=Q(due_by__lt=today)),
+                week=Count("id", filter=Q(due_by__gte=today, due_by__lte=today + datetime.timedelta(days=6))),
+            )
         )
         schedule = reverse("visits:schedule") + "?scope=branch"
         tiles += [
-            {"label": _("Overdue visits"), "value": counts["overdue"], "url": schedule},
-            {"label": _("Visits due this week"), "value": counts["week"], "url": schedule},
+            {"label": _("Overdue visits"), "value": counts["overdue"], "url": schedule + "#overdue-heading"},
+            {"label": _("Visits due this week"), "value": counts["week"], "url": schedule + "#week-heading"},
         ]
     answering = branch_ids(user, "answer_escalations")
     if visiting or answering:

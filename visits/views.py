@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -116,8 +117,16 @@ def visit_new(request):
         visit = _record(request, form, member)
         if visit is not None:
             messages.success(request, _("Visit to %(name)s recorded.") % {"name": member.name})
-            return redirect("visits:schedule")
-    return render(request, "visits/visit_new.html", {"member": member, "form": form, "due": due})
+            return redirect(_came_from(request) or "visits:schedule")
+    context = {"member": member, "form": form, "due": due, "next": _came_from(request)}
+    return render(request, "visits/visit_new.html", context)
+
+
+def _came_from(request) -> str:
+    """The portal page the carer started from (?next=, carried through the search), if it is ours."""
+    back = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=True)
+    return back if safe and back.startswith("/") else ""
 
 
 def _member_choice(request):
@@ -126,7 +135,13 @@ def _member_choice(request):
     today = timezone.localdate()
     due_now = selectors.planned_visit_list(user=request.user, mine=True).filter(due_from__lte=today)[:6]
     found = selectors.member_search(user=request.user, query=query)
-    context = {"member": None, "query": query, "found": found, "due_now": due_now}
+    context = {
+        "member": None,
+        "query": query,
+        "found": found,
+        "due_now": due_now,
+        "next": _came_from(request),
+    }
     return render(request, "visits/visit_new.html", context)
 
 
@@ -194,10 +209,10 @@ def _add_errors(form, error: ValidationError) -> None:
 @capability_required("record_visits")
 def member_search(request):
     """htmx: members matching a name, pinyin or pinyin initials, as big buttons."""
-    found = selectors.member_search(user=request.user, query=request.GET.get("q", ""))
-    return render(
-        request, "visits/visit_new.html#results", {"found": found, "query": request.GET.get("q", "")}
-    )
+    query = request.GET.get("q", "")
+    found = selectors.member_search(user=request.user, query=query)
+    context = {"found": found, "query": query, "next": _came_from(request)}
+    return render(request, "visits/visit_new.html#results", context)
 
 
 def member_panel(request, member_id: int):
