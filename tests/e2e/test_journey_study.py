@@ -34,7 +34,7 @@ def test_member_reads_the_next_study_day_and_downloads_the_calendar(page):
 
     expect(page.get_by_role("heading", level=1)).to_have_text(upcoming.theme)
     facts = page.locator(".study-facts")
-    expect(facts).to_contain_text(upcoming.starts_at.strftime("%H:%M"))
+    expect(facts).to_contain_text(f"{upcoming.starts_at.hour % 12 or 12}:{upcoming.starts_at:%M}")  # 上午9:30
     if upcoming.place:
         expect(facts).to_contain_text(upcoming.place)
     assert_accessible(page)
