@@ -54,6 +54,7 @@ PARTS = [
     Part("notifications.Call", "branch"),
     Part("visits.VisitPolicy", "branch"),
     Part("visits.PlannedVisit", "member__branch"),
+    Part("visits.Escalation", "planned__member__branch"),
     Part("visits.Visit", "member__branch"),
     Part("visits.Concern", "member__branch"),
     Part("visits.ConcernEvent", "concern__member__branch"),
