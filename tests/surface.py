@@ -164,6 +164,7 @@ PAGES = [
     Page("visits:member_panel", ("member",), statuses(200, member=404, stranger=404)),
     Page("visits:concerns", expected=statuses(200, member=403)),  # bureau: the escalations inbox
     Page("visits:policy", expected=COMMITTEE_ONLY),
+    Page("visits:celebrations", expected=COMMITTEE_ONLY),
     Page("notifications:list", expected=statuses()),
     Page("notifications:new", expected=COMMITTEE_ONLY),
     Page("notifications:reminders", expected=COMMITTEE_ONLY),
@@ -236,6 +237,7 @@ POSTS = [
     Page("visits:concern_transition", ("concern",), statuses(302, member=404, bureau=404, stranger=404)),
     Page("visits:planned_cancel", ("planned",), statuses(302, member=404, bureau=404, stranger=404)),
     Page("visits:policy", expected=COMMITTEE_ONLY),
+    Page("visits:celebrations", expected=COMMITTEE_ONLY),
     Page("study:create", expected=VISITORS),
     Page("study:edit", ("activity",), CARERS_OF_BRANCH),
     Page("study:material_add", ("activity",), CARERS_OF_BRANCH),

@@ -143,3 +143,36 @@ class VisitPolicyForm(forms.ModelForm):
             "escalate_secretary_days",
             "escalate_liaison_days",
         ]
+
+
+class CelebrationForm(forms.Form):
+    """A collective birthday celebration: the members to choose from are the year's round birthdays."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), max_length=100)
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Members celebrated"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, celebrants, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = celebrants
+
+
+class GiftForm(forms.Form):
+    item = forms.CharField(label=_("Gift"), max_length=100, required=False)
+    cost = forms.DecimalField(
+        label=_("Cost (yuan)"), max_digits=9, decimal_places=2, min_value=0, required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("cost") is not None and not cleaned.get("item", "").strip():
+            self.add_error("item", _("Say what the gift was."))
+        if cleaned.get("item", "").strip() and cleaned.get("cost") is None:
+            self.add_error("cost", _("Enter what the gift cost."))
+        return cleaned
+
+
+GiftFormSet = forms.formset_factory(GiftForm, extra=3)

@@ -376,3 +376,55 @@ class ConcernEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.concern} → {self.get_to_state_display()}"
+
+
+class BirthdayCelebration(models.Model):
+    """A collective birthday celebration (集体祝寿) held for the year's members turning 80, 85, 90, …"""
+
+    branch = models.ForeignKey(
+        "members.Branch", on_delete=models.CASCADE, related_name="celebrations", verbose_name=_("branch")
+    )
+    date = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=100)
+    attendees = models.ManyToManyField(
+        Member, blank=True, related_name="birthday_celebrations", verbose_name=_("members celebrated")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("collective birthday celebration")
+        verbose_name_plural = _("collective birthday celebrations")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(place=""), name="celebration_has_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} · {self.date:%Y-%m-%d}"
+
+
+class CelebrationGift(models.Model):
+    """A gift bought for a celebration: what, and what it cost (for the dues expenditures)."""
+
+    celebration = models.ForeignKey(
+        BirthdayCelebration, on_delete=models.CASCADE, related_name="gifts", verbose_name=_("celebration")
+    )
+    item = models.CharField(_("gift"), max_length=100)
+    cost = models.DecimalField(_("cost (yuan)"), max_digits=9, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("celebration gift")
+        verbose_name_plural = _("celebration gifts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cost__gte=0), name="celebration_gift_cost_not_negative"),
+            models.CheckConstraint(condition=~Q(item=""), name="celebration_gift_has_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.cost}"

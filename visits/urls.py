@@ -15,4 +15,5 @@ urlpatterns = [
     path("concerns/new/", views.concern_create, name="concern_create"),
     path("concerns/<int:pk>/transition/", views.concern_transition, name="concern_transition"),
     path("policy/", views.policy_edit, name="policy"),
+    path("celebrations/", views.celebrations, name="celebrations"),
 ]

@@ -21,8 +21,17 @@ from members.models import Member
 from members.selectors import member_get_for_user
 
 from . import exports, selectors, services
+from .celebrations import celebrants, celebration_list, celebration_record
 from .filters import ConcernFilter
-from .forms import CancelForm, ConcernForm, TransitionForm, VisitForm, VisitPolicyForm
+from .forms import (
+    CancelForm,
+    CelebrationForm,
+    ConcernForm,
+    GiftFormSet,
+    TransitionForm,
+    VisitForm,
+    VisitPolicyForm,
+)
 from .models import Concern, PlannedVisit, VisitPolicy
 from .services import TRANSITIONS
 
@@ -356,3 +365,27 @@ def planned_cancel(request, pk: int):
         messages.success(request, _("The visit to %(name)s was cancelled.") % {"name": planned.member.name})
     scope = "branch" if request.POST.get("scope") == "branch" else "mine"
     return redirect(reverse("visits:schedule") + "?scope=" + scope)
+
+
+@capability_required("edit_members")
+def celebrations(request):
+    """The collective birthday celebrations recorded, and the form to record one."""
+    branch = branches_of(request.user, "edit_members")[0]
+    year = timezone.localdate().year
+    # Recorded soon after, or planned ahead: last year's, this year's and next year's round birthdays.
+    choices = [m.pk for y in (year - 1, year, year + 1) for m in celebrants(branch_id=branch.pk, year=y)]
+    form = CelebrationForm(
+        request.POST or None, celebrants=Member.objects.filter(pk__in=choices).order_by("name_pinyin")
+    )
+    gifts = GiftFormSet(request.POST or None, prefix="gift")
+    if request.method == "POST" and form.is_valid() and gifts.is_valid():
+        bought = [(g["item"], g["cost"]) for g in gifts.cleaned_data if g.get("item", "").strip()]
+        try:
+            celebration_record(actor=request.user, branch=branch, gifts=bought, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The celebration has been recorded."))
+            return redirect("visits:celebrations")
+    context = {"form": form, "gifts": gifts, "celebrations": celebration_list(user=request.user)}
+    return render(request, "visits/celebrations.html", context)

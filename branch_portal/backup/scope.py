@@ -58,6 +58,8 @@ PARTS = [
     Part("visits.Visit", "member__branch"),
     Part("visits.Concern", "member__branch"),
     Part("visits.ConcernEvent", "concern__member__branch"),
+    Part("visits.BirthdayCelebration", "branch"),
+    Part("visits.CelebrationGift", "celebration__branch"),
     Part("study.InterestGroup", "branch"),
     Part("study.StudyPlan", "branch"),
     Part("study.StudyPlanMonth", "plan__branch"),

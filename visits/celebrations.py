@@ -1,0 +1,59 @@
+"""The collective birthday celebration (集体祝寿), recorded as the event it was: when, where, who came,
+and the gifts with their cost (which the dues expenditures and the annual report can take up)."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.permissions import branch_ids, has_capability
+from members.models import Branch, Member
+
+from .birthdays import collective_birthdays_in
+from .models import BirthdayCelebration, CelebrationGift
+from .selectors import COLLECTIVE_BIRTHDAY_AGES
+
+
+def celebrants(*, branch_id: int, year: int) -> list[Member]:
+    """The branch's active members turning 80, 85, 90, 95 or 100 in `year`, in birthday order."""
+    members = Member.objects.active().in_branch(branch_id)
+    return [b.member for b in collective_birthdays_in(members, year=year, ages=COLLECTIVE_BIRTHDAY_AGES)]
+
+
+@transaction.atomic
+def celebration_record(
+    *, actor, branch: Branch, date: datetime.date, place: str, attendees, gifts: list[tuple[str, Decimal]],
+    notes: str = "",
+) -> BirthdayCelebration:
+    """Records a celebration; those celebrated must be the branch's members reaching a round age that year."""
+    if actor is not None and not has_capability(actor, "edit_members", branch.pk):
+        raise PermissionDenied(_("Only the committee may record a collective birthday celebration."))
+    eligible = {member.pk for member in celebrants(branch_id=branch.pk, year=date.year)}
+    strangers = [member.name for member in attendees if member.pk not in eligible]
+    if strangers:
+        raise ValidationError(
+            {"attendees": _("%(names)s do not reach 80, 85, 90, 95 or 100 in %(year)s.")
+             % {"names": "、".join(strangers), "year": date.year}}
+        )
+    celebration = BirthdayCelebration(
+        branch=branch, date=date, place=place.strip(), notes=notes.strip(), recorded_by=actor
+    )
+    celebration.full_clean(exclude=["branch", "recorded_by"])
+    celebration.save()
+    celebration.attendees.set(attendees)
+    rows = [CelebrationGift(celebration=celebration, item=item.strip(), cost=cost) for item, cost in gifts]
+    for row in rows:
+        row.full_clean(exclude=["celebration"])
+    CelebrationGift.objects.bulk_create(rows)
+    return celebration
+
+
+def celebration_list(*, user):
+    """The recorded celebrations of the user's branches, newest first, with who came and the gifts."""
+    return (
+        BirthdayCelebration.objects.filter(branch_id__in=branch_ids(user, "edit_members"))
+        .prefetch_related("attendees", "gifts")
+        .order_by("-date", "-id")
+    )
