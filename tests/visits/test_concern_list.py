@@ -72,7 +72,7 @@ def test_rows_show_category_state_channel_and_each_step_in_the_users_language(cl
             f"{member.name} · {concern.get_category_display()}",
             f'<span class="badge text-bg-light border">{concern.get_state_display()}</span>',
             f" · {concern.get_raised_via_display()}</p>",
-            f" · {State.ANSWERED.label} · {liaison}: 已答复</li>",
+            f" · {State.ANSWERED.label} · {liaison}：已答复</li>",  # Chinese punctuation (issue 20)
         ]
     assert "已答复" in page and all(text in page for text in shown)
 
