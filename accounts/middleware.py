@@ -58,10 +58,14 @@ class IdleSessionExpiryMiddleware:
     def _sign_out(self, request):
         logout(request)
         minutes = max(1, round(settings.SESSION_IDLE_SECONDS / 60))
-        messages.warning(request, _(
-            "To protect members' information, you were logged out after %(minutes)s minutes "
-            "without activity. Please log in again."
-        ) % {"minutes": minutes})
+        messages.warning(
+            request,
+            _(
+                "To protect members' information, you were logged out after %(minutes)s minutes "
+                "without activity. Please log in again."
+            )
+            % {"minutes": minutes},
+        )
         login_url = resolve_url(settings.LOGIN_URL)
         if request.path == login_url:
             return self.get_response(request)  # where the page's timer sends the browser

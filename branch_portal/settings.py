@@ -342,7 +342,9 @@ NOTIFICATIONS = {
     "TENCENT_SMS_APP_ID": os.environ.get("TENCENT_SMS_APP_ID", ""),
     "TENCENT_SMS_TEMPLATE_ID": os.environ.get("TENCENT_SMS_TEMPLATE_ID", ""),
     "TENCENT_SMS_REGION": os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou"),
-    "WECOM_WEBHOOK_URL": os.environ.get("WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"),
+    "WECOM_WEBHOOK_URL": os.environ.get(
+        "WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
+    ),
     # {"<branch id>": {"branch_wechat": "<robot key>", "committee_wechat": "<robot key>"}}
     "WECOM_KEYS": json.loads(os.environ.get("WECOM_WEBHOOK_KEYS", "{}")),
     "WECOM_PER_MINUTE": 20,

@@ -84,11 +84,17 @@ def _code_send(phone: str, address: str | None) -> int:
         return 0
     code = login_codes.code_issue(user=user, phone=phone, now=now)
     with translation.override(settings.LANGUAGE_CODE):  # SMS go out in the portal's language
-        text = _("Your code to log in to the branch portal is %(code)s. It is valid for 5 minutes; "
-                 "do not tell it to anyone.")
+        text = _(
+            "Your code to log in to the branch portal is %(code)s. It is valid for 5 minutes; "
+            "do not tell it to anyone."
+        )
     sent = sms_send_requested(
-        branch=branch, user=user, to=phone, text=text % {"code": code},
-        masked=text % {"code": "******"}, occasion=f"login-code:{user.pk}:{now.timestamp():.0f}",
+        branch=branch,
+        user=user,
+        to=phone,
+        text=text % {"code": code},
+        masked=text % {"code": "******"},
+        occasion=f"login-code:{user.pk}:{now.timestamp():.0f}",
     )
     if not sent:
         logger.warning("login code for user %s was not sent", user.pk)
@@ -118,8 +124,13 @@ def code_login(request):
         if user is not None:
             login(request, user, backend=BACKEND)
             return redirect(_next(request) or settings.LOGIN_REDIRECT_URL)
-        form.add_error("code", _wait_text(wait) if wait else _(
-            "This code is not right, or it has expired or been used. Check the 6 digits in the latest "
-            "SMS, or ask for a new code."
-        ))
+        form.add_error(
+            "code",
+            _wait_text(wait)
+            if wait
+            else _(
+                "This code is not right, or it has expired or been used. Check the 6 digits in the latest "
+                "SMS, or ask for a new code."
+            ),
+        )
     return render(request, TEMPLATE, {"form": form, "sent": True, "next": _next(request)})

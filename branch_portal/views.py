@@ -40,7 +40,7 @@ def _passed(check) -> str:
 @login_not_required
 @require_GET
 def ping(request):
-    """"ok" through every middleware, with no query: the ceiling `make bench` compares pages to."""
+    """ "ok" through every middleware, with no query: the ceiling `make bench` compares pages to."""
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -342,9 +342,7 @@ def expenditure_totals(*, branch: Branch) -> dict[tuple[int, str], Decimal]:
     return {(spent_in, purpose): to_fen(total) for spent_in, purpose, total in rows}
 
 
-def split_spending(
-    spending: dict[tuple[int, str], Decimal], year: int
-) -> tuple[Decimal, dict[str, Decimal]]:
+def split_spending(spending: dict[tuple[int, str], Decimal], year: int) -> tuple[Decimal, dict[str, Decimal]]:
     """From `expenditure_totals`: all spent before the year, and the year's spending by purpose."""
     before = ZERO
     in_year = dict.fromkeys(Expenditure.Purpose.values, ZERO)

@@ -32,8 +32,40 @@ UNITS = ["办公厅", "政策研究司", "劳动关系司", "社会保险司", "
 POSTS = ["司长", "副司长", "处长", "副处长", "调研员", "主任科员"]
 # 46 ages on the day of seeding: 12 of them 80 or over, youngest 56, oldest 91.
 AGES = [91, 89, 88, 86, 85, 84, 83, 82, 81, 81, 80, 80] + [
-    79, 78, 77, 76, 76, 75, 74, 73, 72, 71, 70, 70, 69, 68, 67, 67, 66, 65, 65, 64,
-    63, 63, 62, 61, 61, 60, 60, 59, 58, 58, 57, 57, 56, 56,
+    79,
+    78,
+    77,
+    76,
+    76,
+    75,
+    74,
+    73,
+    72,
+    71,
+    70,
+    70,
+    69,
+    68,
+    67,
+    67,
+    66,
+    65,
+    65,
+    64,
+    63,
+    63,
+    62,
+    61,
+    61,
+    60,
+    60,
+    59,
+    58,
+    58,
+    57,
+    57,
+    56,
+    56,
 ]
 # The committee are younger retirees (72, 70, 67, 65, 63): the oldest, 91, is the `member` account.
 COMMITTEE_AGES = (20, 22, 27, 30, 33)
@@ -68,8 +100,11 @@ def demo_proxy(branch: Branch) -> FamilyProxy | None:
     if elder is None or elder.proxies.exists():
         return None
     return services.proxy_add(
-        actor=None, member=elder, name=elder.emergency_name_1 or f"{elder.name[0]}晓梅",
-        relation=elder.emergency_relation_1 or "女儿", phone=elder.emergency_phone_1 or "+8613811620916",
+        actor=None,
+        member=elder,
+        name=elder.emergency_name_1 or f"{elder.name[0]}晓梅",
+        relation=elder.emergency_relation_1 or "女儿",
+        phone=elder.emergency_phone_1 or "+8613811620916",
         notices=FamilyProxy.Notices.ALSO,
     )
 
@@ -95,7 +130,10 @@ class RosterBuilder:
         leaders.append(liaison)
         groups = [
             ContactGroup.objects.create(
-                branch=branch, number=i + 1, name=GROUP_NAMES[i], leader=leader,
+                branch=branch,
+                number=i + 1,
+                name=GROUP_NAMES[i],
+                leader=leader,
                 deputy=leaders[(i + 1) % len(leaders)],
             )
             for i, leader in enumerate(leaders)

@@ -16,15 +16,39 @@ from .validators import validate_cn_mobile
 DATE_FIELDS = ["birth_date", "party_joined_on", "work_started_on", "retired_on", "status_changed_on"]
 MOBILE_FIELDS = ["phone", "notice_phone", "emergency_phone_1", "emergency_phone_2"]
 FIELDSETS = [
-    (_("Basic information"), ["branch", "name", "gender", "birth_date", "lunar_birthday", "native_place",
-                              "status", "status_changed_on"]),
-    (_("Party and work"), ["party_joined_on", "work_started_on", "retirement_kind", "retired_on",
-                           "former_unit", "former_post"]),
-    (_("Contact"), ["phone", "phone_alt", "notice_phone", "needs_call", "address", "district",
-                    "contact_group"]),
+    (
+        _("Basic information"),
+        [
+            "branch",
+            "name",
+            "gender",
+            "birth_date",
+            "lunar_birthday",
+            "native_place",
+            "status",
+            "status_changed_on",
+        ],
+    ),
+    (
+        _("Party and work"),
+        ["party_joined_on", "work_started_on", "retirement_kind", "retired_on", "former_unit", "former_post"],
+    ),
+    (
+        _("Contact"),
+        ["phone", "phone_alt", "notice_phone", "needs_call", "address", "district", "contact_group"],
+    ),
     (_("Living and health"), ["living_situation", "condition", "health_place", "mobility", "health_note"]),
-    (_("Emergency contacts"), ["emergency_name_1", "emergency_relation_1", "emergency_phone_1",
-                               "emergency_name_2", "emergency_relation_2", "emergency_phone_2"]),
+    (
+        _("Emergency contacts"),
+        [
+            "emergency_name_1",
+            "emergency_relation_1",
+            "emergency_phone_1",
+            "emergency_name_2",
+            "emergency_relation_2",
+            "emergency_phone_2",
+        ],
+    ),
     (_("Notes"), ["notes"]),
 ]
 
@@ -43,23 +67,49 @@ class MemberForm(forms.ModelForm):
     condition = forms.ChoiceField(label=_("Health"), choices=HealthRecord.Condition.choices)
     mobility = forms.ChoiceField(label=_("Mobility"), choices=HealthRecord.Mobility.choices)
     health_place = forms.CharField(
-        label=_("Where (hospital, ward)"), max_length=100, required=False,
+        label=_("Where (hospital, ward)"),
+        max_length=100,
+        required=False,
         help_text=_("While in hospital: the hospital and ward, so that carers know where to go."),
     )
     health_note = forms.CharField(
-        label=_("Health note"), max_length=200, required=False,
+        label=_("Health note"),
+        max_length=200,
+        required=False,
         help_text=_("Seen only by the committee, the liaison officer and the bureau."),
     )
 
     class Meta:
         model = Member
         fields = [
-            "name", "gender", "birth_date", "lunar_birthday", "native_place", "status", "status_changed_on",
-            "party_joined_on", "work_started_on", "retirement_kind", "retired_on", "former_unit",
-            "former_post", "phone", "phone_alt", "notice_phone", "needs_call", "address", "district",
+            "name",
+            "gender",
+            "birth_date",
+            "lunar_birthday",
+            "native_place",
+            "status",
+            "status_changed_on",
+            "party_joined_on",
+            "work_started_on",
+            "retirement_kind",
+            "retired_on",
+            "former_unit",
+            "former_post",
+            "phone",
+            "phone_alt",
+            "notice_phone",
+            "needs_call",
+            "address",
+            "district",
             "contact_group",
-            "living_situation", "emergency_name_1", "emergency_relation_1", "emergency_phone_1",
-            "emergency_name_2", "emergency_relation_2", "emergency_phone_2", "notes",
+            "living_situation",
+            "emergency_name_1",
+            "emergency_relation_1",
+            "emergency_phone_1",
+            "emergency_name_2",
+            "emergency_relation_2",
+            "emergency_phone_2",
+            "notes",
         ]
         widgets = {
             **{name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in DATE_FIELDS},
@@ -114,9 +164,7 @@ class MemberForm(forms.ModelForm):
             self.add_error(None, _("The form came back without a branch you may edit. Reload the page."))
         status = data.get("status")
         if status and status != Member.Status.ACTIVE and not data.get("status_changed_on"):
-            self.add_error(
-                "status_changed_on", _("Enter the date the member died or was transferred out.")
-            )
+            self.add_error("status_changed_on", _("Enter the date the member died or was transferred out."))
         group = data.get("contact_group")
         branch = data.get("branch") or getattr(self.instance, "branch", None)
         if group and branch and group.branch_id != branch.pk:
@@ -144,11 +192,15 @@ class HealthForm(forms.Form):
         label=_("Mobility"), choices=HealthRecord.Mobility.choices, initial=HealthRecord.Mobility.INDEPENDENT
     )
     place = forms.CharField(
-        label=_("Where (hospital, ward)"), max_length=100, required=False,
+        label=_("Where (hospital, ward)"),
+        max_length=100,
+        required=False,
         help_text=_("While in hospital: the hospital and ward, so that carers know where to go."),
     )
     note = forms.CharField(
-        label=_("Health note"), max_length=200, required=False,
+        label=_("Health note"),
+        max_length=200,
+        required=False,
         help_text=_("Seen only by the committee, the liaison officer and the bureau."),
     )
 
@@ -168,7 +220,9 @@ class HealthForm(forms.Form):
             return cls()
         return cls(
             initial={
-                "condition": health.condition, "mobility": health.mobility, "note": health.note,
+                "condition": health.condition,
+                "mobility": health.mobility,
+                "note": health.note,
                 "place": health.place,
             }
         )

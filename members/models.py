@@ -79,9 +79,7 @@ class MemberQuerySet(models.QuerySet):
         """Members in any of the categories on the day (today by default)."""
         on = on or timezone.localdate()
         condition = Q(
-            Exists(
-                CarePeriod.objects.filter(member=OuterRef("pk"), category__in=categories).current(on)
-            )
+            Exists(CarePeriod.objects.filter(member=OuterRef("pk"), category__in=categories).current(on))
         )
         if CareCategory.ELDERLY in categories:
             condition |= Q(birth_date__lte=years_before(on, ELDERLY_AGE))
@@ -155,9 +153,7 @@ class Member(models.Model):
     needs_call = models.BooleanField(
         _("needs a phone call"),
         default=False,
-        help_text=_(
-            "Cannot read SMS (e.g. poor eyesight): the group leader phones them with every notice."
-        ),
+        help_text=_("Cannot read SMS (e.g. poor eyesight): the group leader phones them with every notice."),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     district = models.CharField(_("district"), max_length=50, blank=True)

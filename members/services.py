@@ -41,9 +41,26 @@ FRAIL_MOBILITY = {HealthRecord.Mobility.HOUSEBOUND, HealthRecord.Mobility.BEDRID
 
 # Family names read differently from the same character in ordinary words (曾 zēng, not céng).
 SURNAME_PINYIN = {
-    "曾": "zeng", "单": "shan", "解": "xie", "查": "zha", "朴": "piao", "仇": "qiu", "区": "ou",
-    "乐": "yue", "覃": "qin", "翟": "zhai", "盖": "ge", "缪": "miao", "种": "chong", "柏": "bai",
-    "员": "yun", "召": "shao", "秘": "bi", "繁": "po", "隗": "wei", "尉": "yu",
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "查": "zha",
+    "朴": "piao",
+    "仇": "qiu",
+    "区": "ou",
+    "乐": "yue",
+    "覃": "qin",
+    "翟": "zhai",
+    "盖": "ge",
+    "缪": "miao",
+    "种": "chong",
+    "柏": "bai",
+    "员": "yun",
+    "召": "shao",
+    "秘": "bi",
+    "繁": "po",
+    "隗": "wei",
+    "尉": "yu",
 }
 
 
@@ -174,7 +191,13 @@ def member_update(*, actor, member: Member, on: datetime.date | None = None, **f
 
 @transaction.atomic
 def health_record_update(
-    *, actor, member: Member, condition: str, mobility: str, note: str, place: str = "",
+    *,
+    actor,
+    member: Member,
+    condition: str,
+    mobility: str,
+    note: str,
+    place: str = "",
     on: datetime.date | None = None,
 ) -> HealthRecord:
     """Changes the member's health record (made if missing) and the care periods that follow from it;
@@ -259,8 +282,11 @@ def member_account_ensure(*, member: Member) -> User:
     if member.user_id:
         return member.user
     user = _passwordless_user(
-        username=f"member-{member.pk}", name=member.name, phone=member.phone,
-        branch_id=member.branch_id, role=BranchRole.Role.MEMBER,
+        username=f"member-{member.pk}",
+        name=member.name,
+        phone=member.phone,
+        branch_id=member.branch_id,
+        role=BranchRole.Role.MEMBER,
     )
     member.user = user
     member.save(update_fields=["user", "updated_at"])
@@ -286,8 +312,11 @@ def proxy_add(*, actor, member: Member, name: str, relation: str, phone, notices
     with history_actor(actor):
         proxy.save()
         proxy.user = _passwordless_user(
-            username=f"proxy-{proxy.pk}", name=name, phone=phone,
-            branch_id=member.branch_id, role=BranchRole.Role.PROXY,
+            username=f"proxy-{proxy.pk}",
+            name=name,
+            phone=phone,
+            branch_id=member.branch_id,
+            role=BranchRole.Role.PROXY,
         )
         proxy.save(update_fields=["user"])
     return proxy

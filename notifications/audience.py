@@ -86,7 +86,9 @@ def sms_targets(member: Member) -> list[Target]:
         phone = texts.usable_mobile(proxy.phone)
         if phone:
             name = gettext("%(name)s (%(relation)s of %(member)s)") % {
-                "name": proxy.name, "relation": proxy.relation, "member": member.name
+                "name": proxy.name,
+                "relation": proxy.relation,
+                "member": member.name,
             }
             targets.append(Target("proxy", proxy.pk, name, phone, proxy.user))
     return targets
@@ -177,9 +179,14 @@ def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) ->
         for target in targets:
             result.messages.append(
                 Message(
-                    branch=notice.branch, notice=notice if notice.pk else None,
-                    member=member, user=target.user,
-                    recipient_name=target.name[:100], channel=Channel.SMS, to=target.phone, body=body,
+                    branch=notice.branch,
+                    notice=notice if notice.pk else None,
+                    member=member,
+                    user=target.user,
+                    recipient_name=target.name[:100],
+                    channel=Channel.SMS,
+                    to=target.phone,
+                    body=body,
                     idempotency_key=f"{key_prefix}:{Channel.SMS}:{target.kind}:{target.pk}",
                     not_before=after_quiet_hours(now),
                 )
@@ -189,9 +196,13 @@ def plan(*, notice: Notice, members, now: datetime.datetime, key_prefix: str) ->
             body = texts.render(f"{notice.title}\n{notice.body}", name=GROUP_ADDRESS, branch=branch_name)
             result.messages.append(
                 Message(
-                    branch=notice.branch, notice=notice if notice.pk else None,
-                    recipient_name=Channel(channel).label, channel=channel, body=body,
-                    idempotency_key=f"{key_prefix}:{channel}", not_before=now,
+                    branch=notice.branch,
+                    notice=notice if notice.pk else None,
+                    recipient_name=Channel(channel).label,
+                    channel=channel,
+                    body=body,
+                    idempotency_key=f"{key_prefix}:{channel}",
+                    not_before=now,
                 )
             )
     return result
@@ -205,8 +216,12 @@ def _voice(result: Plan, notice: Notice, member: Member, now: datetime.datetime,
         return
     result.messages.append(
         Message(
-            branch=notice.branch, notice=notice if notice.pk else None, member=member,
-            recipient_name=member.name, channel=Channel.VOICE, to=number,
+            branch=notice.branch,
+            notice=notice if notice.pk else None,
+            member=member,
+            recipient_name=member.name,
+            channel=Channel.VOICE,
+            to=number,
             body=texts.render(notice.body, name=member.name, branch=str(notice.branch)),
             idempotency_key=f"{key_prefix}:{Channel.VOICE}:member:{member.pk}",
             not_before=after_quiet_hours(now),

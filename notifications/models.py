@@ -179,15 +179,27 @@ class Message(models.Model):
 
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+", verbose_name=_("branch"))
     notice = models.ForeignKey(
-        Notice, on_delete=models.CASCADE, null=True, blank=True, related_name="messages",
+        Notice,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
         verbose_name=_("notice"),
     )
     member = models.ForeignKey(
-        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages",
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
         verbose_name=_("member"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("user"),
     )
     recipient_name = models.CharField(_("recipient"), max_length=100)
@@ -278,7 +290,6 @@ class ReminderSettings(models.Model):
         return str(self.branch)
 
 
-
 class CallQuerySet(models.QuerySet):
     def open(self):
         return self.filter(outcome=Call.Outcome.OPEN)
@@ -310,7 +321,11 @@ class Call(models.Model):
     # The group's leader (or deputy while the leader is away) when the notice went; the secretary for a
     # member in no group. Null only in a branch without a secretary: the committee then sees the call.
     caller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
         verbose_name=_("caller"),
     )
     reason = models.CharField(_("why a call"), max_length=20, choices=Reason.choices)
@@ -318,7 +333,11 @@ class Call(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN)
     attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
     marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("marked by"),
     )
     marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)

@@ -127,7 +127,8 @@ def notice_call_counts(notice: Notice) -> dict[str, int]:
 def notice_calls_open(notice: Notice) -> QuerySet:
     """The notice's members still to reach by phone, with who is to call them."""
     return (
-        Call.objects.filter(notice=notice).open()
+        Call.objects.filter(notice=notice)
+        .open()
         .select_related("member", "caller")
         .order_by("member__name_pinyin", "pk")
     )

@@ -180,8 +180,12 @@ def _add_personal_links(messages: list[Message], notice: Notice) -> None:
 
 def _plan(notice: Notice, now: datetime.datetime) -> audience.Plan:
     members = audience.audience_members(
-        branch=notice.branch, audience=notice.audience, groups=notice.groups.all(),
-        care_categories=notice.care_categories, members=notice.members.all(), on=timezone.localdate(now),
+        branch=notice.branch,
+        audience=notice.audience,
+        groups=notice.groups.all(),
+        care_categories=notice.care_categories,
+        members=notice.members.all(),
+        on=timezone.localdate(now),
     )
     return audience.plan(notice=notice, members=members, now=now, key_prefix=f"notice:{notice.pk}")
 
@@ -285,8 +289,13 @@ def notify(
 
 def _row(branch, channel, key, name, to, body, not_before) -> Message:
     return Message(
-        branch=branch, channel=channel, idempotency_key=key[:200], recipient_name=name[:100], to=to,
-        body=body, not_before=not_before,
+        branch=branch,
+        channel=channel,
+        idempotency_key=key[:200],
+        recipient_name=name[:100],
+        to=to,
+        body=body,
+        not_before=not_before,
     )
 
 
@@ -301,9 +310,20 @@ def sms_send_requested(*, branch: Branch, user: User, to: str, text: str, masked
     now = timezone.now()
     token = uuid.uuid4().hex
     message = Message.objects.create(
-        branch=branch, user=user, recipient_name=str(user)[:100], channel=Channel.SMS, to=to, body=masked,
-        idempotency_key=f"{occasion}:sms:user:{user.pk}"[:200], requested=True, not_before=now,
-        status=Message.Status.SENDING, claim_token=token, claimed_at=now, dispatched_at=now, attempts=1,
+        branch=branch,
+        user=user,
+        recipient_name=str(user)[:100],
+        channel=Channel.SMS,
+        to=to,
+        body=masked,
+        idempotency_key=f"{occasion}:sms:user:{user.pk}"[:200],
+        requested=True,
+        not_before=now,
+        status=Message.Status.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        dispatched_at=now,
+        attempts=1,
     )
     message.body = text  # to the provider only; never saved
     try:
@@ -354,8 +374,13 @@ def birthday_greetings_send(*, on: datetime.date) -> int:
     for member in celebrating:
         by_branch.setdefault(member.branch, []).append(member)
     for branch, members in by_branch.items():
-        result = notify(branch=branch, occasion=f"birthday:{on.year}", text=text,
-                        recipients=members, reminder="birthday_greeting")
+        result = notify(
+            branch=branch,
+            occasion=f"birthday:{on.year}",
+            text=text,
+            recipients=members,
+            reminder="birthday_greeting",
+        )
         queued += result.queued
     return queued
 

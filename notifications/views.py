@@ -100,11 +100,15 @@ def _report_sent(request, notice: Notice) -> None:
         messages.info(request, _("No SMS, as they asked: %(names)s.") % {"names": names})
     if getattr(notice, "calls_added", 0):
         count = notice.calls_added
-        messages.info(request, ngettext(
-            "%(count)d member is on the group leaders' phone lists, with the text to read out.",
-            "%(count)d members are on the group leaders' phone lists, with the text to read out.",
-            count,
-        ) % {"count": count})
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d member is on the group leaders' phone lists, with the text to read out.",
+                "%(count)d members are on the group leaders' phone lists, with the text to read out.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 def _sent_message(notice: Notice) -> str:

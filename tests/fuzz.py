@@ -96,8 +96,11 @@ def plain_text(*, min_size: int = 0, max_size: int) -> st.SearchStrategy[str]:
 
 
 def mobile_numbers() -> st.SearchStrategy[str]:
-    return st.builds(lambda prefix, rest: f"{prefix}{rest:08d}", st.sampled_from(["139", "138", "186"]),
-                     st.integers(0, 10**8 - 1))
+    return st.builds(
+        lambda prefix, rest: f"{prefix}{rest:08d}",
+        st.sampled_from(["139", "138", "186"]),
+        st.integers(0, 10**8 - 1),
+    )
 
 
 def iso(dates: st.SearchStrategy[datetime.date]) -> st.SearchStrategy[str]:
@@ -116,8 +119,10 @@ def rolled_back():
 
 def rows() -> dict[str, dict]:
     """Every watched row by table and primary key, to compare before and after a POST."""
-    return {name: {row["pk"]: row for row in model.objects.values("pk", *_columns(model))}
-            for name, model in WATCHED.items()}
+    return {
+        name: {row["pk"]: row for row in model.objects.values("pk", *_columns(model))}
+        for name, model in WATCHED.items()
+    }
 
 
 def _columns(model) -> list[str]:

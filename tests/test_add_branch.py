@@ -18,8 +18,9 @@ def add_branch(*args: str) -> str:
 
 
 def test_creates_the_bureau_the_branch_and_a_secretary_who_must_choose_a_password(client):
-    output = add_branch("--bureau", "某某局离退休干部党委", "--branch", "第1党支部", "--secretary", "wang",
-                        "--name", "王建国")
+    output = add_branch(
+        "--bureau", "某某局离退休干部党委", "--branch", "第1党支部", "--secretary", "wang", "--name", "王建国"
+    )
 
     branch = Branch.objects.get(name="第1党支部", bureau__name="某某局离退休干部党委")
     user = User.objects.get(username="wang")

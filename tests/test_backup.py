@@ -265,8 +265,13 @@ def _drop_fields(name, content):
         (lambda name, content: content, False, None),
     ],
     ids=[
-        "tampered", "row added", "row added and summed", "other migrations", "bad manifest",
-        "rows without fields", "intact",
+        "tampered",
+        "row added",
+        "row added and summed",
+        "other migrations",
+        "bad manifest",
+        "rows without fields",
+        "intact",
     ],
 )
 def test_a_tampered_or_malformed_archive_is_refused_and_changes_nothing(

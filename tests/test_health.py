@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cache(settings):
     """A real cache, as in production (the test settings' dummy cache keeps nothing)."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "health-tests"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "health-tests"}
+    }
     caches["default"].clear()
     return caches["default"]
 
@@ -58,8 +59,12 @@ def test_healthz_answers_503_when_the_database_refuses_connections(client, cache
 
 
 def test_healthz_answers_503_when_the_cache_is_unreachable(client, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens on port 1
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }  # nothing listens on port 1
     report = health(client, 503)
     assert report["cache"] == "error: Connection Error"
 
@@ -193,8 +198,17 @@ def test_a_real_celery_worker_runs_a_task_from_redis():
         "DJANGO_SETTINGS_MODULE": "branch_portal.settings_test",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "branch_portal", "worker", "--pool=solo",
-         "--queues=health-test", "--loglevel=WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "branch_portal",
+            "worker",
+            "--pool=solo",
+            "--queues=health-test",
+            "--loglevel=WARNING",
+        ],
         env=env,
     )
     try:

@@ -26,8 +26,12 @@ def today():
 @pytest.fixture
 def study_day(branch, today):
     return StudyActivityFactory(
-        organiser=branch, date=today + datetime.timedelta(days=2), theme="学习党的二十届四中全会精神",
-        starts_at=datetime.time(9, 30), ends_at=datetime.time(11, 30), place="老干部活动中心二楼",
+        organiser=branch,
+        date=today + datetime.timedelta(days=2),
+        theme="学习党的二十届四中全会精神",
+        starts_at=datetime.time(9, 30),
+        ends_at=datetime.time(11, 30),
+        place="老干部活动中心二楼",
     )
 
 
@@ -100,7 +104,14 @@ def test_a_carer_who_is_no_member_gets_the_branch_dashboard_only(client, secreta
 
 @pytest.mark.parametrize("notice_count", [1, 5])
 def test_the_members_home_reads_a_fixed_number_of_queries(
-    client, member_user, own_member, branch, secretary, study_day, today, notice_count,
+    client,
+    member_user,
+    own_member,
+    branch,
+    secretary,
+    study_day,
+    today,
+    notice_count,
     django_assert_max_num_queries,
 ):
     DuesRateFactory(member=own_member, valid_from=datetime.date(today.year, 1, 1))
@@ -115,7 +126,11 @@ def test_a_family_proxy_reads_the_members_home_and_notices_in_the_members_name(
     client, own_member, branch, secretary, study_day
 ):
     proxy = proxy_add(
-        actor=secretary, member=own_member, name="周小红", relation="女儿", phone="+8613622223333",
+        actor=secretary,
+        member=own_member,
+        name="周小红",
+        relation="女儿",
+        phone="+8613622223333",
         notices="also",
     )
     notice = NoticeFactory(branch=branch, title="学习安排", body="{姓名}同志：{支部}本周三上午9点学习。")

@@ -109,7 +109,11 @@ def test_a_member_without_a_login_gets_one_for_the_link(client, branch, secretar
 
 def test_a_family_proxy_gets_a_link_of_their_own(client, branch, secretary, own_member, clock):
     member_services.proxy_add(
-        actor=secretary, member=own_member, name="周小红", relation="女儿", phone="+8613622223333",
+        actor=secretary,
+        member=own_member,
+        name="周小红",
+        relation="女儿",
+        phone="+8613622223333",
         notices="instead",
     )
     notice = send(branch, secretary, own_member)

@@ -24,7 +24,13 @@ def celebrants(*, branch_id: int, year: int) -> list[Member]:
 
 @transaction.atomic
 def celebration_record(
-    *, actor, branch: Branch, date: datetime.date, place: str, attendees, gifts: list[tuple[str, Decimal]],
+    *,
+    actor,
+    branch: Branch,
+    date: datetime.date,
+    place: str,
+    attendees,
+    gifts: list[tuple[str, Decimal]],
     notes: str = "",
 ) -> BirthdayCelebration:
     """Records a celebration; those celebrated must be the branch's members reaching a round age that year."""
@@ -34,8 +40,10 @@ def celebration_record(
     strangers = [member.name for member in attendees if member.pk not in eligible]
     if strangers:
         raise ValidationError(
-            {"attendees": _("%(names)s do not reach 80, 85, 90, 95 or 100 in %(year)s.")
-             % {"names": "、".join(strangers), "year": date.year}}
+            {
+                "attendees": _("%(names)s do not reach 80, 85, 90, 95 or 100 in %(year)s.")
+                % {"names": "、".join(strangers), "year": date.year}
+            }
         )
     celebration = BirthdayCelebration(
         branch=branch, date=date, place=place.strip(), notes=notes.strip(), recorded_by=actor

@@ -151,9 +151,10 @@ def _check_migrations(manifest: dict) -> None:
 def _check_absent(archive: Archive) -> None:
     """Refuses when the branch, any primary key or any user name of the archive already exists here."""
     branch = archive.manifest["branch"]
-    if Branch.objects.filter(pk=branch["id"]).exists() or Branch.objects.filter(
-        name=branch["name"], bureau__name=branch["bureau"]["name"]
-    ).exists():
+    if (
+        Branch.objects.filter(pk=branch["id"]).exists()
+        or Branch.objects.filter(name=branch["name"], bureau__name=branch["bureau"]["name"]).exists()
+    ):
         raise RestoreError(
             _("Branch %(name)s is already in this database: import it into a database without it.")
             % {"name": branch["name"]}
@@ -216,9 +217,7 @@ def _new_shared(part, rows: list[dict]) -> list[dict]:
     """The shared rows this database lacks; those it has (same id or same name) are kept as they are."""
     manager = part.model._default_manager
     return [
-        row
-        for row in rows
-        if not manager.filter(Q(pk=row["pk"]) | Q(name=row["fields"]["name"])).exists()
+        row for row in rows if not manager.filter(Q(pk=row["pk"]) | Q(name=row["fields"]["name"])).exists()
     ]
 
 

@@ -178,4 +178,3 @@ def get_transport(channel: str) -> Transport:
     else:
         name = settings.NOTIFICATIONS["WECHAT_BACKEND" if channel in GROUP_CHANNELS else "SMS_BACKEND"]
     return import_string(BACKENDS.get(name, name))(channel)
-

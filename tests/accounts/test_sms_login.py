@@ -250,7 +250,9 @@ def test_a_member_without_a_login_gets_one_at_their_first_code(client, aliyun, c
 
 def test_a_former_member_cannot_log_in_by_code(client, aliyun, clock, branch):
     MemberFactory(
-        branch=branch, phone="+8613911113333", status=Member.Status.DECEASED,
+        branch=branch,
+        phone="+8613911113333",
+        status=Member.Status.DECEASED,
         status_changed_on=datetime.date(2026, 1, 5),
     )
 
@@ -261,7 +263,11 @@ def test_a_former_member_cannot_log_in_by_code(client, aliyun, clock, branch):
 
 def test_a_family_proxy_logs_in_by_code_and_reads_as_the_member(client, aliyun, clock, own_member, secretary):
     proxy = member_services.proxy_add(
-        actor=secretary, member=own_member, name="周小红", relation="女儿", phone="+8613622223333",
+        actor=secretary,
+        member=own_member,
+        name="周小红",
+        relation="女儿",
+        phone="+8613622223333",
         notices="also",
     )
 

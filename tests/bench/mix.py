@@ -94,9 +94,7 @@ def build_sessions(rng: random.Random) -> list[Session]:
     )
     member_logins = ensure_member_logins(branches)
     members, activities = _branch_rows(branches)
-    users = {
-        u.username: u for u in User.objects.filter(username__startswith=USERNAME_PREFIX, is_active=True)
-    }
+    users = {u.username: u for u in User.objects.filter(username__startswith=USERNAME_PREFIX, is_active=True)}
     sessions = []
     for role, count in SESSIONS.items():
         for n in range(count):

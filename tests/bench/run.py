@@ -211,8 +211,10 @@ def measure_mix(base: str, args) -> dict:
                 load = run_wrk(url, with_cookie, args.mix_seconds, connections=MIX_CONNECTIONS)
             settle(base)
             runs[kind].append(load)
-            log(f"round {round_no + 1} {kind}: {load.rps:.1f} req/s, p95 {load.p95_ms:.0f} ms, "
-                f"{load.failures} failed")
+            log(
+                f"round {round_no + 1} {kind}: {load.rps:.1f} req/s, p95 {load.p95_ms:.0f} ms, "
+                f"{load.failures} failed"
+            )
     requests_file.unlink()
     combined = {kind: combine(loads) for kind, loads in runs.items()}
     figures = {

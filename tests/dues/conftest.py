@@ -17,4 +17,3 @@ def rated_member(branch, group, secretary):
         actor=secretary, member=member, valid_from=D(2025, 1, 1), monthly_pension=Decimal("4000.00")
     )
     return member
-

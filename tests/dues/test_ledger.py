@@ -290,5 +290,3 @@ def test_the_database_finds_the_same_members_owing_as_the_standings(secretary, b
     by_python = {s.member.name for s in standings if s.unpaid_months}
     by_database = {m.name for m in selectors.owing_members(branch_ids=[branch.pk], upto=today)}
     assert by_database == by_python == {"ahead but May open", "never paid", "paid late"}
-
-

@@ -332,5 +332,3 @@ def test_committee_reads_the_plan_but_cannot_change_it(client, committee, branch
     assert client.post(reverse("dues:plan_item_delete", args=[item.pk])).status_code == 403
     body = client.get(reverse("dues:report", args=[YEAR])).content.decode()
     assert "坚持每月支部学习活动日" in body and "plan-new" not in body
-
-

@@ -39,5 +39,7 @@ def test_idle_liaison_is_warned_can_stay_and_is_then_logged_out_with_the_reason(
 
     logged_out = re.compile(r"/accounts/login/\?next=%2Fmembers%2F$")
     expect(page).to_have_url(logged_out, timeout=(IDLE_SECONDS + 10) * 1000)
-    expect(page.locator("main")).to_contain_text("为保护党员信息，您已1分钟未操作，系统已自动退出，请重新登录。")
+    expect(page.locator("main")).to_contain_text(
+        "为保护党员信息，您已1分钟未操作，系统已自动退出，请重新登录。"
+    )
     assert_accessible(page)

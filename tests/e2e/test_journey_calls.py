@@ -22,8 +22,12 @@ def notice_to_the_liaisons_group(branch) -> Notice:
     secretary = User.objects.get(username="secretary")
     group = ContactGroup.objects.get(branch=branch, leader__username="liaison")
     draft = services.notice_create(
-        actor=secretary, branch=branch, title="电话通知演练", body=TEXT,
-        audience=Notice.Audience.GROUPS, groups=[group],
+        actor=secretary,
+        branch=branch,
+        title="电话通知演练",
+        body=TEXT,
+        audience=Notice.Audience.GROUPS,
+        groups=[group],
     )
     return services.notice_send(actor=secretary, notice=draft)
 
@@ -37,7 +41,8 @@ def test_a_group_leader_phones_members_without_a_mobile_and_marks_each_call(phon
     )
     call = Call.objects.get(notice=notice, member=without_mobile)
     assert set(Call.objects.filter(notice=notice).values_list("reason", flat=True)) == {
-        Call.Reason.NO_MOBILE, Call.Reason.NEEDS_CALL,
+        Call.Reason.NO_MOBILE,
+        Call.Reason.NEEDS_CALL,
     }
     login(page, "liaison")
 

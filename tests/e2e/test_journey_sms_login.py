@@ -67,8 +67,12 @@ def test_a_member_opens_the_link_in_a_notice(phone_page, demo_branch, portal, se
     member = Member.objects.get(branch=demo_branch, user__username="member")
     secretary = User.objects.get(username="secretary")
     draft = services.notice_create(
-        actor=secretary, branch=demo_branch, title="十二月学习日", body="{姓名}同志：本周三上午9点学习。",
-        audience="members", members=[member],
+        actor=secretary,
+        branch=demo_branch,
+        title="十二月学习日",
+        body="{姓名}同志：本周三上午9点学习。",
+        audience="members",
+        members=[member],
     )
     notice = services.notice_send(actor=secretary, notice=draft)
     sms = Message.objects.get(notice=notice, member=member, to=member.phone_for_notices.as_e164)

@@ -126,5 +126,3 @@ def test_bureau_reads_one_branch_at_a_time_and_only_its_own(client, bureau, mapp
 
     foreign = client.get(URL, {"branch": other_branch.pk}).content.decode()
     assert "外局人" not in foreign
-
-

@@ -162,7 +162,14 @@ def test_group_leader_and_deputy_with_phones_show(client, secretary, patient, gr
 
 @pytest.mark.parametrize("changes", [3, 30])
 def test_detail_runs_at_most_eight_queries_whatever_the_history(
-    client, secretary, liaison, bureau, member_user, own_member, patient, changes,
+    client,
+    secretary,
+    liaison,
+    bureau,
+    member_user,
+    own_member,
+    patient,
+    changes,
     django_assert_max_num_queries,
 ):
     for n in range(changes):
@@ -184,5 +191,3 @@ def test_health_record_runs_at_most_eight_queries(client, secretary, patient, dj
     client.get(health_url(patient))  # the first request after logging in writes the session
     with django_assert_max_num_queries(8):
         client.get(health_url(patient))
-
-

@@ -167,8 +167,14 @@ def test_editing_a_member_of_another_branch_is_404_and_writes_nothing(client, wo
 
 def valid_post(world, **changed) -> dict:
     data = {
-        "branch": world["branch"].pk, "name": "张志远", "gender": "M", "birth_date": "1940-03-15",
-        "status": "active", "living_situation": "with_family", "condition": "good", "mobility": "independent",
+        "branch": world["branch"].pk,
+        "name": "张志远",
+        "gender": "M",
+        "birth_date": "1940-03-15",
+        "status": "active",
+        "living_situation": "with_family",
+        "condition": "good",
+        "mobility": "independent",
     }
     return {**data, **changed}
 

@@ -100,14 +100,21 @@ def test_edit_form_neither_shows_nor_changes_the_health_record(client, secretary
     assert "腿脚不便" not in html and reverse("members:health", args=[member.pk]) in html
 
     data = {
-        "name": member.name, "gender": member.gender, "birth_date": member.birth_date.isoformat(),
-        "status": "active", "living_situation": member.living_situation,
-        "condition": "critical", "mobility": "bedridden", "health_note": "改掉",
+        "name": member.name,
+        "gender": member.gender,
+        "birth_date": member.birth_date.isoformat(),
+        "status": "active",
+        "living_situation": member.living_situation,
+        "condition": "critical",
+        "mobility": "bedridden",
+        "health_note": "改掉",
     }
     assert client.post(reverse("members:edit", args=[member.pk]), data).status_code == 302
     member.health.refresh_from_db()
     assert (member.health.condition, member.health.mobility, member.health.note) == (
-        "poor", "housebound", "腿脚不便",
+        "poor",
+        "housebound",
+        "腿脚不便",
     )
     assert not HealthRecordView.objects.exists()
 

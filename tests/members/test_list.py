@@ -151,5 +151,3 @@ def test_list_runs_a_constant_number_of_queries(
     expected = Member.objects.in_care_category(*CareCategory.values).count()
     assert response.context["page"].paginator.count == expected
     assert len(response.context["page"].object_list) == min(50, expected)
-
-

@@ -92,7 +92,11 @@ def test_a_proxy_sees_the_members_dues(client, proxy, own_member):
 
 def notice_to(branch, secretary, member):
     draft = notification_services.notice_create(
-        actor=secretary, branch=branch, title="学习通知", body="{姓名}同志：周三学习。", audience="members",
+        actor=secretary,
+        branch=branch,
+        title="学习通知",
+        body="{姓名}同志：周三学习。",
+        audience="members",
         members=[member],
     )
     return notification_services.notice_send(actor=secretary, notice=draft)

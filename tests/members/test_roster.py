@@ -123,9 +123,7 @@ def test_bad_dates_are_reported_by_line_and_column_and_nothing_is_written(branch
 BIRTH_OUT_OF_RANGE = "请输入1900年1月1日至今天之间的出生日期。"
 
 
-def test_a_birth_date_outside_1900_to_today_is_reported_in_the_preview_and_refused_at_confirm(
-    branch, groups
-):
+def test_a_birth_date_outside_1900_to_today_is_reported_in_the_preview_and_refused_at_confirm(branch, groups):
     today = timezone.localdate()
     rows = [
         ["出界早", "女", "1899-12-31", "", "", ""],
@@ -563,7 +561,10 @@ def shared_household(branch, group):
     MemberFactory(branch=branch, name="赵淑珍", phone="13900001111")
     MemberFactory(branch=branch, name="钱德明", phone="13900001111", notice_phone="13811112222")
     MemberFactory(
-        branch=branch, name="孙玉兰", phone="13900001111", status=Member.Status.DECEASED,
+        branch=branch,
+        name="孙玉兰",
+        phone="13900001111",
+        status=Member.Status.DECEASED,
         status_changed_on=datetime.date(2025, 1, 1),
     )
 

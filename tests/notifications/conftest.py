@@ -58,7 +58,6 @@ def eager_celery():
     app.conf.task_always_eager = previous
 
 
-
 def use(settings, **options):
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, **options}
 

@@ -34,8 +34,14 @@ def people(branch, group, leader):
     return {
         "mobile": MemberFactory(branch=branch, name="张有机", contact_group=group),
         "landline": MemberFactory(
-            branch=branch, name="赵座机", contact_group=group, phone="", phone_alt="+861065551234",
-            emergency_name_1="赵伟", emergency_relation_1="儿子", emergency_phone_1="+8613811112222",
+            branch=branch,
+            name="赵座机",
+            contact_group=group,
+            phone="",
+            phone_alt="+861065551234",
+            emergency_name_1="赵伟",
+            emergency_relation_1="儿子",
+            emergency_phone_1="+8613811112222",
         ),
         "opted_out": MemberFactory(branch=branch, name="王不要", contact_group=second, sms_opt_out=True),
         "eyesight": MemberFactory(branch=branch, name="钱眼花", contact_group=second, needs_call=True),
@@ -224,9 +230,16 @@ def test_the_contact_map_shows_the_landline_when_there_is_no_mobile(client, bran
 def test_needs_a_call_is_set_on_the_member_form(client, branch, secretary, group, people):
     member = people["mobile"]
     data = {
-        "name": member.name, "gender": "M", "birth_date": "1950-05-01", "status": "active",
-        "phone": "13912345678", "living_situation": "with_family", "condition": "good",
-        "mobility": "independent", "contact_group": group.pk, "needs_call": "on",
+        "name": member.name,
+        "gender": "M",
+        "birth_date": "1950-05-01",
+        "status": "active",
+        "phone": "13912345678",
+        "living_situation": "with_family",
+        "condition": "good",
+        "mobility": "independent",
+        "contact_group": group.pk,
+        "needs_call": "on",
     }
     client.force_login(secretary)
     response = client.post(reverse("members:edit", args=[member.pk]), data)
@@ -238,4 +251,3 @@ def test_needs_a_call_is_set_on_the_member_form(client, branch, secretary, group
 def test_a_reminder_text_in_english_source_is_sent_in_chinese():
     text = calls._reminder_text(["甲", "乙", "丙", "丁"])
     assert text.startswith("{姓名}同志：您还有4个电话通知尚未打通（甲、乙、丙等）")
-

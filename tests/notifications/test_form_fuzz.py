@@ -179,8 +179,14 @@ def test_the_preview_shows_any_input_and_writes_nothing(client, world, data):
 
 
 def valid_post(**changed) -> dict:
-    data = {"category": "study", "title": "学习安排", "body": "{姓名}同志：周三上午9点学习。",
-            "audience": "branch", "send_sms": "on", "action": "draft"}
+    data = {
+        "category": "study",
+        "title": "学习安排",
+        "body": "{姓名}同志：周三上午9点学习。",
+        "audience": "branch",
+        "send_sms": "on",
+        "action": "draft",
+    }
     return {**data, **changed}
 
 

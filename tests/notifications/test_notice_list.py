@@ -130,5 +130,3 @@ def test_committee_of_one_branch_sees_no_branch_column_or_filter(client, committ
     assert "本支部通知" in page
     assert "第16党支部" not in page
     assert 'name="branch"' not in page and 'name="year"' not in page
-
-

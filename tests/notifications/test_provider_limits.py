@@ -152,8 +152,14 @@ def test_sms_length_counts_the_signature_the_template_and_the_longest_name(branc
 
 
 def compose(**overrides):
-    data = {"category": "study", "title": "学习安排", "body": "周三学习。", "audience": "branch",
-            "send_sms": "on", "action": "send"}
+    data = {
+        "category": "study",
+        "title": "学习安排",
+        "body": "周三学习。",
+        "audience": "branch",
+        "send_sms": "on",
+        "action": "send",
+    }
     return {**data, **overrides}
 
 

@@ -337,8 +337,10 @@ def test_a_notice_to_a_committee_without_member_records_is_refused_and_takes_no_
 
 def test_a_contact_group_without_active_members_is_refused(branch, secretary, group, daytime):
     MemberFactory(
-        branch=branch, contact_group=group,
-        status=Member.Status.DECEASED, status_changed_on=datetime.date(2025, 1, 1),
+        branch=branch,
+        contact_group=group,
+        status=Member.Status.DECEASED,
+        status_changed_on=datetime.date(2025, 1, 1),
     )
     notice = services.notice_create(
         actor=secretary, branch=branch, title="t", body="b", audience=Notice.Audience.GROUPS, groups=[group]

@@ -39,8 +39,9 @@ def voice(httpserver, settings):
 def readers(branch, group):
     return {
         "eyesight": MemberFactory(branch=branch, name="钱眼花", contact_group=group, needs_call=True),
-        "landline": MemberFactory(branch=branch, name="赵座机", contact_group=group, phone="",
-                                  phone_alt="+861065551234"),
+        "landline": MemberFactory(
+            branch=branch, name="赵座机", contact_group=group, phone="", phone_alt="+861065551234"
+        ),
         "opted_out": MemberFactory(branch=branch, name="王不要", contact_group=group, sms_opt_out=True),
         "reads": MemberFactory(branch=branch, name="张能看", contact_group=group),
     }
@@ -55,13 +56,12 @@ def voice_ids(notice) -> list[int]:
     return list(Message.objects.filter(notice=notice, channel=Channel.VOICE).values_list("pk", flat=True))
 
 
-def test_members_who_cannot_read_sms_get_the_notice_read_aloud_once(
-    branch, secretary, readers, voice, clock
-):
+def test_members_who_cannot_read_sms_get_the_notice_read_aloud_once(branch, secretary, readers, voice, clock):
     notice = send(branch, secretary, clock.now)
     rows = Message.objects.filter(notice=notice, channel=Channel.VOICE).order_by("recipient_name")
     assert [(m.recipient_name, m.to) for m in rows] == [
-        ("赵座机", "+861065551234"), ("钱眼花", readers["eyesight"].phone.as_e164),
+        ("赵座机", "+861065551234"),
+        ("钱眼花", readers["eyesight"].phone.as_e164),
     ]
     messages_deliver(message_ids=voice_ids(notice))
     messages_deliver(message_ids=voice_ids(notice))  # a second worker, a redelivered task
@@ -76,7 +76,9 @@ def test_members_who_cannot_read_sms_get_the_notice_read_aloud_once(
     assert {(m.status, m.provider_message_id[:3]) for m in sent} == {("sent", "116")}
     # The group leader still phones them: a recording may not be taken in.
     assert set(Call.objects.filter(notice=notice).values_list("member__name", flat=True)) == {
-        "钱眼花", "赵座机", "王不要",
+        "钱眼花",
+        "赵座机",
+        "王不要",
     }
 
 

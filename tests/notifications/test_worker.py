@@ -405,8 +405,12 @@ def test_2000_recipients_through_kills_redis_restarts_and_a_failing_provider_eac
         live = [pool.start(), pool.start()]
         Member.objects.bulk_create(
             Member(
-                branch=branch, name=f"党员{i}", name_pinyin=f"dangyuan{i:05d}", gender="M",
-                birth_date="1945-01-01", phone=f"+86139{i:08d}",
+                branch=branch,
+                name=f"党员{i}",
+                name_pinyin=f"dangyuan{i:05d}",
+                gender="M",
+                birth_date="1945-01-01",
+                phone=f"+86139{i:08d}",
             )
             for i in range(FAULT_RECIPIENTS)
         )

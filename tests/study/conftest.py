@@ -46,4 +46,3 @@ def members_of(group):
         return [MemberFactory(branch=branch) for _ in range(count)]
 
     return make
-

@@ -38,4 +38,3 @@ def make_member(
 @pytest.fixture
 def leader_group(branch, liaison):
     return ContactGroup.objects.create(branch=branch, number=1, name="第一联络小组", leader=liaison)
-

@@ -76,8 +76,11 @@ def test_a_member_edit_to_in_hospital_plans_the_visit_and_alerts_each_carer_once
     today = timezone.localdate()
     with django_capture_on_commit_callbacks() as callbacks:
         member_services.member_update(
-            actor=secretary, member=member, condition=Condition.HOSPITALISED,
-            health_place="市第一医院心内科3病区", health_note="心梗，放了支架",
+            actor=secretary,
+            member=member,
+            condition=Condition.HOSPITALISED,
+            health_place="市第一医院心内科3病区",
+            health_note="心梗，放了支架",
         )
     assert callbacks  # delivery queued on commit
     assert_urgent_visit_and_alerts(member, leader, carers, today, "住院")
@@ -106,7 +109,11 @@ def test_a_visit_reporting_the_member_critically_ill_plans_the_visit_and_alerts(
     today = timezone.localdate()
     with django_capture_on_commit_callbacks() as callbacks:
         services.visit_record(
-            actor=liaison, member=member, date=today, kind=Kind.ROUTINE, mode="phone",
+            actor=liaison,
+            member=member,
+            date=today,
+            kind=Kind.ROUTINE,
+            mode="phone",
             health=Condition.CRITICAL,
         )
     assert callbacks
@@ -147,14 +154,20 @@ def _roster_file(member, **changes) -> io.BytesIO:
 def test_a_roster_import_recording_a_death_stops_everything_at_once(member, secretary, branch):
     routine = PlannedVisitFactory(member=member)
     waiting = notify(
-        branch=branch, occasion="birthday:2026", text="{姓名}生日快乐", recipients=[member],
+        branch=branch,
+        occasion="birthday:2026",
+        text="{姓名}生日快乐",
+        recipients=[member],
         not_before=timezone.now() + datetime.timedelta(days=3),
     )
     assert waiting.queued == 1
     result = roster_import(
-        actor=secretary, branch=branch, dry_run=False,
-        file=_roster_file(member, status="已故", status_changed_on=timezone.localdate().isoformat(),
-                          contact_group="2"),
+        actor=secretary,
+        branch=branch,
+        dry_run=False,
+        file=_roster_file(
+            member, status="已故", status_changed_on=timezone.localdate().isoformat(), contact_group="2"
+        ),
     )
     assert result.applied, result.errors
     routine.refresh_from_db()
@@ -197,7 +210,9 @@ def test_the_condolence_visit_can_be_recorded_for_the_deceased_member(client, me
 def test_a_transfer_cancels_at_once_and_plans_no_condolence(member, secretary):
     routine = PlannedVisitFactory(member=member)
     member_services.member_update(
-        actor=secretary, member=member, status=Member.Status.TRANSFERRED,
+        actor=secretary,
+        member=member,
+        status=Member.Status.TRANSFERRED,
         status_changed_on=timezone.localdate(),
     )
     routine.refresh_from_db()
@@ -229,7 +244,10 @@ def test_quiet_hours_still_hold_the_alert_about_an_admission(member, secretary):
 def test_a_refused_edit_writes_nothing_and_alerts_nobody(member, secretary):
     with pytest.raises(ValidationError) as refused:
         member_services.member_update(
-            actor=secretary, member=member, condition=Condition.CRITICAL, status=Member.Status.DECEASED,
+            actor=secretary,
+            member=member,
+            condition=Condition.CRITICAL,
+            status=Member.Status.DECEASED,
         )
     assert "死亡" in str(refused.value) or "去世" in str(refused.value) or "日期" in str(refused.value)
     assert not alerts().exists() and not PlannedVisit.objects.filter(member=member).exists()

@@ -30,8 +30,13 @@ def ninety(branch, year):
 
 def post(client, year, attendees, gifts=(), **extra):
     data = {
-        "date": f"{year}-10-20", "place": "老干部活动中心二楼", "attendees": [m.pk for m in attendees],
-        "notes": "", "gift-TOTAL_FORMS": "3", "gift-INITIAL_FORMS": "0", **extra,
+        "date": f"{year}-10-20",
+        "place": "老干部活动中心二楼",
+        "attendees": [m.pk for m in attendees],
+        "notes": "",
+        "gift-TOTAL_FORMS": "3",
+        "gift-INITIAL_FORMS": "0",
+        **extra,
     }
     for i, (item, cost) in enumerate(gifts):
         data[f"gift-{i}-item"], data[f"gift-{i}-cost"] = item, cost
@@ -46,7 +51,8 @@ def test_a_celebration_is_recorded_with_who_came_and_the_gifts(client, secretary
     assert celebration.date == datetime.date(year, 10, 20) and celebration.place == "老干部活动中心二楼"
     assert set(celebration.attendees.all()) == {eighty, ninety}
     assert list(celebration.gifts.values_list("item", "cost")) == [
-        ("生日蛋糕", Decimal("268.00")), ("寿桃", Decimal("120.00"))
+        ("生日蛋糕", Decimal("268.00")),
+        ("寿桃", Decimal("120.00")),
     ]
     assert celebration.recorded_by == secretary
     page = client.get(reverse("visits:celebrations")).content.decode()
@@ -72,8 +78,12 @@ def test_a_round_birthday_of_another_year_is_refused_by_the_service(secretary, e
 
     with pytest.raises(ValidationError) as refused:
         celebration_record(
-            actor=secretary, branch=branch, date=datetime.date(year + 1, 3, 1), place="会议室",
-            attendees=[eighty], gifts=[],
+            actor=secretary,
+            branch=branch,
+            date=datetime.date(year + 1, 3, 1),
+            place="会议室",
+            attendees=[eighty],
+            gifts=[],
         )
     assert "寿星甲" in str(refused.value) and "整寿" in str(refused.value)
     assert not BirthdayCelebration.objects.exists()

@@ -176,5 +176,3 @@ def test_dashboard_counts_only_the_users_branches_in_one_query(
 def raised(member, text: str) -> dict:
     """What the concerns page's form posts."""
     return {"member": member.pk, "category": "pension", "raised_via": "phone", "text": text}
-
-

@@ -168,8 +168,11 @@ def test_any_plausible_visit_is_recorded(client, world, data):
 
 def valid_post(world, **changed) -> dict:
     data = {
-        "member": world["member"].pk, "kind": "routine", "date": timezone.localdate().isoformat(),
-        "mode": "home", "visitors": world["carers"][0],
+        "member": world["member"].pk,
+        "kind": "routine",
+        "date": timezone.localdate().isoformat(),
+        "mode": "home",
+        "visitors": world["carers"][0],
     }
     return {**data, **changed}
 

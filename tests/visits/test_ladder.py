@@ -46,8 +46,12 @@ def member(branch, leader, people):
 def overdue(member, days: int, kind=PlannedVisit.Kind.ROUTINE, occasion="routine-1"):
     due_by = TODAY - datetime.timedelta(days=days)
     return PlannedVisitFactory(
-        member=member, kind=kind, occasion=occasion, due_from=due_by - datetime.timedelta(days=5),
-        due_by=due_by, responsible=member.contact_group.leader,
+        member=member,
+        kind=kind,
+        occasion=occasion,
+        due_from=due_by - datetime.timedelta(days=5),
+        due_by=due_by,
+        responsible=member.contact_group.leader,
     )
 
 
@@ -142,8 +146,11 @@ def test_the_secretarys_home_lists_overdue_members_by_name_days_and_holder(
     assert "王秀英" in page and "12天" in page and "李组长" in page
     for n in range(5):
         other = MemberFactory(branch=branch, contact_group=member.contact_group, name=f"赵{n}")
-        PlannedVisitFactory(member=other, due_by=today - datetime.timedelta(days=2),
-                            due_from=today - datetime.timedelta(days=9))
+        PlannedVisitFactory(
+            member=other,
+            due_by=today - datetime.timedelta(days=2),
+            due_from=today - datetime.timedelta(days=9),
+        )
     with django_assert_max_num_queries(len(counted.captured_queries)):
         assert "赵4" in client.get(reverse("home")).content.decode()
     client.force_login(people["liaison"])  # not the secretary: no list by name

@@ -433,5 +433,3 @@ def routine_visit(member, visitor, today, **extra) -> dict:
         "visitors": [visitor.pk],
         **extra,
     }
-
-
