@@ -433,3 +433,22 @@ def routine_visit(member, visitor, today, **extra) -> dict:
         "visitors": [visitor.pk],
         **extra,
     }
+
+
+def test_each_visit_tile_on_the_home_page_counts_exactly_the_list_it_opens(
+    client, liaison, secretary, branch, group, today
+):
+    """The liaison's tile said 逾期未探望 4 while the list it opened showed 0 (issue 20)."""
+    populate(branch, group, liaison, 12, today)
+    others = MemberFactory(branch=branch, contact_group=group)
+    PlannedVisitFactory(
+        member=others, responsible=secretary, due_from=today - days(9), due_by=today - days(1)
+    )
+    for user in (liaison, secretary):
+        client.force_login(user)
+        tiles = {str(t["label"]): t for t in client.get(reverse("home")).context["tiles"]}
+        overdue, week = tiles["逾期未探望"], tiles["本周应探望"]
+        schedule = client.get(overdue["url"].split("#")[0]).context["schedule"]
+        assert week["url"].split("#")[0] == overdue["url"].split("#")[0]
+        assert (overdue["value"], week["value"]) == (len(schedule.overdue), len(schedule.this_week))
+        assert overdue["value"] > 0 and week["value"] > 0
