@@ -6,7 +6,7 @@ says which columns it needs for the user, then builds its tiles from the one row
 
 import datetime
 
-from django.db.models import JSONField, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -117,8 +117,9 @@ def _notice_columns(user, today: datetime.date) -> dict:
     if not sending:
         return {}
     issued = Notice.objects.in_branches(sending).filter(year=today.year).numbered()
-    failed = Message.objects.filter(branch_id__in=sending, status=Message.Status.FAILED)
-    return {"notices_issued": figures.Count(issued), "messages_failed": figures.Count(failed)}
+    failed = Message.objects.filter(notice=OuterRef("pk"), status=Message.Status.FAILED)
+    with_failures = Notice.objects.in_branches(sending).filter(Exists(failed))
+    return {"notices_issued": figures.Count(issued), "messages_failed": figures.Count(with_failures)}
 
 
 def _notice_tiles(row: dict) -> list[dict]:
@@ -128,7 +129,8 @@ def _notice_tiles(row: dict) -> list[dict]:
     tiles = [{"label": _("Notices issued this year"), "value": row["notices_issued"], "url": url}]
     if row["messages_failed"]:
         failed = row["messages_failed"]
-        tiles.append({"label": _("Messages that failed to send"), "value": failed, "url": url})
+        label = _("Notices with messages that failed")  # the list it opens: those notices
+        tiles.append({"label": label, "value": failed, "url": url + "?failed=on"})
     return tiles
 
 

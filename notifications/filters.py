@@ -1,6 +1,7 @@
 """The notices list's filters (django-filter): a branch, for those who read several, and a year."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branches_of
@@ -17,9 +18,17 @@ class NoticeFilter(BranchAndYearChoices, django_filters.FilterSet):
         label=_("Year"), choices=[], field_name="created_at", lookup_expr="year", empty_label=_("All years")
     )
 
+    # The home page's tile of notices whose messages failed opens the list with this ticked.
+    failed = django_filters.BooleanFilter(
+        label=_("Only notices with messages that failed"), method="with_failures", widget=forms.CheckboxInput
+    )
+
     class Meta:
         model = Notice
-        fields = ["branch", "year"]
+        fields = ["branch", "year", "failed"]
+
+    def with_failures(self, queryset, name, value):
+        return queryset.filter(failed_count__gt=0) if value else queryset
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         super().__init__(data, *args, request=request, **kwargs)

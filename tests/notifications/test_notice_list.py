@@ -130,3 +130,20 @@ def test_committee_of_one_branch_sees_no_branch_column_or_filter(client, committ
     assert "本支部通知" in page
     assert "第16党支部" not in page
     assert 'name="branch"' not in page and 'name="year"' not in page
+
+
+def test_the_failed_messages_tile_opens_exactly_the_notices_it_counts(client, secretary, branch, daytime):
+    """The dashboard said "19 发送失败的消息" with no way to see why (issue 20)."""
+    first = send(branch, secretary, daytime, 2, "第一期")
+    second = send(branch, secretary, daytime, 1, "第二期")
+    Message.objects.filter(notice=first).update(status=Message.Status.FAILED, last_error="余额不足")
+    Message.objects.filter(notice=second).update(status=Message.Status.SENT)
+    client.force_login(secretary)
+
+    [tile] = [t for t in client.get(reverse("home")).context["tiles"] if t["url"].endswith("?failed=on")]
+    listed = client.get(tile["url"])
+
+    assert tile["value"] == 1 and str(tile["label"]) == "有发送失败消息的通知"
+    assert [n.pk for n in listed.context["notices"]] == [first.pk]
+    assert "打开每条通知可查看失败原因" in listed.content.decode()
+    assert "余额不足" in client.get(reverse("notifications:detail", args=[first.pk])).content.decode()
