@@ -58,7 +58,7 @@ def test_bureau_answers_an_escalated_concern(page, demo_branch):
     card = page.locator(f"article[aria-labelledby='concern-{concern.pk}']")
     expect(card).to_contain_text(label(State.BUREAU_REPLIED))
     card.locator("summary").click()
-    expect(card.locator("ol li").last).to_contain_text(f"孙立平: {answer}")
+    expect(card.locator("ol li").last).to_contain_text(f"孙立平：{answer}")
     assert_accessible(page)
     assert_no_sideways_scroll(page)
     concern.refresh_from_db()

@@ -49,7 +49,9 @@ def test_secretary_records_overdue_dues_and_opens_the_report(page, demo_branch):
     assert_accessible(page)
     with page.expect_download() as download:
         page.locator("main a", has_text=".docx").click()
-    assert download.value.suggested_filename == f"dues-report-{today.year}.docx"
+    assert (
+        download.value.suggested_filename == f"{demo_branch.name}-{today.year}年度报告-{today:%Y-%m-%d}.docx"
+    )
 
 
 def test_member_reads_their_own_dues_on_a_phone(phone_page, demo_branch):

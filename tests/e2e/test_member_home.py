@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from playwright.sync_api import expect
 
 from accounts.models import User
+from branch_portal.templatetags.portal_format import day
 from members.models import Member
 from notifications.selectors import member_notices
 from study.selectors import next_study_day
@@ -37,7 +38,7 @@ def test_member_logs_in_and_reads_the_next_study_day_from_the_home_page(phone_pa
     card = page.locator("section[aria-labelledby='next-study-heading']")
     expect(card).to_be_in_viewport()  # no menu to open, no scrolling to find it
     expect(page.locator(".navbar-toggler")).to_have_attribute("aria-expanded", "false")
-    expect(card.locator(".member-when")).to_contain_text(date_format(study.date, "DATE_FORMAT"))
+    expect(card.locator(".member-when")).to_contain_text(day(study.date))
     expect(card.locator(".member-when")).to_contain_text(date_format(study.date, "l"))
     expect(card).to_contain_text(study.theme)
     expect(card).to_contain_text(study.place)

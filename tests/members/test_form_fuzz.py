@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from members.models import HealthRecord, Member
 from members.services import stored_categories
+from notifications.models import Message
 from tests import fuzz
 from tests.factories import ContactGroupFactory, MemberFactory
 
@@ -98,6 +99,20 @@ def check_edited(changes: dict, response, member: Member) -> None:
     _check_care_and_history(changes, member)
 
 
+def _check_care_events(changes: dict, member: Member) -> None:
+    """An admission, a critical illness or a death acts at once (visits.care): only this member's
+    planned visits, and only messages about them (the carers' alerts, their own cancelled ones)."""
+    planned = changes.pop("planned_visit", None)
+    if planned:
+        touched = planned["added"] | planned["changed"]
+        assert not planned["removed"] and touched <= set(member.planned_visits.values_list("pk", flat=True))
+    messages = changes.pop("message", None)
+    if messages:
+        touched = Message.objects.filter(pk__in=messages["added"] | messages["changed"])
+        assert not messages["removed"]
+        assert all(m.member_id == member.pk or f"care:{member.pk}:" in m.idempotency_key for m in touched)
+
+
 def _check_care_and_history(changes: dict, member: Member) -> None:
     opened = member.care_periods.filter(ended_on__isnull=True)
     assert {p.category for p in opened} == stored_categories(member, member.health)
@@ -105,6 +120,7 @@ def _check_care_and_history(changes: dict, member: Member) -> None:
     if care:
         assert care["removed"] == set()
         assert set(member.care_periods.values_list("pk", flat=True)) >= care["added"] | care["changed"]
+    _check_care_events(changes, member)
     assert changes.pop("log_entry")["added"]
     assert changes == {}, f"unexpected writes: {changes}"
 
