@@ -196,7 +196,7 @@ def test_a_scheduled_notice_can_be_taken_back_to_draft(client, secretary, branch
     assert (notice.status, notice.number) == ("draft", None)
 
 
-def test_the_committees_dashboard_counts_this_years_issues_and_failed_messages(
+def test_the_committees_dashboard_counts_this_years_issues_and_notices_that_failed(
     client, secretary, branch, daytime
 ):
     from django.utils import timezone
@@ -207,7 +207,7 @@ def test_the_committees_dashboard_counts_this_years_issues_and_failed_messages(
     client.force_login(secretary)
     tiles = {tile["label"]: tile["value"] for tile in client.get(reverse("home")).context["tiles"]}
     assert tiles["本年已发短信期数"] == 1
-    assert tiles["发送失败的消息"] == 1
+    assert tiles["有发送失败消息的通知"] == 1  # the notices, which the tile opens (issue 20)
 
 
 def test_after_sending_the_page_names_who_got_no_sms(client, secretary, branch, clock):
