@@ -15,6 +15,7 @@ started here is stopped at the end; the work folder (logs, certificate, rendered
 """
 
 import contextlib
+import datetime
 import os
 import re
 import secrets
@@ -104,7 +105,7 @@ class Topology:
 @contextlib.contextmanager
 def sms_provider():
     """Aliyun's SendBatchSms and QuerySendDetails (tests/notifications/stubs.py) on a port of its own."""
-    stub = stubs.AliyunStub()
+    stub = stubs.AliyunStub(clock=lambda: datetime.datetime.now(datetime.UTC))  # no Django settings here
     server = make_server("127.0.0.1", 0, Request.application(stub), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -30,7 +30,8 @@ class AliyunStub:
     `template` is the approved template's text: what the provider keeps (and QuerySendDetails shows)
     is the signature, then the template with ${content} filled in."""
 
-    def __init__(self, template: str = "${content}"):
+    def __init__(self, template: str = "${content}", clock=None):
+        self.clock = clock  # None: the tests' clock, django.utils.timezone.now, looked up when called
         self.lock = threading.Lock()
         self.received: Counter = Counter()  # phone number → times delivered
         self.accepted: Counter = Counter()  # (phone number, text as kept) → times accepted
@@ -75,7 +76,7 @@ class AliyunStub:
 
     def take(self, numbers, signs, template_params) -> None:
         """Keeps the messages as the provider does (what QuerySendDetails reads) and counts them."""
-        now = timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")  # the tests' clock
+        now = (self.clock or timezone.now)().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
         with self.lock:
             self.received.update(numbers)
             for number, sign, values in zip(numbers, signs, template_params, strict=True):
