@@ -18,6 +18,7 @@ from accounts.permissions import branch_ids, branches_of, roles_by_branch
 from dues import figures, glance
 from dues.models import DuesRate
 from members.models import Branch, CareCategory, ContactGroup, Member
+from notifications.models import Message, Notice
 from notifications.selectors import calls_to_make
 from notifications.transports.wecom import robot_key
 from study import selectors as study_selectors
@@ -25,7 +26,7 @@ from study.models import StudyPlan
 from visits.selectors import dashboard_tiles as visit_tiles
 from visits.selectors import home_panels as visit_panels
 
-from . import member_home
+from . import dashboard_charts, member_home
 
 
 def for_user(user) -> dict:
@@ -45,8 +46,8 @@ def for_user(user) -> dict:
         "role_labels": role_labels,
         "calls_to_make": row.get("calls_to_make", 0),  # notifications: members to phone about a notice
         "tiles": tiles,
-        # dues: the year at a glance in three small charts.
-        "charts": glance.charts(user, today),
+        # The year at a glance in three small charts (visits, attendance, ages).
+        "charts": dashboard_charts.charts(user, today),
         # visits: the urgent visits (every carer) and the overdue ones by name (the secretary).
         "care": visit_panels(user, today),
         # The member's own home (next study day, notices, group leader, dues) for whoever reads as one.
@@ -111,8 +112,6 @@ def _next_study_tile(row: dict) -> list[dict]:
 
 def _notice_columns(user, today: datetime.date) -> dict:
     """For the committee: this year's notice issues, and messages that failed."""
-    from notifications.models import Message, Notice
-
     sending = branch_ids(user, "send_notices")
     if not sending:
         return {}

@@ -6,14 +6,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dues import glance
 from dues import views as dues_views
 from members.selectors import member_get_for_user
 from notifications import views as notifications_views
 from study import views as study_views
 from visits import views as visits_views
 
-from . import dashboard, health
+from . import dashboard, dashboard_charts, health
 
 
 @login_not_required
@@ -62,5 +61,5 @@ def member_sections(request, member_id: int):
 
 
 def home(request):
-    context = {"show_charts": glance.has_charts(request.user), **dashboard.for_user(request.user)}
+    context = {"show_charts": dashboard_charts.has_charts(request.user), **dashboard.for_user(request.user)}
     return render(request, "home.html", context)

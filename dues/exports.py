@@ -128,33 +128,31 @@ def _work_section(report: AnnualReport) -> Section:
             [[age, "、".join(names)] for age, names in work.birthdays.items()],
         ),
     ]
-    if work.has_visits:
-        sentences.append(
-            _(
-                "Committee members and the liaison officer made %(visits)d visits; of %(raised)d concerns "
-                "heard, %(answered)d were answered by the branch and %(escalated)d escalated to the bureau."
-            )
-            % {
-                "visits": work.visits_total,
-                "raised": work.concerns_raised,
-                "answered": work.concerns_answered,
-                "escalated": work.concerns_escalated,
-            }
+    sentences.append(
+        _(
+            "Committee members and the liaison officer made %(visits)d visits; of %(raised)d concerns "
+            "heard, %(answered)d were answered by the branch and %(escalated)d escalated to the bureau."
         )
-        tables.append(Table(_("Visits by kind"), [_("Kind"), _("Visits")], work.visits_by_kind))
-        labels = [str(label) for _kind, label in work.visit_kinds]
-        tables.append(
-            Table(
-                _("Visits by month"),
-                [_("Month"), *labels, _("Total")],
-                [
-                    [str(MONTHS[m + 1]), *[work.visits_by_month[k][m] for k, _l in work.visit_kinds], total]
-                    for m, total in enumerate(work.visits_month_totals)
-                ],
-            )
+        % {
+            "visits": work.visits_total,
+            "raised": work.concerns_raised,
+            "answered": work.concerns_answered,
+            "escalated": work.concerns_escalated,
+        }
+    )
+    tables.append(Table(_("Visits by kind"), [_("Kind"), _("Visits")], work.visits_by_kind))
+    labels = [str(label) for _kind, label in work.visit_kinds]
+    tables.append(
+        Table(
+            _("Visits by month"),
+            [_("Month"), *labels, _("Total")],
+            [
+                [str(MONTHS[m + 1]), *[work.visits_by_month[k][m] for k, _l in work.visit_kinds], total]
+                for m, total in enumerate(work.visits_month_totals)
+            ],
         )
-    if work.has_notices:
-        sentences.append(_("The branch issued %(count)d numbered notices.") % {"count": work.notices_issued})
+    )
+    sentences.append(_("The branch issued %(count)d numbered notices.") % {"count": work.notices_issued})
     return Section(
         heading=_("2. The year's work"), sheet=_("The year's work"), sentences=sentences, tables=tables
     )

@@ -1,29 +1,30 @@
 """The annual report to the all-member meeting (全体党员大会): dues account, the year's work, next plan.
 
 `dues` sits at the top of the import chain (DESIGN.md) and reads the other apps' selectors and
-models. Every part runs a fixed number of queries, whatever the number of members.
+models, all of them always installed. Every part runs a fixed number of queries, whatever the
+number of members.
 """
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Count, JSONField, Q, Subquery
 from django.db.models.functions import ExtractMonth, JSONObject
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from members.models import Branch, Member
+from notifications.models import Notice
+from study.models import StudyActivity
+from study.selectors import activity_rates
+from visits.models import Concern, PlannedVisit, Visit
+from visits.selectors import COLLECTIVE_BIRTHDAY_AGES
 
 from . import figures, selectors
 from .models import Expenditure
 from .money import ZERO
 from .selectors import MemberDues, YearAccount
-
-# DESIGN.md: collective birthday celebrations for members turning 80, 85 and 90 (the visits app,
-# which organises them, goes on to 95 and 100; its list wins when it is installed).
-COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90)
 
 
 @dataclass
@@ -48,8 +49,6 @@ class YearWork:
     concerns_answered: int = 0
     concerns_escalated: int = 0
     notices_issued: int = 0
-    has_visits: bool = False
-    has_notices: bool = False
 
     @property
     def study_days_held(self) -> int:
@@ -146,19 +145,13 @@ def year_figures(*, branch: Branch, year: int) -> dict:
     for purpose in Expenditure.Purpose.values:
         in_year = spent.filter(spent_on__gte=start, spent_on__lt=end, purpose=purpose)
         columns[f"spent_{purpose}"] = figures.Sum(in_year, "amount")
-    if apps.is_installed("visits"):
-        columns.update(_concern_figures(branch, start, end))
-    if apps.is_installed("notifications"):
-        from notifications.models import Notice
-
-        issued = Notice.objects.filter(branch=branch, year=year, number__isnull=False)
-        columns["notices_issued"] = figures.Count(issued)
+    columns.update(_concern_figures(branch, start, end))
+    issued = Notice.objects.filter(branch=branch, year=year, number__isnull=False)
+    columns["notices_issued"] = figures.Count(issued)
     return Branch.objects.filter(pk=branch.pk).values(**columns).get()
 
 
 def _concern_figures(branch: Branch, start: datetime.date, end: datetime.date) -> dict:
-    from visits.models import Concern
-
     State = Concern.State
     raised = Concern.objects.filter(member__branch=branch, raised_on__gte=start, raised_on__lt=end)
     # Answered by the branch itself, or escalated to the bureau (whatever happened after): disjoint.
@@ -178,31 +171,20 @@ def year_work(
 ) -> YearWork:
     work = YearWork(birthdays=collective_birthdays(members=members, year=year))
     _add_study(work, branch, year, as_of)
-    if apps.is_installed("visits"):
-        _add_visits(work, branch, year)
-        concerns = totals["concerns"] or {}
-        work.concerns_raised = concerns.get("raised", 0)
-        work.concerns_answered = concerns.get("answered", 0)
-        work.concerns_escalated = concerns.get("escalated", 0)
-    if apps.is_installed("notifications"):
-        work.has_notices = True
-        work.notices_issued = totals["notices_issued"]
+    _add_visits(work, branch, year)
+    concerns = totals["concerns"] or {}
+    work.concerns_raised = concerns.get("raised", 0)
+    work.concerns_answered = concerns.get("answered", 0)
+    work.concerns_escalated = concerns.get("escalated", 0)
+    work.notices_issued = totals["notices_issued"]
     return work
-
-
-def birthday_ages() -> tuple[int, ...]:
-    if apps.is_installed("visits"):
-        from visits.selectors import COLLECTIVE_BIRTHDAY_AGES as ages
-
-        return tuple(ages)
-    return COLLECTIVE_BIRTHDAY_AGES
 
 
 def collective_birthdays(*, members: list[Member], year: int) -> dict[int, list[str]]:
     """Of the year's members (`selectors.standing_members`), those turning 80, 85, 90 … in the year,
     whom the collective birthday celebrates, oldest first.
     """
-    ages = birthday_ages()
+    ages = COLLECTIVE_BIRTHDAY_AGES
     born = {year - age: age for age in ages}
     result: dict[int, list[str]] = {age: [] for age in ages}
     for member in sorted(members, key=lambda m: m.birth_date):
@@ -213,9 +195,6 @@ def collective_birthdays(*, members: list[Member], year: int) -> dict[int, list[
 
 def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) -> None:
     """Activities held up to as_of, and the monthly study days among them with their attendance."""
-    from study.models import StudyActivity
-    from study.selectors import activity_rates
-
     held = activity_rates([branch.pk], datetime.date(year, 1, 1), as_of)
     work.study_days = [
         StudyDay(a.date, a.theme, a.recorded, a.attended, a.percent)
@@ -227,9 +206,6 @@ def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) 
 
 def _add_visits(work: YearWork, branch: Branch, year: int) -> None:
     """The year's visits by kind and month (one grouped query)."""
-    from visits.models import PlannedVisit, Visit
-
-    work.has_visits = True
     work.visit_kinds = list(PlannedVisit.Kind.choices)
     work.visits_by_month = {kind: [0] * 12 for kind, _label in work.visit_kinds}
     start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
@@ -276,14 +252,13 @@ def chart_data(report: AnnualReport) -> dict:
             ],
         },
     }
-    if report.work.has_visits:
-        charts["visits"] = {
-            "type": "bar",
-            "stacked": True,
-            "labels": months,
-            "datasets": [
-                {"label": str(label), "data": report.work.visits_by_month[kind]}
-                for kind, label in report.work.visit_kinds
-            ],
-        }
+    charts["visits"] = {
+        "type": "bar",
+        "stacked": True,
+        "labels": months,
+        "datasets": [
+            {"label": str(label), "data": report.work.visits_by_month[kind]}
+            for kind, label in report.work.visit_kinds
+        ],
+    }
     return charts

@@ -2,7 +2,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +11,7 @@ from study.models import Attendance, StudyActivity
 from tests.dues.factories import pay
 from tests.factories import MemberFactory
 from tests.study.factories import AttendanceFactory, StudyActivityFactory
+from visits.models import Visit
 
 
 def _branch_with(branch, group, secretary, count: int, today: datetime.date):
@@ -30,10 +30,7 @@ def _branch_with(branch, group, secretary, count: int, today: datetime.date):
             pay(secretary, member, month, month, today)
         status = Attendance.Status.PRESENT if i % 3 else Attendance.Status.ABSENT
         AttendanceFactory(activity=activity, member=member, status=status)
-        if apps.is_installed("visits"):
-            from visits.models import Visit
-
-            Visit.objects.create(member=member, date=today, kind="routine", recorded_by=secretary)
+        Visit.objects.create(member=member, date=today, kind="routine", recorded_by=secretary)
 
 
 @pytest.mark.parametrize("count", [5, 20])  # born 60 + 3i years ago: 20 stays after 1900
@@ -59,9 +56,8 @@ def test_dashboard_shows_dues_figures_and_charts_in_constant_queries(
     age_care = charts["glance-age-care"]
     elderly = [row for row in age_care["rows"] if row[0] == str(CareCategory.ELDERLY.label)][0]
     assert sum(elderly[1:]) == sum(1 for i in range(count) if 60 + 3 * i >= 80)
-    if "glance-visits" in charts:
-        routine = [d for d in charts["glance-visits"]["spec"]["datasets"] if d["data"][-1]]
-        assert [d["data"][-1] for d in routine] == [count]
+    routine = [d for d in charts["glance-visits"]["spec"]["datasets"] if d["data"][-1]]
+    assert [d["data"][-1] for d in routine] == [count]
     assert 'data-chart="glance-attendance-data"' in response.content.decode()
 
 

@@ -19,7 +19,6 @@ from decimal import Decimal
 from urllib.parse import unquote
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import translation
 from docx import Document
@@ -29,10 +28,12 @@ from dues import services
 from dues.exports import report_docx, report_xlsx
 from dues.models import Expenditure
 from dues.report import annual_report
+from notifications.models import Notice
 from study.models import Attendance, StudyActivity
 from tests.dues.factories import WorkPlanItemFactory, pay
 from tests.factories import MemberFactory
 from tests.study.factories import AttendanceFactory, StudyActivityFactory
+from visits.models import Concern, Visit
 
 D = datetime.date
 TODAY = D(2026, 3, 1)
@@ -165,11 +166,6 @@ def test_the_years_work_and_next_years_plan(branch, known_year):
 
 @pytest.fixture
 def visits_and_notices(branch, known_year, secretary):
-    if not (apps.is_installed("visits") and apps.is_installed("notifications")):
-        pytest.skip("the visits and notifications apps are not installed")
-    from notifications.models import Notice
-    from visits.models import Concern, Visit
-
     li, wang, zhang = known_year["li"], known_year["wang"], known_year["zhang"]
     for member, day, kind in [
         (li, D(2025, 1, 20), "festival"),
