@@ -18,11 +18,13 @@ from accounts.permissions import branch_ids, branches_of, roles_by_branch
 from dues import figures, glance
 from dues.models import DuesRate
 from members.models import Branch, CareCategory, ContactGroup, Member
+from members.selectors import reader_member_absent, reader_member_column
 from notifications.models import Message, Notice
 from notifications.selectors import calls_to_make
 from notifications.transports.wecom import robot_key
 from study import selectors as study_selectors
 from study.models import StudyPlan
+from visits.selectors import dashboard_counts as visit_counts
 from visits.selectors import dashboard_tiles as visit_tiles
 from visits.selectors import home_panels as visit_panels
 
@@ -34,10 +36,18 @@ def for_user(user) -> dict:
     today = timezone.localdate()
     roles = roles_by_branch(user)
     role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
-    parts = [_member_columns, _notice_columns, _call_columns, glance.dues_columns, _first_steps_columns]
-    row = _figures(roles, {name: column for part in parts for name, column in part(user, today).items()})
+    parts = [
+        _member_columns,
+        _notice_columns,
+        _call_columns,
+        _visit_columns,
+        glance.dues_columns,
+        _first_steps_columns,
+    ]
+    columns = {name: column for part in parts for name, column in part(user, today).items()}
+    row = _figures(user, roles, columns)
     tiles = _member_tiles(row) + _next_study_tile(row) + _notice_tiles(row)
-    tiles += visit_tiles(user, today)  # visits: overdue, this week, concerns (two queries)
+    tiles += visit_tiles(row)  # visits: overdue, this week, concerns
     tiles += glance.dues_tiles(row, today)
     return {
         "today": today,
@@ -56,11 +66,17 @@ def for_user(user) -> dict:
     }
 
 
-def _figures(roles: dict, columns: dict) -> dict:
-    """Every tile's figure in one query (one row, a column each); none when nothing is asked."""
+def _figures(user, roles: dict, columns: dict) -> dict:
+    """Every tile's figure in one query (one row, a column each); none when nothing is asked.
+
+    The row also says whether the user reads the portal as a member, which spares a carer without a
+    member row of their own the query that would find none (reader_member, asked by every page)."""
     if not columns:
         return {}
-    return Branch.objects.filter(pk=min(roles)).values(**columns).get()
+    row = Branch.objects.filter(pk=min(roles)).values(**columns, reader=reader_member_column(user)).get()
+    if row.pop("reader") is None:
+        reader_member_absent(user)
+    return row
 
 
 def _member_columns(user, today: datetime.date) -> dict:
@@ -81,6 +97,11 @@ def _member_columns(user, today: datetime.date) -> dict:
             output_field=JSONField(),
         ),
     }
+
+
+def _visit_columns(user, today: datetime.date) -> dict:
+    """For carers and the bureau: the visits and concerns the visits tiles count."""
+    return {name: figures.Count(counted) for name, counted in visit_counts(user, today).items()}
 
 
 def _call_columns(user, today: datetime.date) -> dict:

@@ -55,5 +55,5 @@ def test_only_those_who_run_the_branch_see_the_first_steps(client, role, request
 def test_the_first_steps_cost_no_query_of_their_own(client, secretary, branch, django_assert_max_num_queries):
     client.force_login(secretary)
     client.get(reverse("home"))
-    with django_assert_max_num_queries(13):  # the home page's budget (tests/dues/test_glance.py)
+    with django_assert_max_num_queries(10):  # the home page's budget (tests/dues/test_glance.py)
         client.get(reverse("home"))

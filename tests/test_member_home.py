@@ -103,6 +103,22 @@ def test_a_carer_who_is_no_member_gets_the_branch_dashboard_only(client, secreta
     assert "下次学习日" not in response.content.decode()
 
 
+def test_a_carer_who_is_also_a_member_gets_their_own_home_beside_the_dashboard(
+    client, secretary, own_member, study_day, django_assert_max_num_queries
+):
+    # The dashboard's figures row says whether the user reads as a member: a carer with a member row
+    # has it read, with their own home's next study day, notices, dues rate and payments (five more
+    # queries than a carer without one; over the bar of ten, a debt).
+    own_member.user = secretary
+    own_member.save(update_fields=["user"])
+    client.force_login(secretary)
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("home"))
+    assert response.context["member_home"].member == own_member
+    assert response.context["tiles"]
+
+
 @pytest.mark.parametrize("notice_count", [1, 5])
 def test_the_members_home_reads_a_fixed_number_of_queries(
     client,

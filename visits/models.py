@@ -343,7 +343,7 @@ class Concern(models.Model):
             models.CheckConstraint(condition=~Q(text=""), name="concern_has_text"),
         ]
         indexes = [
-            # visits.selectors.dashboard_tiles: the user's open and escalated concerns
+            # visits.selectors.dashboard_counts: the user's open and escalated concerns
             # (state IN (open, escalated)), the stale ones by escalated_at.
             models.Index(fields=["state", "escalated_at"], name="concern_state_idx"),
         ]

@@ -245,56 +245,54 @@ def is_stale(concern: Concern, now: datetime.datetime | None = None) -> bool:
     return concern.state == State.ESCALATED and concern.escalated_at < stale_before(now)
 
 
-def dashboard_tiles(user, today: datetime.date) -> list[dict]:
-    """Dashboard tiles: overdue and this week's visits, open concerns, stale escalations (two queries)."""
-    tiles = []
+def dashboard_counts(user, today: datetime.date) -> dict:
+    """What the dashboard's visit and concern tiles count, as querysets by figure name: overdue and
+    this week's visits, open concerns, escalations awaiting the bureau and stale ones. The dashboard
+    counts them in its one figures query; `dashboard_tiles` turns the counts into tiles."""
+    counts = {}
     visiting = branch_ids(user, "record_visits")
     if visiting:
         # The very visits the schedule's sections list (schedule_sections), so each tile's number is
         # the length of the list it opens.
-        counts = (
-            planned_visit_list(user=user)
-            .order_by()
-            .aggregate(
-                overdue=Count("id", filter=Q(due_by__lt=today)),
-                week=Count("id", filter=Q(due_by__gte=today, due_by__lte=today + datetime.timedelta(days=6))),
-            )
-        )
-        schedule = reverse("visits:schedule") + "?scope=branch"
-        tiles += [
-            {"label": _("Overdue visits"), "value": counts["overdue"], "url": schedule + "#overdue-heading"},
-            {"label": _("Visits due this week"), "value": counts["week"], "url": schedule + "#week-heading"},
-        ]
+        planned = planned_visit_list(user=user)
+        week_end = today + datetime.timedelta(days=6)
+        counts["visits_overdue"] = planned.filter(due_by__lt=today)
+        counts["visits_week"] = planned.filter(due_by__gte=today, due_by__lte=week_end)
+        counts["concerns_open"] = Concern.objects.filter(member__branch_id__in=visiting, state=State.OPEN)
     answering = branch_ids(user, "answer_escalations")
+    if answering:
+        waiting = Concern.objects.filter(member__branch_id__in=answering, state=State.ESCALATED)
+        counts["concerns_waiting"] = waiting
     if visiting or answering:
-        # Only the user's branches and the two live states: concern_state_idx finds the few
-        # open and escalated concerns, rather than every concern ever raised being counted.
-        scoped = Concern.objects.filter(
-            member__branch_id__in=set(visiting) | set(answering), state__in=[State.OPEN, State.ESCALATED]
+        # concern_state_idx finds the few escalated concerns, rather than every concern ever raised.
+        escalated = Concern.objects.filter(
+            member__branch_id__in=set(visiting) | set(answering), state=State.ESCALATED
         )
-        concerns = scoped.aggregate(
-            open=Count("id", filter=Q(member__branch_id__in=visiting, state=State.OPEN)),
-            waiting=Count("id", filter=Q(member__branch_id__in=answering, state=State.ESCALATED)),
-            stale=Count("id", filter=Q(state=State.ESCALATED, escalated_at__lt=stale_before())),
-        )
-        url = reverse("visits:concerns")
-        if visiting:
-            tiles.append({"label": _("Open concerns"), "value": concerns["open"], "url": url})
-        if answering:
-            tiles.append(
-                {
-                    "label": _("Escalations awaiting the bureau"),
-                    "value": concerns["waiting"],
-                    "url": url + "?view=inbox",
-                }
-            )
-        tiles.append(
-            {
-                "label": _("Escalations unanswered for 30 days"),
-                "value": concerns["stale"],
-                "url": url + ("?view=inbox" if answering else ""),
-            }
-        )
+        counts["concerns_stale"] = escalated.filter(escalated_at__lt=stale_before())
+    return counts
+
+
+def dashboard_tiles(counts: dict) -> list[dict]:
+    """The tiles of the figures `dashboard_counts` asked for, each opening the list it counts."""
+    tiles = []
+    if "visits_overdue" in counts:
+        schedule = reverse("visits:schedule") + "?scope=branch"
+        overdue, week = counts["visits_overdue"], counts["visits_week"]
+        tiles += [
+            {"label": _("Overdue visits"), "value": overdue, "url": schedule + "#overdue-heading"},
+            {"label": _("Visits due this week"), "value": week, "url": schedule + "#week-heading"},
+        ]
+    url = reverse("visits:concerns")
+    if "concerns_open" in counts:
+        tiles.append({"label": _("Open concerns"), "value": counts["concerns_open"], "url": url})
+    inbox = url + "?view=inbox"
+    if "concerns_waiting" in counts:
+        label = _("Escalations awaiting the bureau")
+        tiles.append({"label": label, "value": counts["concerns_waiting"], "url": inbox})
+    if "concerns_stale" in counts:
+        label = _("Escalations unanswered for 30 days")
+        stale_url = inbox if "concerns_waiting" in counts else url
+        tiles.append({"label": label, "value": counts["concerns_stale"], "url": stale_url})
     return tiles
 
 

@@ -2,7 +2,9 @@ import datetime
 
 import pytest
 
-from members.models import CarePeriod, ContactGroup, Member
+from dues import figures
+from members.models import Branch, CarePeriod, ContactGroup, Member
+from visits.selectors import dashboard_counts, dashboard_tiles
 
 TODAY = datetime.date(2026, 9, 1)
 
@@ -38,3 +40,14 @@ def make_member(
 @pytest.fixture
 def leader_group(branch, liaison):
     return ContactGroup.objects.create(branch=branch, number=1, name="第一联络小组", leader=liaison)
+
+
+@pytest.fixture
+def visit_tiles(db):
+    """The dashboard's visits and concerns tiles for a user, counted as the dashboard does: in one query."""
+
+    def tiles(user, today: datetime.date) -> list[dict]:
+        columns = {name: figures.Count(counted) for name, counted in dashboard_counts(user, today).items()}
+        return dashboard_tiles(Branch.objects.values(**columns)[:1].get())
+
+    return tiles

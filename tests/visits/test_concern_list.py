@@ -11,7 +11,6 @@ from tests.factories import BranchFactory, MemberFactory
 from tests.visits.factories import ConcernFactory
 from visits import services
 from visits.models import Concern
-from visits.selectors import dashboard_tiles
 
 pytestmark = pytest.mark.django_db
 State = Concern.State
@@ -157,7 +156,7 @@ def test_concern_pages_run_a_constant_number_of_queries(
 
 
 def test_dashboard_counts_only_the_users_branches_in_one_query(
-    liaison, bureau, member, sister_branch, other_branch, django_assert_num_queries
+    liaison, bureau, member, sister_branch, other_branch, visit_tiles, django_assert_num_queries
 ):
     today = timezone.localdate()
     ConcernFactory(member=member)
@@ -168,9 +167,9 @@ def test_dashboard_counts_only_the_users_branches_in_one_query(
     closed(liaison, member)
     branch_ids(bureau, "answer_escalations")  # the roles, read once per request anyway
     with django_assert_num_queries(1):
-        tiles = dashboard_tiles(bureau, today)
+        tiles = visit_tiles(bureau, today)
     assert [t["value"] for t in tiles] == [2, 0]  # awaiting the bureau (both its branches), stale
-    assert [t["value"] for t in dashboard_tiles(liaison, today)][2:] == [1, 0]  # open concerns, stale
+    assert [t["value"] for t in visit_tiles(liaison, today)][2:] == [1, 0]  # open concerns, stale
 
 
 def raised(member, text: str) -> dict:

@@ -11,7 +11,6 @@ from tests.factories import MemberFactory
 from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 from visits import services
 from visits.models import Concern, PlannedVisit, Visit, VisitPolicy
-from visits.selectors import dashboard_tiles
 
 pytestmark = pytest.mark.django_db
 Kind = PlannedVisit.Kind
@@ -344,7 +343,7 @@ def test_policy_form_rejects_nonsense_ages_and_saves_nothing(client, secretary, 
 
 
 def test_dashboard_shows_overdue_and_weekly_visits_and_concern_tiles(
-    client, secretary, liaison, bureau, member, today
+    client, secretary, liaison, bureau, member, today, visit_tiles
 ):
     PlannedVisitFactory(member=member, due_from=today - days(9), due_by=today - days(1))
     PlannedVisitFactory(
@@ -356,10 +355,10 @@ def test_dashboard_shows_overdue_and_weekly_visits_and_concern_tiles(
     Concern.objects.filter(pk=stale.pk).update(escalated_at=timezone.now() - days(40))
     client.force_login(secretary)
     home = {(str(t["label"]), t["value"]) for t in client.get(reverse("home")).context["tiles"]}
-    ours = dashboard_tiles(secretary, today)
+    ours = visit_tiles(secretary, today)
     assert {(str(t["label"]), t["value"]) for t in ours} <= home
     assert [t["value"] for t in ours] == [1, 1, 1, 1]  # overdue, this week, open concerns, stale escalations
-    assert [t["value"] for t in dashboard_tiles(bureau, today)] == [1, 1]  # awaiting, stale
+    assert [t["value"] for t in visit_tiles(bureau, today)] == [1, 1]  # awaiting, stale
 
 
 def test_the_recorder_can_pick_which_planned_visit_the_visit_fulfils(client, liaison, member, today):
