@@ -1,22 +1,13 @@
-"""wrk against one page: requests/s, p50, p95, p99 and the count of failed responses."""
+"""wrk against one page or playing the mix: requests/s, p50, p95, p99 and the count of failed responses."""
 
 import json
 import subprocess
-import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-# wrk's done() hook prints the figures as one JSON line, so nothing is parsed from its text report.
-REPORT_SCRIPT = """
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '\\nBENCH {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
-    .. '"errors": %d, "status": %d}\\n',
-    summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-"""
+# One wrk script for a page and for the mix; its done() hook prints the figures as one JSON line, so
+# nothing is parsed from wrk's text report.
+SCRIPT = Path(__file__).with_name("wrk.lua")
 
 
 @dataclass
@@ -34,26 +25,22 @@ class Load:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def run_wrk(url: str, cookie: str, seconds: float, threads: int = 2, connections: int = 16) -> Load:
-    """One wrk run; a failure is a socket error, a timeout or a status other than 2xx/3xx."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(REPORT_SCRIPT)
-        script.flush()
-        command = [
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "30s",
-            "-s",
-            script.name,
-            *(["-H", f"Cookie: {cookie}"] if cookie else []),
-            url,
-        ]
-        output = subprocess.run(
-            command, capture_output=True, text=True, check=True, timeout=seconds + 60
-        ).stdout
+def run_wrk(
+    url: str,
+    seconds: float,
+    *,
+    cookie: str = "",
+    requests_file: Path | None = None,
+    threads: int = 2,
+    connections: int = 16,
+) -> Load:
+    """One wrk run against `url`, or playing `requests_file` (mix.py) on the server `url` names.
+
+    A failure is a socket error, a timeout or a status other than 2xx/3xx."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
+    command += ["-s", str(SCRIPT), *(["-H", f"Cookie: {cookie}"] if cookie else []), url]
+    command += ["--", str(requests_file)] if requests_file else []
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     line = next((line for line in output.splitlines() if line.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk gave no figures for {url}:\n{output}")

@@ -4,18 +4,16 @@ Sessions of every role over many branches (members, liaison officers, committee 
 secretaries, the bureau), each opening its role's pages in turn together with the requests the page
 fires as it loads (htmx `hx-trigger="load"`, found by opening each kind of page once), and 5 % writes
 spread over the branches (a visit recorded at the door, attendance marked on a study day). wrk plays
-the list round-robin over its connections (mix.lua); a Celery worker and beat run beside gunicorn as in
-production, and the hourly visit planner fires once in each measured round.
+the list round-robin over its connections (load.run_wrk); a Celery worker and beat run beside
+gunicorn as in production, and the hourly visit planner fires once in each measured round.
 
 Runs inside the runner's Django, on the throwaway copy of the bench database (services.database_copy):
 the logins, sessions and writes it makes vanish with the copy.
 """
 
-import json
 import random
 import re
 import secrets
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +27,6 @@ from django.utils import timezone
 
 from branch_portal.bench.base import BUREAU_NAME, USERNAME_PREFIX
 
-from .load import Load
-
-LUA = Path(__file__).with_name("mix.lua")
 FIRED_ON_LOAD = re.compile(
     r"""<[^>]*\bhx-get=["']([^"']+)["'][^>]*\bhx-trigger=["'][^"']*\bload\b"""
     r"""|<[^>]*\bhx-trigger=["'][^"']*\bload\b[^>]*\bhx-get=["']([^"']+)["']"""
@@ -261,46 +256,15 @@ def _form(fields: dict) -> str:
 
 
 def write_script_input(played: list[dict], path: Path) -> None:
-    """One request a line for mix.lua: method, path, headers (name: value, joined by \\x1f), body."""
+    """One request a line for wrk.lua: method, path, headers (name: value, joined by \\x1f), body."""
     with path.open("w") as out:
         for request in played:
             headers = "\x1f".join(f"{k}: {v}" for k, v in request["headers"].items())
             out.write("\t".join([request["method"], request["path"], headers, request["body"]]) + "\n")
 
 
-def run_mix(base: str, requests_file: Path, seconds: float, connections: int = 32) -> Load:
-    """wrk playing the mix; p50, p95 and p99 of every request, failures as in load.run_wrk."""
-    command = [
-        "wrk",
-        "-t2",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "30s",
-        "-s",
-        str(LUA),
-        base,
-        "--",
-        str(requests_file),
-    ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
-    line = next((line for line in output.splitlines() if line.startswith("BENCH ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk gave no figures for the mix:\n{output}")
-    data = json.loads(line.removeprefix("BENCH "))
-    return Load(
-        requests=data["requests"],
-        seconds=data["duration_us"] / 1e6,
-        p50_ms=data["p50_us"] / 1000,
-        p95_ms=data["p95_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
-        failures=data["errors"] + data["status"],
-        bad_status=data["status"],
-    )
-
-
 def prepared(rng_seed: int = 15) -> tuple[list[Session], Path, dict]:
-    """Sessions, the request list written for mix.lua, and what the mix is made of (for the report)."""
+    """Sessions, the request list written for wrk.lua, and what the mix is made of (for the report)."""
     rng = random.Random(rng_seed)
     year = timezone.localdate().year
     sessions = build_sessions(rng)

@@ -196,8 +196,13 @@ def measure_mix(base: str, args) -> dict:
     sessions, requests_file, shape = mix.prepared()
     log(f"mix: {shape}")
     bare_url, admin_url = base + reverse_url("ping"), base + reverse_url("admin:members_member_changelist")
-    cookie = admin_cookie()
-    mix.run_mix(base, requests_file, seconds=3, connections=MIX_CONNECTIONS)  # warms both workers
+    # What wrk asks for: the mix's list played on the server, or one page with its cookie.
+    targets = {
+        "mix": (base, "", requests_file),
+        "bare": (bare_url, "", None),
+        "admin": (admin_url, admin_cookie(), None),
+    }
+    run_wrk(base, 3, requests_file=requests_file, connections=MIX_CONNECTIONS)  # warms both workers
     settle(base)
     runs = {"mix": [], "bare": [], "admin": []}
     for round_no in range(args.rounds):
@@ -205,10 +210,10 @@ def measure_mix(base: str, args) -> dict:
         for kind in order:
             if kind == "mix":
                 plan_visits_task.delay()
-                load = mix.run_mix(base, requests_file, args.mix_seconds, MIX_CONNECTIONS)
-            else:
-                url, with_cookie = (bare_url, "") if kind == "bare" else (admin_url, cookie)
-                load = run_wrk(url, with_cookie, args.mix_seconds, connections=MIX_CONNECTIONS)
+            url, with_cookie, played = targets[kind]
+            load = run_wrk(
+                url, args.mix_seconds, cookie=with_cookie, requests_file=played, connections=MIX_CONNECTIONS
+            )
             settle(base)
             runs[kind].append(load)
             log(
@@ -282,12 +287,12 @@ def _load(base: str, pages, args) -> dict:
     runs = {page.key: [] for page in pages}
     cookies = {page.user: cookie_for(page.user) for page in pages}
     for page in pages:
-        run_wrk(base + page.url, cookies[page.user], seconds=1)  # warms both workers
+        run_wrk(base + page.url, 1, cookie=cookies[page.user])  # warms both workers
         settle(base)
     for round_no in range(args.rounds):
         order = pages if round_no % 2 == 0 else list(reversed(pages))
         for page in order:
-            load = run_wrk(base + page.url, cookies[page.user], seconds=args.seconds)
+            load = run_wrk(base + page.url, args.seconds, cookie=cookies[page.user])
             settle(base)
             runs[page.key].append(load)
             log(f"round {round_no + 1} {page.key}: {load.rps:.0f} req/s, p99 {load.p99_ms:.1f} ms")

@@ -1,17 +1,18 @@
--- wrk plays the benchmark's mix (tests/bench/mix.py): one request a line of the file given after "--"
--- (method, path, headers "name: value" joined by \x1f, body; tab-separated), round-robin, each thread
--- starting at its own place. done() prints the figures as one JSON line, as load.py's script does.
-local threads = {}
+-- The benchmark's one wrk script (tests/bench/load.py). Without arguments wrk asks for its URL, with
+-- the headers given by -H. With a file after "--" it plays that list (tests/bench/mix.py: one request a
+-- line, method, path, headers "name: value" joined by \x1f, body; tab-separated) round-robin, each
+-- thread starting at its own place. done() prints the figures as one JSON line, which load.py reads.
 local counter = 1
 
 function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
-  table.insert(threads, thread)
 end
 
 function init(args)
+  plain = wrk.format()
   requests = {}
+  if args[1] == nil then return end
   for line in io.lines(args[1]) do
     local method, path, headers, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
     local h = {}
@@ -26,6 +27,7 @@ function init(args)
 end
 
 function request()
+  if #requests == 0 then return plain end
   local r = requests[position]
   position = position % #requests + 1
   return r
