@@ -7,6 +7,9 @@ text beginning with "=" as a formula; here such text, and text beginning with th
 characters Excel or WPS read as the start of a formula when the cell is edited (+ - @, tab,
 carriage return), is stored as plain text with Excel's "quote prefix", which shows the text as
 typed and never evaluates it.
+
+Every row goes in through `append_row` (titles and headers too): a control character that no .xlsx
+may hold, in a row typed before the forms refused them, is left out rather than failing the download.
 """
 
 import io
@@ -14,10 +17,12 @@ import io
 from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_TITLE_CHARACTERS = str.maketrans({c: "_" for c in "\\/*?:[]"})  # Excel refuses them in a name
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:
@@ -38,15 +43,31 @@ def neutralise(cell) -> None:
     cell.quotePrefix = True
 
 
+def cell_value(value):
+    """The value as a cell may hold it: text without control characters; anything else as it is."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def append_row(sheet, values) -> int:
+    """Appends the values as the sheet's next row; returns its number."""
+    sheet.append([cell_value(value) for value in values])
+    return sheet.max_row
+
+
+def sheet_title(text: str) -> str:
+    """A sheet name Excel accepts: at most 31 characters, none of \\ / * ? : [ ]."""
+    return cell_value(text).translate(SHEET_TITLE_CHARACTERS)[:31]
+
+
 def title_row(sheet, title: str) -> None:
     """The sheet's first row: what the table is and whose, e.g. "离退休干部第16党支部 联络图"."""
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=14)
 
 
 def header_row(sheet, headers: list) -> int:
     """Appends the table's header in bold; returns its row number."""
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     return sheet.max_row

@@ -168,7 +168,7 @@ def _plan_section(report: AnnualReport) -> Section:
 
 
 def _cell_text(value) -> str:
-    return f"{value:,.2f}" if isinstance(value, Decimal) else str(value)
+    return f"{value:,.2f}" if isinstance(value, Decimal) else spreadsheets.cell_value(str(value))
 
 
 def report_docx(report: AnnualReport) -> bytes:
@@ -215,14 +215,14 @@ def report_xlsx(report: AnnualReport) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for section in report_sections(report):
-        sheet = workbook.create_sheet(section.sheet[:31])
+        sheet = workbook.create_sheet(spreadsheets.sheet_title(section.sheet))
         spreadsheets.title_row(sheet, report_title(report))
-        sheet.append([section.heading])
+        spreadsheets.append_row(sheet, [section.heading])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=12)
         for sentence in section.sentences:
-            sheet.append([sentence])
+            spreadsheets.append_row(sheet, [sentence])
         for number, text in enumerate(section.numbered, start=1):
-            sheet.append([number, text])
+            spreadsheets.append_row(sheet, [number, text])
         for table in section.tables:
             _xlsx_table(sheet, table)
         spreadsheets.print_setup(sheet, header=2)  # the section's heading under the report's title
@@ -233,15 +233,15 @@ def report_xlsx(report: AnnualReport) -> bytes:
 
 
 def _xlsx_table(sheet, table: Table) -> None:
-    sheet.append([])
-    sheet.append([table.title])
+    spreadsheets.append_row(sheet, [])
+    spreadsheets.append_row(sheet, [table.title])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-    sheet.append(table.header)
+    spreadsheets.append_row(sheet, table.header)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(row)
+        spreadsheets.append_row(sheet, row)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = YUAN_FORMAT

@@ -62,11 +62,11 @@ def workbook_bytes(maps: list[BranchMap]) -> bytes:
     book.remove(book.active)
     phone_columns = {3, 5, 8}
     for branch_map in maps:
-        sheet = book.create_sheet(title=str(branch_map.branch.name)[:31])
+        sheet = book.create_sheet(title=spreadsheets.sheet_title(str(branch_map.branch.name)))
         spreadsheets.title_row(sheet, f"{branch_map.branch.name} {_('Contact map')}")
         header = spreadsheets.header_row(sheet, _headers())
         for row in _rows(branch_map):
-            sheet.append(row)
+            spreadsheets.append_row(sheet, row)
             for column in phone_columns:
                 sheet.cell(row=sheet.max_row, column=column).number_format = TEXT
         for index, width in enumerate([16, 10, 16, 10, 16, 10, 6, 16, 12, 28], start=1):

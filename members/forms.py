@@ -11,7 +11,7 @@ from accounts.permissions import branch_ids
 
 from . import selectors
 from .models import Branch, ContactGroup, FamilyProxy, HealthRecord, Member
-from .validators import validate_cn_mobile
+from .validators import refuse_control_characters, validate_cn_mobile
 
 DATE_FIELDS = ["birth_date", "party_joined_on", "work_started_on", "retired_on", "status_changed_on"]
 MOBILE_FIELDS = ["phone", "notice_phone", "emergency_phone_1", "emergency_phone_2"]
@@ -132,6 +132,7 @@ class MemberForm(forms.ModelForm):
                 self.fields["branch"].widget = forms.HiddenInput()
         for name in MOBILE_FIELDS:
             self.fields[name].validators.append(validate_cn_mobile)
+        refuse_control_characters(self)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             *[Fieldset(legend, Div(*self._columns(names), css_class="row")) for legend, names in FIELDSETS],
@@ -206,6 +207,7 @@ class HealthForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
         self.helper = FormHelper()
         self.helper.form_id = "health-form"
         self.helper.layout = Layout(
@@ -236,6 +238,7 @@ class ContactGroupForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
         candidates = selectors.group_leader_candidates(self.instance.branch_id)
         self.fields["leader"].queryset = candidates
         self.fields["deputy"].queryset = candidates

@@ -23,7 +23,7 @@ from .models import (
     HealthRecordView,
     Member,
 )
-from .validators import validate_birth_date
+from .validators import text_errors, validate_birth_date
 
 LIVING_CATEGORIES = {
     Member.LivingSituation.EMPTY_NEST: CareCategory.EMPTY_NEST,
@@ -130,9 +130,10 @@ def history_actor(actor):
 
 
 def _member_check(member: Member) -> None:
-    """Rules beyond a single field: a birth date within a lifetime, the leaving date, and a contact group
-    of the member's own branch."""
-    errors = {}
+    """Rules beyond a single field: text without control characters, a birth date within a lifetime,
+    the leaving date, and a contact group of the member's own branch."""
+    fields = member._meta.concrete_fields
+    errors = text_errors({field.name: getattr(member, field.attname) for field in fields})
     try:
         validate_birth_date(member.birth_date)
     except ValidationError as error:
@@ -239,6 +240,7 @@ def contact_group_update(
         errors["deputy"] = _("The deputy must be someone other than the leader.")
     if leader_away and deputy is None:
         errors["leader_away"] = _("Name a deputy to cover while the leader is away.")
+    errors.update(text_errors({"name": name}))
     if errors:
         raise ValidationError(errors)
     group.name, group.leader, group.deputy, group.leader_away = name, leader, deputy, leader_away
@@ -254,6 +256,9 @@ def _health_save(member: Member, health_fields: dict) -> HealthRecord:
         health_fields["note"] = health_fields.pop("health_note")
     if "health_place" in health_fields:
         health_fields["place"] = health_fields.pop("health_place")
+    errors = text_errors(health_fields)
+    if errors:
+        raise ValidationError(errors)
     changed = [name for name, value in health_fields.items() if getattr(health, name) != value]
     for name in changed:
         setattr(health, name, health_fields[name])

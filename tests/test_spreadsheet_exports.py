@@ -204,3 +204,31 @@ def _makes_workbook(node) -> bool:
         isinstance(node, ast.Call)
         and (getattr(func, "id", None) or getattr(func, "attr", None)) == "Workbook"
     )
+
+
+CONTROL = {
+    "name": "张\x07志远",
+    "address": "北京市\x0b西城区",
+    "notes": "\x1b[31m病重",
+    "district": "西城\x01",
+}
+
+
+def test_every_workbook_downloads_when_old_rows_hold_control_characters(client, db, surface_world):
+    """Rows written before the forms refused control characters: every export still answers a
+    workbook (openpyxl refuses such text, a 500), with the text minus the invisible characters."""
+    world = surface_world
+    Member.objects.filter(pk__in=[world["member"].pk, world["own_member"].pk]).update(**CONTROL)
+    ContactGroup.objects.filter(pk=world["group"].pk).update(name="第一\x02组")
+    StudyActivity.objects.filter(pk=world["activity"].pk).update(theme="学习\x03日")
+    client.force_login(world["users"]["secretary"])
+    found = downloads(client, world, PAGES)
+    assert {name for name, _content in found.values()} == KNOWN_EXPORTS
+    roster = next(content for name, content in found.values() if name == "members:export")
+    texts = {
+        c.value
+        for sheet in openpyxl.load_workbook(io.BytesIO(roster)).worksheets
+        for r in sheet.iter_rows()
+        for c in r
+    }
+    assert {"张志远", "北京市西城区", "[31m病重", "西城", "第一组"} <= texts

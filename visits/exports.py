@@ -30,7 +30,8 @@ def schedule_workbook(visits, progress, today, *, owner: str) -> bytes:
     )
     for visit in visits:
         group = visit.member.contact_group
-        sheet.append(
+        spreadsheets.append_row(
+            sheet,
             [
                 visit.due_by,
                 visit.due_from,
@@ -40,7 +41,7 @@ def schedule_workbook(visits, progress, today, *, owner: str) -> bytes:
                 occasion_label(visit.occasion),
                 str(visit.responsible or ""),
                 _("yes") if visit.is_overdue(today) else "",
-            ]
+            ],
         )
     rounds = book.create_sheet(_("Festival rounds"))
     spreadsheets.title_row(rounds, f"{owner} {_('Festival rounds')}")
@@ -49,7 +50,7 @@ def schedule_workbook(visits, progress, today, *, owner: str) -> bytes:
     )
     for entry in progress:
         for group in entry["groups"]:
-            rounds.append([entry["label"], group["name"], group["done"], group["total"]])
+            spreadsheets.append_row(rounds, [entry["label"], group["name"], group["done"], group["total"]])
     for ws, header in ((sheet, schedule_header), (rounds, rounds_header)):
         spreadsheets.print_setup(ws, header=header)
         for column in ws.iter_cols(min_row=header, max_row=header):

@@ -53,16 +53,17 @@ def template_workbook(groups: list[ContactGroup]) -> bytes:
         help_sheet, [_("Column"), _("Required"), _("What to write"), _("Allowed values"), _("Example")]
     )
     for column in COLUMNS:
-        help_sheet.append(
+        spreadsheets.append_row(
+            help_sheet,
             [
                 column.header,
                 _("yes") if column.required else "",
                 str(column.help),
                 allowed_values(column, groups),
                 _example_text(column.example),
-            ]
+            ],
         )
-    help_sheet.append([])
+    spreadsheets.append_row(help_sheet, [])
     for note in (
         _("Dates: 1945-03-02, 1945/3/2, 1945.3.2 or 1945年3月2日; Excel date cells work too."),
         _(
@@ -73,7 +74,7 @@ def template_workbook(groups: list[ContactGroup]) -> bytes:
         _("The whole file is checked first; nothing is saved unless every row is correct."),
         _("Replace the example row with your members."),
     ):
-        help_sheet.append([note])
+        spreadsheets.append_row(help_sheet, [note])
     _style(help_sheet, header=1, widths=[16, 8, 48, 40, 16])
     return spreadsheets.workbook_bytes(workbook)
 
@@ -88,7 +89,7 @@ def _fill_roster_sheet(sheet, title: str, headers: list[str], rows) -> None:
     spreadsheets.title_row(sheet, title)
     header = spreadsheets.header_row(sheet, headers)
     for row in rows:
-        sheet.append(list(row))
+        spreadsheets.append_row(sheet, list(row))
     for cells in sheet.iter_rows(min_row=header + 1):
         for cell in cells:
             # Text cells keep 139… and leading zeros as typed; dates stay real dates.

@@ -180,3 +180,23 @@ def test_stranger_cannot_update_our_group(client, stranger, group, committee):
         },
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("field", ["name", "address", "notes", "health_note"])
+def test_control_characters_are_refused_in_chinese_and_nothing_is_written(
+    client, secretary, form_data, field
+):
+    client.force_login(secretary)
+    response = client.post(CREATE, {**form_data, field: "张志远\x07\x1b"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert "不可见的控制字符" in str(response.context["form"].errors[field])
+    assert not Member.objects.exists()
+
+
+def test_control_characters_are_refused_when_editing_and_the_row_stays(client, secretary, group, form_data):
+    member = MemberFactory(branch=group.branch, contact_group=group, address="北京市西城区")
+    client.force_login(secretary)
+    response = client.post(reverse("members:edit", args=[member.pk]), {**form_data, "address": "北京\x0c市"})
+    assert response.status_code == 200 and response.context["form"].errors["address"]
+    member.refresh_from_db()
+    assert member.address == "北京市西城区"

@@ -93,3 +93,24 @@ def test_contact_group_update_refuses_bad_leaders(group, secretary, committee, c
     assert field in raised.value.message_dict
     group.refresh_from_db()
     assert group.leader != committee
+
+
+@pytest.mark.parametrize("field", ["name", "address", "notes", "emergency_name_1"])
+def test_member_update_refuses_control_characters_and_keeps_the_row(branch, secretary, field):
+    member = MemberFactory(branch=branch)
+    before = getattr(member, field)
+    with pytest.raises(ValidationError) as refused:
+        services.member_update(actor=secretary, member=member, **{field: "周\x08建华"})
+    assert field in refused.value.message_dict
+    member.refresh_from_db()
+    assert getattr(member, field) == before
+
+
+def test_health_and_group_names_refuse_control_characters(group, secretary, committee):
+    member = MemberFactory(branch=group.branch)
+    with pytest.raises(ValidationError):
+        services.health_record_update(
+            actor=secretary, member=member, condition="good", mobility="independent", note="\x1b"
+        )
+    with pytest.raises(ValidationError):
+        services.contact_group_update(actor=secretary, group=group, name="第\x02组", leader=committee)
