@@ -348,6 +348,19 @@ def messages_cancel(*, member: Member, occasion_prefix: str = "") -> int:
     return waiting.update(status=Message.Status.CANCELLED, last_error=reason)
 
 
+def messages_withdraw(*, occasion: str) -> list[User]:
+    """Cancels the SMS of an occasion still waiting (e.g. a reminder naming a member who has since
+    died); returns the Users they were for, so that the caller may tell them again without it."""
+    waiting = Message.objects.filter(
+        status=Message.Status.QUEUED, channel=Channel.SMS, idempotency_key__startswith=f"{occasion}:sms:"
+    )
+    user_ids = set(waiting.exclude(user=None).values_list("user_id", flat=True))
+    waiting.update(
+        status=Message.Status.CANCELLED, last_error=_("Cancelled: it named a member no longer on the roll.")
+    )
+    return list(User.objects.filter(pk__in=user_ids).select_related("member").order_by("pk"))
+
+
 def birthday_greeting_text() -> str:
     """The branch's birthday greeting: the 生日祝福 template if there is one, else the built-in text."""
     template = NoticeTemplate.objects.filter(name=BIRTHDAY_TEMPLATE).first()

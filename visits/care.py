@@ -21,6 +21,7 @@ from members.models import CareCategory, CarePeriod, HealthRecord, Member
 from notifications.models import Channel
 from notifications.services import messages_cancel, notify
 
+from .ladder import ladder_withdraw
 from .models import PlannedVisit, VisitPolicy
 from .planning import hospital_visit
 
@@ -122,8 +123,9 @@ def _urgent_text(member: Member, period: CarePeriod, planned: PlannedVisit) -> s
 
 
 def member_departed(*, member: Member, on: datetime.date) -> None:
-    """A death or a transfer: the open visits and the waiting messages stop now; after a death a
-    condolence visit to the family (慰问家属) is planned for the group's responsible person."""
+    """A death or a transfer: the open visits, the waiting messages and the ladder's SMS naming the
+    member stop now; after a death a condolence visit to the family (慰问家属) is planned for the
+    group's responsible person."""
     with translation.override(settings.LANGUAGE_CODE):
         reason = (
             _("The member has died.")
@@ -134,6 +136,7 @@ def member_departed(*, member: Member, on: datetime.date) -> None:
         status=PlannedVisit.Status.CANCELLED, cancel_reason=reason
     )
     messages_cancel(member=member, occasion_prefix=alert_prefix(member))
+    ladder_withdraw(member=member)
     if member.status == Member.Status.DECEASED:
         PlannedVisit.objects.get_or_create(
             member=member,

@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 
 from accounts.models import BranchRole, User
 from members.models import Branch, Member
-from notifications.services import notify
+from notifications.services import messages_withdraw, notify
 
 from .models import Escalation, PlannedVisit, VisitPolicy
 
@@ -88,14 +88,48 @@ def _send(escalations: list[Escalation], today: datetime.date) -> None:
             by_recipient[(branch_id, escalation.step, user_id)].append(escalation)
     users = User.objects.select_related("member").in_bulk({user_id for _b, _s, user_id in by_recipient})
     branches = Branch.objects.in_bulk({branch_id for branch_id, _s, _u in by_recipient})
+    occasions: dict[str, list[int]] = {}
     for (branch_id, step, user_id), items in by_recipient.items():
+        # The first escalation's id makes each batch its own occasion, sent once.
+        occasion = f"visit-ladder:{step}:{items[0].pk}"
         notify(
             branch=branches[branch_id],
-            # The first escalation's id makes each batch its own occasion, sent once.
-            occasion=f"visit-ladder:{step}:{items[0].pk}",
+            occasion=occasion,
             text=_ladder_text(step, items, today),
             recipients=[users[user_id]],
         )
+        occasions[occasion] = [escalation.pk for escalation in items]
+    for occasion, pks in occasions.items():
+        Escalation.objects.filter(pk__in=pks).update(occasion=occasion)
+
+
+def ladder_withdraw(*, member: Member) -> int:
+    """After a death or a transfer: the ladder's SMS still waiting that name the member are cancelled,
+    and whoever they were for is told again of the other visits they named. Returns the SMS cancelled."""
+    mine = Escalation.objects.filter(planned__member=member).exclude(occasion="")
+    cancelled = 0
+    for occasion in sorted(set(mine.values_list("occasion", flat=True))):
+        recipients = messages_withdraw(occasion=occasion)
+        cancelled += len(recipients)
+        rest = list(
+            Escalation.objects.filter(occasion=occasion, planned__member__status=Member.Status.ACTIVE)
+            .filter(planned__status=PlannedVisit.Status.DUE)
+            .exclude(planned__member=member)
+            .select_related("planned__member__branch", "planned__responsible")
+            .order_by("planned__due_by", "planned__member__name_pinyin", "id")
+        )
+        if not (recipients and rest):
+            continue
+        # A new occasion of its own: the cancelled SMS keeps the old one, and a member dies once.
+        again = f"visit-ladder:{rest[0].step}:{rest[0].pk}:w{member.pk}"
+        notify(
+            branch=member.branch,
+            occasion=again,
+            text=_ladder_text(rest[0].step, rest, timezone.localdate()),
+            recipients=recipients,
+        )
+        Escalation.objects.filter(pk__in=[escalation.pk for escalation in rest]).update(occasion=again)
+    return cancelled
 
 
 def _role_holders(branch_ids: set[int]) -> dict[tuple[int, str], list[int]]:

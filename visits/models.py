@@ -212,6 +212,9 @@ class Escalation(models.Model):
     )
     step = models.CharField(_("step"), max_length=10, choices=Step.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # The notify() occasion of the SMS that told this step, which may name other visits too: a death
+    # finds the SMS still waiting by it and takes it back (visits.ladder.ladder_withdraw).
+    occasion = models.CharField(_("occasion"), max_length=100, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("overdue visit escalation")

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BranchRole
+from members import services as member_services
+from members.models import Member
 from notifications.models import Channel, Message
 from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 from tests.visits.factories import PlannedVisitFactory
@@ -167,3 +169,48 @@ def test_a_ladder_that_does_not_climb_is_refused_in_chinese_and_nothing_is_saved
     assert response.status_code == 200
     assert "报局联络员的天数须多于报书记的天数" in response.content.decode()
     assert not VisitPolicy.objects.filter(branch=branch, escalate_secretary_days=10).exists()
+
+
+def waiting_sms(user) -> list[str]:
+    queued = Message.objects.filter(user=user, channel=Channel.SMS, status=Message.Status.QUEUED)
+    return list(queued.values_list("body", flat=True))
+
+
+def test_a_death_takes_back_the_ladder_sms_still_waiting_and_tells_again_of_the_others(
+    member, people, secretary
+):
+    other = MemberFactory(branch=member.branch, contact_group=member.contact_group, name="赵建国")
+    overdue(member, days=8)
+    overdue(other, days=9)
+    late = datetime.datetime(2026, 12, 10, 22, 30, tzinfo=SHANGHAI)  # quiet hours: the SMS wait
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.utils.timezone.now", lambda: late)
+        assert overdue_ladder_run(today=TODAY) == 4
+    for who in ("leader", "secretary"):
+        assert ["王秀英" in body and "赵建国" in body for body in waiting_sms(people[who])] == [True]
+    member_services.member_update(
+        actor=secretary, member=member, status=Member.Status.DECEASED, status_changed_on=TODAY
+    )
+    for who in ("leader", "secretary"):
+        cancelled = Message.objects.filter(user=people[who], status=Message.Status.CANCELLED)
+        assert cancelled.count() == 1 and "王秀英" in cancelled.get().body
+        [again] = waiting_sms(people[who])
+        assert "赵建国" in again and "王秀英" not in again
+    # The steps stay taken; the next runs say nothing more of the dead member, nor of the other again.
+    assert Escalation.objects.count() == 4
+    assert overdue_ladder_run(today=TODAY + datetime.timedelta(days=1)) == 0
+    assert not any("王秀英" in body for who in people.values() for body in waiting_sms(who))
+
+
+def test_a_death_cancels_an_sms_naming_only_that_member_and_leaves_sent_ones_alone(member, people, secretary):
+    overdue(member, days=8)
+    overdue_ladder_run(today=TODAY)
+    leaders = Message.objects.filter(user=people["leader"])
+    leaders.update(status=Message.Status.SENT)  # the leader's has gone out, the secretary's waits
+    member_services.member_update(
+        actor=secretary, member=member, status=Member.Status.DECEASED, status_changed_on=TODAY
+    )
+    assert list(leaders.values_list("status", flat=True)) == [Message.Status.SENT]
+    secretarys = Message.objects.filter(user=people["secretary"]).values_list("status", flat=True)
+    assert list(secretarys) == [Message.Status.CANCELLED]
+    assert Message.objects.count() == 2
