@@ -44,6 +44,24 @@ def test_born_on_the_thirtieth_is_greeted_on_the_twenty_ninth_of_a_short_month(b
     assert greeted_on(member, around(expected)) == [expected]
 
 
+def test_born_in_a_leap_month_is_greeted_once_in_a_year_that_has_that_leap_month_too(branch):
+    birth = LunarDate(1941, 6, 5, 1).to_solar_date()  # 闰六月初五; lunar 2025 has a 闰六月 as well
+    assert LCalendars.leap_month(2025) == 6
+    member = MemberFactory(branch=branch, birth_date=birth, lunar_birthday=True)
+    ordinary, leap = LunarDate(2025, 6, 5, 0).to_solar_date(), LunarDate(2025, 6, 5, 1).to_solar_date()
+    days = [ordinary + datetime.timedelta(days=n) for n in range(-1, (leap - ordinary).days + 2)]
+    assert greeted_on(member, days) == [ordinary]
+
+
+def test_born_on_the_thirtieth_is_greeted_on_the_thirtieth_when_the_month_has_it(branch):
+    year = next(y for y in range(1940, 1960) if LCalendars.ndays(y, 1, 0) == 30)
+    birth = LunarDate(year, 1, 30, 0).to_solar_date()  # 正月三十
+    assert LCalendars.ndays(2026, 1, 0) == 30
+    member = MemberFactory(branch=branch, birth_date=birth, lunar_birthday=True)
+    expected = LunarDate(2026, 1, 30, 0).to_solar_date()
+    assert greeted_on(member, around(expected)) == [expected]
+
+
 def test_the_greeting_is_sent_once_and_solar_birthdays_are_left_to_notifications(branch):
     birth = datetime.date(1946, 5, 20)
     lunar = MemberFactory(branch=branch, birth_date=birth, lunar_birthday=True)

@@ -121,6 +121,15 @@ def test_a_visit_reporting_the_member_critically_ill_plans_the_visit_and_alerts(
     assert_urgent_visit_and_alerts(member, leader, carers, today, "病危")
 
 
+def test_a_visit_reporting_the_state_already_known_alerts_nobody(member, liaison):
+    today = timezone.localdate()
+    report = {"member": member, "date": today, "kind": Kind.ROUTINE, "mode": "phone"}
+    services.visit_record(actor=liaison, health=Condition.CRITICAL, **report)
+    before = (sorted(alerts().values_list("pk", flat=True)), PlannedVisit.objects.count())
+    services.visit_record(actor=liaison, health=Condition.CRITICAL, notes="仍在ICU", **report)
+    assert (sorted(alerts().values_list("pk", flat=True)), PlannedVisit.objects.count()) == before
+
+
 def test_the_health_page_path_alerts_too(client, member, leader, carers, secretary):
     client.force_login(secretary)
     data = {"condition": Condition.HOSPITALISED, "mobility": "independent", "note": "", "place": "友谊医院"}

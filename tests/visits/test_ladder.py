@@ -131,6 +131,26 @@ def test_the_schedule_shows_each_step_taken(client, member, people):
     assert "已提醒组长 12月3日 · 已报书记 12月3日" in page
 
 
+def test_the_schedule_with_steps_runs_a_constant_number_of_queries(
+    client, member, people, django_assert_max_num_queries
+):
+    def ladder(count: int) -> None:
+        for n in range(count):
+            other = MemberFactory(branch=member.branch, contact_group=member.contact_group)
+            overdue(other, days=30, occasion=f"routine-{n}")
+        overdue_ladder_run(today=TODAY)
+
+    url = reverse("visits:schedule") + "?scope=branch"
+    client.force_login(people["secretary"])
+    ladder(1)
+    client.get(url)
+    with django_assert_max_num_queries(20) as counted:
+        client.get(url)
+    ladder(10)
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        assert client.get(url).content.decode().count("已报局联络员") == 11
+
+
 def test_the_secretarys_home_lists_overdue_members_by_name_days_and_holder(
     client, member, people, branch, django_assert_max_num_queries
 ):
