@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import capability_required, has_capability
 from branch_portal import spreadsheets
+from branch_portal.form_errors import add_service_error
 from members.models import Member
 
 from . import exports, selectors, services
@@ -115,11 +116,7 @@ def _call(form, service, **kwargs):
     try:
         return service(**kwargs)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
+        add_service_error(form, error)
         return None
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
 from branch_portal import spreadsheets
+from branch_portal.form_errors import add_service_error
 from branch_portal.paging import page_of
 
 from . import contact_map as contact_map_export
@@ -66,7 +67,7 @@ def proxy_add(request, pk: int):
             messages.success(request, _("The family member can now log in with a code sent to their mobile."))
             return redirect(member)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
     context = {**_member_detail_context(request, pk), "proxy_form": form}
     return render(request, "members/member_detail.html", context)
 
@@ -135,15 +136,9 @@ def _save_member(request, form: MemberForm, member) -> bool:
                 services.member_update(actor=request.user, member=member, **form.service_fields())
             return True
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_error(form, error)
     messages.error(request, _("Nothing was saved. Please correct the errors below."))
     return False
-
-
-def _add_service_errors(form: MemberForm, error: ValidationError) -> None:
-    """The service's errors beside their fields; those of fields the form lacks above it (not a 500)."""
-    for field, errors in getattr(error, "error_dict", {None: error}).items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @capability_required("edit_members")
@@ -162,7 +157,7 @@ def contact_group_update(request, pk: int):
             messages.success(request, _("%(group)s has been saved.") % {"group": group})
             return redirect("members:groups")
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
     messages.error(request, _("Nothing was saved. Please correct the errors below."))
     return render(request, "members/group_list.html", {"forms": _group_forms(request.user, bound=form)})
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branches_of, capability_required
+from branch_portal.form_errors import add_service_error
 
 from . import selectors, services
 from .forms import InterestGroupForm
@@ -23,7 +24,7 @@ def group_create(request):
         try:
             services.interest_group_create(actor=request.user, branch=branch, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The interest group was created."))
             return redirect("study:groups")
@@ -47,7 +48,7 @@ def group_edit(request, pk: int):
         try:
             services.interest_group_update(actor=request.user, group=group, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The interest group was saved."))
             return redirect("study:groups")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
 from branch_portal import spreadsheets
+from branch_portal.form_errors import add_service_error
 from members.models import Branch
 
 from . import exports, selectors, services
@@ -51,7 +52,7 @@ def minutes_edit(request, pk: int):
                 resolutions=[r for r in resolutions.cleaned_data if r.get("text")],
             )  # fmt: skip
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The minutes were saved."))
             return redirect(activity)

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal.form_errors import add_service_error
 from members.models import Branch, Member
 from members.selectors import member_get_for_user, reader_member
 
@@ -115,7 +116,7 @@ def activity_create(request):
         try:
             activity = services.activity_create(actor=request.user, branches=others, **data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The activity was saved."))
             _warn_if_holiday(request, activity)
@@ -133,7 +134,7 @@ def activity_edit(request, pk: int):
         try:
             services.activity_update(actor=request.user, activity=activity, branches=branches, **data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The activity was saved."))
             _warn_if_holiday(request, activity)
@@ -150,7 +151,7 @@ def material_add(request, pk: int):
         try:
             services.material_add(actor=request.user, activity=activity, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The material was added."))
             return redirect(activity)
@@ -166,7 +167,7 @@ def contribution_add(request, pk: int):
         try:
             services.contribution_add(actor=request.user, activity=activity, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The talk or essay was added."))
             return redirect(activity)
@@ -253,7 +254,7 @@ def makeup_record(request, pk: int):
                 note=form.cleaned_data["makeup_note"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Make-up study recorded for %(name)s.") % {"name": attendance.member})
             return redirect("study:makeup")
@@ -275,7 +276,7 @@ def plan_edit(request, branch_id: int, year: int):
         try:
             services.plan_save(actor=request.user, branch=branch, year=year, themes=form.themes, **form.rule)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The study plan was saved."))
             return redirect("study:plan", branch_id=branch.pk, year=year)

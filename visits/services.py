@@ -105,8 +105,28 @@ def visit_record(
         routine = PlannedVisit.objects.open().filter(
             member=member, kind=PlannedVisit.Kind.ROUTINE, due_from__lte=date
         )
-        routine.update(status=PlannedVisit.Status.DONE)
+        for seen in routine:
+            _close(seen)  # one by one, so that the history records each (an update() it never sees)
     return visit
+
+
+@transaction.atomic
+def visit_record_with_concern(
+    *, actor, member: Member, concern_category: str = "", concern_text: str = "", **visit
+) -> Visit:
+    """Records the visit and the concern the member raised at it (none when `concern_text` is blank),
+    both or neither; `visit` holds visit_record's arguments."""
+    recorded = visit_record(actor=actor, member=member, **visit)
+    if concern_text.strip():
+        concern_raise(
+            actor=actor,
+            member=member,
+            category=concern_category,
+            text=concern_text,
+            visit=recorded,
+            raised_on=recorded.date,
+        )
+    return recorded
 
 
 def _health_report(actor, member: Member, health: str) -> None:

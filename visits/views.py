@@ -3,7 +3,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
 from branch_portal import spreadsheets
+from branch_portal.form_errors import add_service_error
 from branch_portal.paging import page_of
 from members.models import Member
 from members.selectors import member_get_for_user
@@ -171,48 +171,27 @@ def _initial(request, due: list[PlannedVisit]) -> dict:
 
 
 def _record(request, form, member):
+    """Records the visit (and the concern raised at it); None, with the errors on the form, if refused."""
     data = form.cleaned_data
     try:
-        # The visit and the concern raised at it are saved together or not at all.
-        with transaction.atomic():
-            visit = _record_visit(request, data, member)
-            if data["concern_text"].strip():
-                services.concern_raise(
-                    actor=request.user,
-                    member=member,
-                    category=data["concern_category"],
-                    text=data["concern_text"],
-                    visit=visit,
-                    raised_on=data["date"],
-                )
+        return services.visit_record_with_concern(
+            actor=request.user,
+            member=member,
+            date=data["date"],
+            kind=data["kind"],
+            mode=data["mode"],
+            visitors=list(data["visitors"]),
+            amount=data["amount"] or 0,
+            health=data["health"] or "",
+            notes=data["notes"],
+            follow_up=data["follow_up"],
+            planned=data["planned"] or services.AUTO,
+            concern_category=data["concern_category"],
+            concern_text=data["concern_text"],
+        )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_error(form, error)
         return None
-    return visit
-
-
-def _record_visit(request, data: dict, member):
-    return services.visit_record(
-        actor=request.user,
-        member=member,
-        date=data["date"],
-        kind=data["kind"],
-        mode=data["mode"],
-        visitors=list(data["visitors"]),
-        amount=data["amount"] or 0,
-        health=data["health"] or "",
-        notes=data["notes"],
-        follow_up=data["follow_up"],
-        planned=data["planned"] or services.AUTO,
-    )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @capability_required("record_visits")
@@ -302,7 +281,7 @@ def concern_create(request):
         try:
             services.concern_raise(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Concern recorded."))
             return redirect("visits:concerns")
@@ -343,7 +322,7 @@ def policy_edit(request):
                 **{name: form.cleaned_data[name] for name in form.fields},
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Visit policy saved. The next planning run uses it."))
             return redirect("visits:schedule")
@@ -383,7 +362,7 @@ def celebrations(request):
         try:
             celebration_record(actor=request.user, branch=branch, gifts=bought, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The celebration has been recorded."))
             return redirect("visits:celebrations")

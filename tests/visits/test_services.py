@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -47,6 +48,37 @@ def test_any_visit_also_closes_the_open_routine_visit_whose_window_has_opened(li
     later.refresh_from_db()
     assert routine.status == PlannedVisit.Status.DONE
     assert later.status == PlannedVisit.Status.DUE
+
+
+def test_the_routine_visit_a_birthday_visit_closes_is_in_its_history(liaison, member):
+    today = timezone.localdate()
+    routine = PlannedVisitFactory(member=member, due_from=today - datetime.timedelta(days=1))
+    services.visit_record(actor=liaison, member=member, date=today, kind=Kind.BIRTHDAY)
+    changes = [entry.changes for entry in LogEntry.objects.get_for_object(routine)]
+    assert any(change.get("status") == ["due", "done"] for change in changes)
+
+
+def test_recording_with_a_concern_saves_both_or_neither(liaison, member):
+    today = timezone.localdate()
+    with pytest.raises(ValidationError):
+        services.visit_record_with_concern(
+            actor=liaison,
+            member=member,
+            date=today,
+            kind=Kind.ROUTINE,
+            concern_category="nope",
+            concern_text="楼道灯坏了",
+        )
+    assert not Visit.objects.exists() and not Concern.objects.exists()
+    visit = services.visit_record_with_concern(
+        actor=liaison,
+        member=member,
+        date=today,
+        kind=Kind.ROUTINE,
+        concern_category="housing",
+        concern_text="楼道灯坏了",
+    )
+    assert Concern.objects.get().visit == visit
 
 
 def test_an_early_routine_visit_still_closes_the_next_routine_visit(liaison, member):
