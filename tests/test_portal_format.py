@@ -47,6 +47,11 @@ def test_a_moment_is_shown_in_beijing_time():
     assert render("{{ at|moment }}", "en", at=utc) == "10 December 9:00 a.m."
 
 
+def test_a_day_and_a_month_of_an_aware_time_are_those_of_beijing():
+    new_year = datetime.datetime(2026, 12, 31, 17, 0, tzinfo=datetime.UTC)  # 1:00 on 1 January in Beijing
+    assert render("{{ at|day }}|{{ at|month }}", "zh-hans", at=new_year) == "2027年1月1日|2027年1月"
+
+
 def test_months():
     assert render("{{ m|month }}", "zh-hans", m=datetime.date(2026, 12, 1)) == "2026年12月"
     assert render("{{ m|month }}", "en", m=datetime.date(2026, 12, 1)) == "December 2026"
@@ -56,6 +61,9 @@ def test_months():
 def test_amounts_have_thousands_separators_and_never_break(language):
     out = render("{{ a|yuan }}", language, a=Decimal("15959.6"))
     assert out == '<span class="text-nowrap">15,959.60</span>'
+    assert (
+        render("{{ a|yuan }}", language, a="not an amount") == render("{{ a|yuan }}", language, a="NaN") == ""
+    )
 
 
 @pytest.mark.parametrize(
