@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import BranchRole
 from accounts.permissions import COMMITTEE, has_capability
+from branch_portal.numbering import next_number
 from members.models import Branch, Member
 
 from . import selectors
@@ -68,10 +69,15 @@ def payment_record(
 ) -> Payment:
     """Records dues paid for the months first..last and gives the next receipt number of the branch's year.
 
-    The branch row is locked first, so two treasurers never take the same number and none is skipped.
+    The number is gap-free and unique (branch_portal.numbering); a refused payment leaves it to the next.
     """
     _require_edit(actor, member.branch_id)
-    Branch.objects.select_for_update().get(pk=member.branch_id)
+    # First: the branch stays locked from here, so two treasurers never both find the months unpaid.
+    receipt_no = next_number(
+        Payment.objects.filter(branch_id=member.branch_id, year=paid_on.year),
+        "receipt_no",
+        lock=Branch.objects.filter(pk=member.branch_id),
+    )
     first_month, last_month = month_start(first_month), month_start(last_month)
     if last_month < first_month:
         raise ValidationError(_("The last month must not be before the first month."), code="months_order")
@@ -96,9 +102,6 @@ def payment_record(
             },
             code="amount_mismatch",
         )
-    last_no = Payment.objects.filter(branch_id=member.branch_id, year=paid_on.year).aggregate(
-        last=Max("receipt_no")
-    )["last"]
     payment = Payment(
         branch_id=member.branch_id,
         member=member,
@@ -109,7 +112,7 @@ def payment_record(
         paid_on=paid_on,
         received_by=actor,
         year=paid_on.year,
-        receipt_no=(last_no or 0) + 1,
+        receipt_no=receipt_no,
         note=note,
     )
     payment.full_clean()

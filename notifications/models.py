@@ -31,7 +31,8 @@ class NoticeCategory(models.TextChoices):
 
 
 class NoticeCounter(models.Model):
-    """The last issue number of a branch in a year; its row is locked while a number is taken."""
+    """No longer written: issue numbers come from branch_portal.numbering (the highest taken plus one,
+    under the branch's lock). The table goes in a migration once the org move's migrations have landed."""
 
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()

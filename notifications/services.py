@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import has_capability
+from branch_portal import numbering
 from members.models import Branch, Member
 from members.services import member_account_ensure
 
 from . import audience, calls, links, texts
 from .audience import after_quiet_hours
 from .delivery import dispatch_on_commit, record
-from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeCounter, NoticeTemplate, ReminderSettings
+from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeTemplate, ReminderSettings
 from .transports import Outcome, TransportError, get_transport
 
 # The automatic reminders a branch can switch off (fields of ReminderSettings). Birthdays are sent here;
@@ -108,12 +109,9 @@ def notice_cancel_schedule(*, actor, notice: Notice) -> Notice:
 
 
 def next_number(*, branch: Branch, year: int) -> int:
-    """The branch's next issue number in the year; the counter row stays locked until commit."""
-    NoticeCounter.objects.get_or_create(branch=branch, year=year)
-    counter = NoticeCounter.objects.select_for_update().get(branch=branch, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
+    """The branch's next issue number in the year, gap-free (the branch stays locked until commit)."""
+    numbered = Notice.objects.filter(branch=branch, year=year)
+    return numbering.next_number(numbered, "number", lock=Branch.objects.filter(pk=branch.pk))
 
 
 @transaction.atomic

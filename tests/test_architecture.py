@@ -25,7 +25,8 @@ LAYERS = {
 }
 # Helpers of the project package that the apps import: to move to a floor below the apps (issue 19).
 FLOOR = {"branch_portal.calendar", "branch_portal.fields", "branch_portal.filters",
-         "branch_portal.form_errors", "branch_portal.paging", "branch_portal.spreadsheets"}  # fmt: skip
+         "branch_portal.form_errors", "branch_portal.numbering", "branch_portal.paging",
+         "branch_portal.spreadsheets"}  # fmt: skip
 # Debts, each a function-level import: accounts' role table reads Branch and Bureau of members.
 UPWARD_DEBTS = {("accounts.permissions", "members.models")}
 CYCLE_DEBTS = [

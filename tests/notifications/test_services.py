@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import BranchRole
 from members.models import CareCategory, HealthRecord, Member
 from notifications import services
-from notifications.models import Channel, Message, Notice, NoticeCounter, ReminderSettings
+from notifications.models import Channel, Message, Notice, ReminderSettings
 from notifications.transports import locmem
 from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 
@@ -315,7 +315,6 @@ NOBODY_IN_COMMITTEE = "这条通知没有人能收到：“支委会”中没有
 
 def _nobody_numbered_or_messaged(branch) -> None:
     assert not Notice.objects.filter(branch=branch, number__isnull=False).exists()
-    assert not NoticeCounter.objects.filter(branch=branch, last_number__gt=0).exists()
     assert not Message.objects.exists()
 
 
