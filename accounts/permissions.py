@@ -37,6 +37,9 @@ CAPABILITY_ROLES: dict[str, frozenset[str]] = {
     "read_committee_minutes": CARERS | {Role.BUREAU},
     "send_notices": COMMITTEE,
     "view_dues_ledger": COMMITTEE | {Role.BUREAU},
+    # The annual report as read to the all-member meeting: arrears as counts and sums, no names.
+    # The committee's copy, which names who owes, needs view_dues_ledger.
+    "read_annual_report": EVERYONE,
     "edit_dues": LEADERS,
     "view_own_dues": frozenset({Role.MEMBER, Role.PROXY}),
     "answer_escalations": frozenset({Role.BUREAU}),

@@ -6,24 +6,25 @@ number of members.
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, JSONField, Q, Subquery
+from django.db.models import Count, JSONField, Prefetch, Q, Subquery
 from django.db.models.functions import ExtractMonth, JSONObject
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from members.models import Branch, Member
 from notifications.models import Notice
-from study.models import StudyActivity
+from study.models import Contribution as Given
+from study.models import StudyActivity, StudyPlanMonth
 from study.selectors import activity_rates
-from visits.models import Concern, PlannedVisit, Visit
-from visits.selectors import COLLECTIVE_BIRTHDAY_AGES
+from visits.models import BirthdayCelebration, Concern, PlannedVisit, Visit
 
 from . import figures, selectors
 from .models import Expenditure
-from .money import ZERO
+from .money import ZERO, to_fen
 from .selectors import MemberDues, YearAccount
 
 
@@ -37,14 +38,48 @@ class StudyDay:
 
 
 @dataclass
+class Held:
+    """An activity held: for the joint activities named in the report."""
+
+    date: datetime.date
+    theme: str
+
+
+@dataclass
+class Contribution:
+    kind: str  # study.Contribution.Kind
+    title: str
+    author: str
+    date: datetime.date
+
+
+@dataclass
+class Celebration:
+    """A collective birthday celebration as recorded: who came (name, age) and the gifts (item, cost)."""
+
+    date: datetime.date
+    place: str
+    celebrated: list[tuple[str, int]]
+    gifts: list[tuple[str, Decimal]]
+
+    @property
+    def gifts_total(self) -> Decimal:
+        return to_fen(sum((cost for _item, cost in self.gifts), ZERO))
+
+
+@dataclass
 class YearWork:
     """What the branch did in the year, from the study, visits and notifications apps."""
 
     study_days: list[StudyDay] = field(default_factory=list)
     activities_held: int = 0
+    held_by_kind: dict[str, int] = field(default_factory=dict)  # study kind -> activities held
+    joint: list[Held] = field(default_factory=list)
+    contributions: list[Contribution] = field(default_factory=list)
+    celebrations: list[Celebration] = field(default_factory=list)
+    members_visited: int = 0
     visit_kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind, label)
     visits_by_month: dict[str, list[int]] = field(default_factory=dict)  # kind -> 12 counts
-    birthdays: dict[int, list[str]] = field(default_factory=dict)  # age -> names
     concerns_raised: int = 0
     concerns_answered: int = 0
     concerns_escalated: int = 0
@@ -82,8 +117,8 @@ class YearWork:
         ]
 
     @property
-    def birthday_count(self) -> int:
-        return sum(len(names) for names in self.birthdays.values())
+    def celebrated_count(self) -> int:
+        return sum(len(c.celebrated) for c in self.celebrations)
 
 
 @dataclass
@@ -94,8 +129,10 @@ class AnnualReport:
     account: YearAccount
     arrears: list[MemberDues]
     work: YearWork
+    expenditures: list[Expenditure]
     plan_year: int
     plan: list
+    study_themes: list[tuple[int, str]]  # (month, theme) of the next year's study plan
 
     @property
     def arrears_total(self) -> Decimal:
@@ -112,7 +149,8 @@ def report_as_of(year: int, today: datetime.date) -> datetime.date:
 
 
 def annual_report(*, branch: Branch, year: int, today: datetime.date) -> AnnualReport:
-    """The whole report in seven queries whatever the size of the branch and its history."""
+    """The whole report in a fixed number of queries (fourteen with every app installed), whatever the
+    size of the branch and its history."""
     as_of = report_as_of(year, today)
     members = selectors.standing_members(branch_ids=[branch.pk], upto=as_of)
     payments = selectors.payment_rows(branch_ids=[branch.pk])
@@ -129,9 +167,11 @@ def annual_report(*, branch: Branch, year: int, today: datetime.date) -> AnnualR
             year=year, payments=payments, spent_before=totals["spent_before"], spent_in_year=spent_in_year
         ),
         arrears=selectors.owing(standings),
-        work=year_work(branch=branch, year=year, as_of=as_of, members=members, totals=totals),
+        work=year_work(branch=branch, year=year, as_of=as_of, totals=totals),
+        expenditures=selectors.expenditures_in_year(branch=branch, year=year),
         plan_year=year + 1,
         plan=selectors.work_plan(branch=branch, year=year + 1),
+        study_themes=_study_themes(branch, year + 1),
     )
 
 
@@ -146,6 +186,8 @@ def year_figures(*, branch: Branch, year: int) -> dict:
         in_year = spent.filter(spent_on__gte=start, spent_on__lt=end, purpose=purpose)
         columns[f"spent_{purpose}"] = figures.Sum(in_year, "amount")
     columns.update(_concern_figures(branch, start, end))
+    visited = Visit.objects.filter(member__branch=branch, date__gte=start, date__lt=end)
+    columns["members_visited"] = figures.Count(Member.objects.filter(pk__in=visited.values("member_id")))
     issued = Notice.objects.filter(branch=branch, year=year, number__isnull=False)
     columns["notices_issued"] = figures.Count(issued)
     return Branch.objects.filter(pk=branch.pk).values(**columns).get()
@@ -166,31 +208,18 @@ def _concern_figures(branch: Branch, start: datetime.date, end: datetime.date) -
     return {"concerns": Subquery(row[:1], output_field=JSONField())}
 
 
-def year_work(
-    *, branch: Branch, year: int, as_of: datetime.date, members: list[Member], totals: dict
-) -> YearWork:
-    work = YearWork(birthdays=collective_birthdays(members=members, year=year))
+def year_work(*, branch: Branch, year: int, as_of: datetime.date, totals: dict) -> YearWork:
+    work = YearWork()
     _add_study(work, branch, year, as_of)
     _add_visits(work, branch, year)
+    work.celebrations = _celebrations(branch, year, as_of)
+    work.members_visited = totals["members_visited"]
     concerns = totals["concerns"] or {}
     work.concerns_raised = concerns.get("raised", 0)
     work.concerns_answered = concerns.get("answered", 0)
     work.concerns_escalated = concerns.get("escalated", 0)
     work.notices_issued = totals["notices_issued"]
     return work
-
-
-def collective_birthdays(*, members: list[Member], year: int) -> dict[int, list[str]]:
-    """Of the year's members (`selectors.standing_members`), those turning 80, 85, 90 … in the year,
-    whom the collective birthday celebrates, oldest first.
-    """
-    ages = COLLECTIVE_BIRTHDAY_AGES
-    born = {year - age: age for age in ages}
-    result: dict[int, list[str]] = {age: [] for age in ages}
-    for member in sorted(members, key=lambda m: m.birth_date):
-        if member.birth_date.year in born:
-            result[born[member.birth_date.year]].append(member.name)
-    return result
 
 
 def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) -> None:
@@ -202,6 +231,42 @@ def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) 
         if a.kind == StudyActivity.Kind.MONTHLY and a.recorded
     ]
     work.activities_held = len(held)
+    work.held_by_kind = dict(Counter(a.kind for a in held))
+    work.joint = [Held(a.date, a.theme) for a in held if a.kind == StudyActivity.Kind.JOINT]
+    work.contributions = _contributions(branch, year, as_of)
+
+
+def _contributions(branch: Branch, year: int, as_of: datetime.date) -> list[Contribution]:
+    """The talks and essays the branch's members gave at the year's activities, in date order."""
+    rows = (
+        Given.objects.filter(
+            author__branch=branch, activity__date__gte=datetime.date(year, 1, 1), activity__date__lte=as_of
+        )
+        .order_by("activity__date", "pk")
+        .values_list("kind", "title", "author__name", "activity__date")
+    )
+    return [Contribution(*row) for row in rows]
+
+
+def _celebrations(branch: Branch, year: int, as_of: datetime.date) -> list[Celebration]:
+    """The collective birthday celebrations recorded in the year (three queries), oldest first."""
+    attendees = Prefetch("attendees", Member.objects.order_by("birth_date", "pk").only("name", "birth_date"))
+    rows = (
+        BirthdayCelebration.objects.filter(
+            branch=branch, date__gte=datetime.date(year, 1, 1), date__lte=as_of
+        )
+        .prefetch_related(attendees, "gifts")
+        .order_by("date", "pk")
+    )
+    return [
+        Celebration(
+            date=c.date,
+            place=c.place,
+            celebrated=[(m.name, c.date.year - m.birth_date.year) for m in c.attendees.all()],
+            gifts=[(g.item, g.cost) for g in c.gifts.all()],
+        )
+        for c in rows
+    ]
 
 
 def _add_visits(work: YearWork, branch: Branch, year: int) -> None:
@@ -218,6 +283,12 @@ def _add_visits(work: YearWork, branch: Branch, year: int) -> None:
     )
     for kind, month, count in rows:
         work.visits_by_month.setdefault(kind, [0] * 12)[month - 1] += count
+
+
+def _study_themes(branch: Branch, year: int) -> list[tuple[int, str]]:
+    """The monthly themes of the branch's study plan for `year`, the plan section's backbone."""
+    months = StudyPlanMonth.objects.filter(plan__branch=branch, plan__year=year).exclude(theme="")
+    return list(months.order_by("month").values_list("month", "theme"))
 
 
 def chart_data(report: AnnualReport) -> dict:

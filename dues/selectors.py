@@ -31,7 +31,13 @@ def ledger_branches(user) -> list[Branch]:
 
 def ledger_branch_get(user, branch_id) -> Branch:
     """The requested branch if the user may read its ledger (their first branch when none is asked); 404."""
-    branches = ledger_branches(user)
+    return branch_get(user, branch_id, "view_dues_ledger")
+
+
+def branch_get(user, branch_id, capability: str) -> Branch:
+    """The requested branch if the user holds the capability there (their first such branch when none
+    is asked); else 404."""
+    branches = branches_of(user, capability)
     if not branches:
         raise Http404
     if branch_id in (None, ""):
@@ -393,6 +399,13 @@ def payment_list(*, branch: Branch):
 
 def expenditure_list(*, branch: Branch):
     return Expenditure.objects.filter(branch=branch).select_related("approver")
+
+
+def expenditures_in_year(*, branch: Branch, year: int) -> list[Expenditure]:
+    """The year's expenditures one by one, in date order, with their approver (the report's list)."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    in_year = expenditure_list(branch=branch).filter(spent_on__gte=start, spent_on__lt=end)
+    return list(in_year.order_by("spent_on", "pk"))
 
 
 def rate_list(*, branch: Branch):

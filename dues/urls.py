@@ -13,6 +13,13 @@ urlpatterns = [
     path("report/<int:year>/", views.report, name="report"),
     path("report/<int:year>/report.docx", views.report_docx, name="report_docx"),
     path("report/<int:year>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("report/<int:year>/committee/", views.report_committee, name="report_committee"),
+    path(
+        "report/<int:year>/committee/report.docx", views.report_committee_docx, name="report_committee_docx"
+    ),
+    path(
+        "report/<int:year>/committee/report.xlsx", views.report_committee_xlsx, name="report_committee_xlsx"
+    ),
     path("report/<int:year>/plan/", views.plan_item_add, name="plan_item_add"),
     path("plan/<int:pk>/", views.plan_item_update, name="plan_item_update"),
     path("plan/<int:pk>/move/", views.plan_item_move, name="plan_item_move"),

@@ -19,7 +19,7 @@ from branch_portal import spreadsheets
 from branch_portal.form_errors import add_service_error
 from members.models import Member
 
-from . import exports, selectors, services
+from . import exports, narrative, selectors, services
 from .filters import ExpenditureFilter, PaymentFilter
 from .forms import ExpenditureForm, PaymentForm, RateForm, WorkPlanItemForm, choices_from
 from .money import month_count
@@ -215,58 +215,85 @@ def member_section(request, member: Member) -> str:
     return render_to_string("dues/member_panel.html", {"member": member, "standing": standing}, request)
 
 
-def _report_branch(request, year: int):
-    """The branch whose report of `year` is asked for; 404 outside the user's ledgers or the years."""
-    branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
+# The annual report in two versions: the one read to all members (arrears as counts and sums) and
+# the committee's copy, which names who owes. The version is fixed by the URL, never by a parameter.
+READ_TO_ALL, COMMITTEE_COPY = "read_annual_report", "view_dues_ledger"
+
+
+def _report_for(request, year: int, capability: str):
+    """The report of `year` for a branch where the user holds the capability; 404 outside them or
+    outside the years reported."""
+    branch = selectors.branch_get(request.user, request.GET.get("branch"), capability)
     if not 2000 <= year <= timezone.localdate().year:
         raise Http404
-    return branch
+    return annual_report(branch=branch, year=year, today=timezone.localdate())
 
 
-def _report_for(request, year: int):
-    return annual_report(branch=_report_branch(request, year), year=year, today=timezone.localdate())
-
-
-def _report_context(request, branch, year: int) -> dict:
-    report = annual_report(branch=branch, year=year, today=timezone.localdate())
-    return {
+def _report_page(request, year: int, capability: str):
+    report = _report_for(request, year, capability)
+    user = request.user
+    context = {
+        "year": year,
         "report": report,
         "branch": report.branch,
         "work": report.work,
         "account": report.account,
+        "story": narrative.story(report, names=capability == COMMITTEE_COPY),
+        "committee_copy": capability == COMMITTEE_COPY,
+        "reads_committee_copy": has_capability(user, COMMITTEE_COPY, report.branch),
+        "plans_study": has_capability(user, "manage_study", report.branch),
         "charts": chart_data(report),
-        "can_edit": has_capability(request.user, "edit_dues", report.branch),
+        "can_edit": has_capability(user, "edit_dues", report.branch),
         "plan_form": WorkPlanItemForm(),
         "today": timezone.localdate(),
     }
+    return render(request, "dues/report.html", context)
 
 
-@capability_required("view_dues_ledger")
+@capability_required(READ_TO_ALL)
 def report(request, year: int):
-    """The annual report to the all-member meeting, printable on A4, with next year's editable plan."""
-    branch = _report_branch(request, year)
-    return render(request, "dues/report.html", {"year": year, **_report_context(request, branch, year)})
+    """The annual report as read to the all-member meeting, printable on A4, with next year's plan."""
+    return _report_page(request, year, READ_TO_ALL)
 
 
-@capability_required("view_dues_ledger")
-def report_docx(request, year: int):
-    report = _report_for(request, year)
-    return spreadsheets.download(
-        exports.report_docx(report), _report_filename(report, "docx"), exports.DOCX_TYPE
-    )
+@capability_required(COMMITTEE_COPY)
+def report_committee(request, year: int):
+    """The committee's copy of the annual report: the same, naming the members who owe dues."""
+    return _report_page(request, year, COMMITTEE_COPY)
 
 
-@capability_required("view_dues_ledger")
-def report_xlsx(request, year: int):
-    report = _report_for(request, year)
-    return spreadsheets.download(
-        exports.report_xlsx(report), _report_filename(report, "xlsx"), exports.XLSX_TYPE
-    )
-
-
-def _report_filename(report, extension: str) -> str:
+def _report_file(request, year: int, capability: str, extension: str):
+    report = _report_for(request, year, capability)
+    names = capability == COMMITTEE_COPY
+    write, content_type = {
+        "docx": (exports.report_docx, exports.DOCX_TYPE),
+        "xlsx": (exports.report_xlsx, exports.XLSX_TYPE),
+    }[extension]
     kind = _("%(year)s annual report") % {"year": report.year}
-    return spreadsheets.download_name(report.branch.name, kind, extension)
+    if names:
+        kind = _("%(year)s annual report (committee copy)") % {"year": report.year}
+    filename = spreadsheets.download_name(report.branch.name, kind, extension)
+    return spreadsheets.download(write(report, names=names), filename, content_type)
+
+
+@capability_required(READ_TO_ALL)
+def report_docx(request, year: int):
+    return _report_file(request, year, READ_TO_ALL, "docx")
+
+
+@capability_required(READ_TO_ALL)
+def report_xlsx(request, year: int):
+    return _report_file(request, year, READ_TO_ALL, "xlsx")
+
+
+@capability_required(COMMITTEE_COPY)
+def report_committee_docx(request, year: int):
+    return _report_file(request, year, COMMITTEE_COPY, "docx")
+
+
+@capability_required(COMMITTEE_COPY)
+def report_committee_xlsx(request, year: int):
+    return _report_file(request, year, COMMITTEE_COPY, "xlsx")
 
 
 def _plan_response(request, branch, report_year: int, plan_form=None):

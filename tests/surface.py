@@ -149,9 +149,14 @@ PAGES = [
     Page("study:group_create", expected=VISITORS),
     Page("study:group_edit", ("interest_group",), CARERS_OF_BRANCH),
     Page("dues:ledger", expected=statuses(200, liaison=403)),  # a member sees their own dues
-    Page("dues:report", (2025,), statuses(200, liaison=403, member=403)),
-    Page("dues:report_docx", (2025,), statuses(200, liaison=403, member=403)),
-    Page("dues:report_xlsx", (2025,), statuses(200, liaison=403, member=403)),
+    # The annual report as read to all members (no names of who owes) is everyone's; the committee's
+    # copy, naming them, the committee's and the bureau's only.
+    Page("dues:report", (2025,), statuses()),
+    Page("dues:report_docx", (2025,), statuses()),
+    Page("dues:report_xlsx", (2025,), statuses()),
+    Page("dues:report_committee", (2025,), statuses(200, liaison=403, member=403)),
+    Page("dues:report_committee_docx", (2025,), statuses(200, liaison=403, member=403)),
+    Page("dues:report_committee_xlsx", (2025,), statuses(200, liaison=403, member=403)),
     Page("dues:member_panel", ("own_member",), statuses(200, liaison=204, stranger=404)),
     Page("dues:member_panel", ("member",), statuses(200, liaison=204, member=404, stranger=404)),
     Page("dues:payment_owed", expected=statuses(200, committee=403, liaison=403, member=403, bureau=403)),
@@ -175,8 +180,16 @@ PAGES = [
     # Ids in the query string: outside the user's branches a 404, or the user's own branch instead.
     Page("visits:new", data={"member": "member"}, expected=CARERS_OF_BRANCH),
     Page("dues:ledger", data={"branch": "branch"}, expected=statuses(200, liaison=403, stranger=404)),
+    Page("dues:report", (2025,), statuses(200, stranger=404), data={"branch": "branch"}),
+    Page("dues:report_docx", (2025,), statuses(200, stranger=404), data={"branch": "branch"}),
     Page(
-        "dues:report",
+        "dues:report_committee",
+        (2025,),
+        statuses(200, liaison=403, member=403, stranger=404),
+        data={"branch": "branch"},
+    ),
+    Page(
+        "dues:report_committee_docx",
         (2025,),
         statuses(200, liaison=403, member=403, stranger=404),
         data={"branch": "branch"},

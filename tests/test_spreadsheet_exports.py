@@ -39,6 +39,7 @@ KNOWN_EXPORTS = {
     "members:export",
     "members:import_template",
     "dues:report_xlsx",
+    "dues:report_committee_xlsx",
     "visits:schedule_xlsx",
 }
 
