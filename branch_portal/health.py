@@ -10,6 +10,7 @@ just as its pages would not see them.
 import dataclasses
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin
@@ -60,10 +61,9 @@ class Broker(HealthCheck):
     """The Celery broker accepts a connection: without it no notice leaves the portal."""
 
     def run(self):
-        from .celery import app
-
+        # The project's app (branch_portal/__init__.py makes it current), whose tasks call this module.
         try:
-            with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+            with current_app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)
         except Exception as error:  # kombu wraps each transport's errors differently
             reason = f"cannot reach the Celery broker ({error.__class__.__name__})"

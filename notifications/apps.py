@@ -10,6 +10,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from . import tasks  # noqa: F401  (registers the tasks the outbox publishes by name)
         from .models import Call
 
         # Who marked a call reached, and when, stays on record whatever is marked later.

@@ -20,7 +20,7 @@ from accounts.permissions import has_capability
 from members.models import Branch, ContactGroup, Member
 from members.services import history_actor
 
-from . import texts
+from . import outbox, texts
 from .models import Call, Notice
 
 # The reminder names this many members, then "and others".
@@ -103,13 +103,11 @@ def calls_remind(*, now: datetime.datetime | None = None) -> int:
         branch_of.setdefault(caller_id, branch_id)
     if not members:
         return 0
-    from .services import notify  # services imports this module: notice_issue lists the calls
-
     users = User.objects.select_related("member").in_bulk(list(members))
     branches = Branch.objects.in_bulk(set(branch_of.values()))
     queued = 0
     for caller_id, names in members.items():
-        result = notify(
+        result = outbox.enqueue(
             branch=branches[branch_of[caller_id]],
             occasion=f"calls-open:{today:%Y-%m-%d}",
             text=_reminder_text(list(names.values())),

@@ -17,39 +17,15 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .audience import after_quiet_hours
+from accounts.models import BranchRole
+
+from . import outbox
 from .models import QUIET_CHANNELS, Channel, Message, Notice
+from .outbox import after_quiet_hours, dispatch_on_commit
 from .transports import Outcome, TransportError, get_transport
+from .transports.wecom import WeComRobotTransport, robot_key
 
 logger = logging.getLogger("notifications")
-
-
-def batches(rows: list[tuple[int, str]]) -> list[list[int]]:
-    """Message ids grouped by channel, in chunks the channel's backend sends in one go."""
-    by_channel: dict[str, list[int]] = defaultdict(list)
-    for pk, channel in rows:
-        by_channel[channel].append(pk)
-    result = []
-    for channel, ids in by_channel.items():
-        size = max(1, get_transport(channel).max_batch)
-        result.extend(ids[i : i + size] for i in range(0, len(ids), size))
-    return result
-
-
-def dispatch_on_commit(rows: list[tuple[int, str]], *, countdown: int = 0) -> None:
-    """Queues delivery tasks once the transaction commits (like delay_on_commit).
-
-    robust=True: a broker that is down must not break the page that sent the notice;
-    the rows stay queued and the sweeper dispatches them again.
-    """
-    from .tasks import deliver_messages_task
-
-    for chunk in batches(rows):
-        # A named function, not a partial: Django logs a robust callback's failure by its __qualname__.
-        def publish(chunk=chunk) -> None:
-            deliver_messages_task.apply_async(args=[chunk], countdown=countdown or None)
-
-        transaction.on_commit(publish, robust=True)
 
 
 def messages_deliver(*, message_ids: list[int]) -> int:
@@ -244,14 +220,11 @@ def alert_secretary(failures: list[tuple[Message, TransportError]]) -> int:
     """Tells the branch secretary (SMS, and the committee's WeChat group when it has a robot) that the
     provider refused messages for a reason someone has to act on: once per notice (or reminder) and
     kind of refusal, however many messages it hit. Returns the number of alerts queued."""
-    from accounts.models import BranchRole
-
-    from .services import notify
-    from .transports.wecom import WeComRobotTransport, robot_key
-
     alerts: dict[tuple[int, str, str], tuple[Message, TransportError]] = {}
     for message, error in failures:
-        subject = f"notice:{message.notice_id}" if message.notice_id else _occasion(message)
+        subject = (
+            outbox.notice_occasion(message.notice_id) if message.notice_id else outbox.occasion_of(message)
+        )
         if subject.startswith(ALERT_OCCASION):
             continue
         alerts.setdefault((message.branch_id, subject, error.code), (message, error))
@@ -265,7 +238,7 @@ def alert_secretary(failures: list[tuple[Message, TransportError]]) -> int:
         robot = isinstance(get_transport(Channel.COMMITTEE_WECHAT), WeComRobotTransport)
         if not robot or robot_key(branch_id, Channel.COMMITTEE_WECHAT):
             channels.append(Channel.COMMITTEE_WECHAT)
-        result = notify(
+        result = outbox.enqueue(
             branch=branch,
             occasion=f"{ALERT_OCCASION}:{subject}:{code}",
             text=_alert_text(message, error),
@@ -274,11 +247,6 @@ def alert_secretary(failures: list[tuple[Message, TransportError]]) -> int:
         )
         queued += bool(result.queued)
     return queued
-
-
-def _occasion(message: Message) -> str:
-    """The occasion notify() was called with: the idempotency key up to its channel."""
-    return message.idempotency_key.split(f":{message.channel}", 1)[0]
 
 
 def _alert_text(message: Message, error: TransportError) -> str:
@@ -295,11 +263,8 @@ def _alert_text(message: Message, error: TransportError) -> str:
         }
 
 
-def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Every minute: requeue stale claims, send scheduled notices now due, re-dispatch stuck messages."""
-    from .services import notice_release
-
-    now = now or timezone.now()
+def messages_sweep(*, now: datetime.datetime) -> dict[str, int]:
+    """Every minute (services.outbox_sweep): requeue stale claims, re-dispatch stuck messages."""
     opts = settings.NOTIFICATIONS
     stale = now - datetime.timedelta(seconds=opts["STALE_SENDING_SECONDS"])
     sending = Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=stale)
@@ -313,17 +278,13 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     requeued = sending.update(
         status=Message.Status.QUEUED, claim_token="", dispatched_at=None, verify_before_send=True
     )
-    released = 0
-    for notice in Notice.objects.filter(status=Notice.Status.SCHEDULED, scheduled_for__lte=now):
-        notice = notice_release(notice=notice, now=now)
-        released += notice.status == Notice.Status.SENT
     lost = now - datetime.timedelta(seconds=opts["REDISPATCH_SECONDS"])
     stuck = Message.objects.due(now).filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=lost))
     rows = list(stuck.order_by("pk").values_list("pk", "channel")[:10000])
     with transaction.atomic():
         Message.objects.filter(pk__in=[pk for pk, _channel in rows]).update(dispatched_at=now)
         dispatch_on_commit(rows)
-    return {"requeued": requeued, "given_up": given_up, "released": released, "dispatched": len(rows)}
+    return {"requeued": requeued, "given_up": given_up, "dispatched": len(rows)}
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from members.models import Branch, Member
 
-from . import audience, calls, services
+from . import audience, calls, outbox, services
 from .defaults import notice_templates_ensure
 from .models import Call, Channel, Message, Notice, NoticeCategory
 
@@ -193,7 +193,7 @@ def seed(branch: Branch, today: datetime.date) -> None:
 def _issue(notice: Notice, members: list[Member], sent_at: datetime.datetime, rng: random.Random) -> None:
     year = sent_at.astimezone(LOCAL).year
     number = services.next_number(branch=notice.branch, year=year)
-    plan = audience.plan(notice=notice, members=members, now=sent_at, key_prefix=f"notice:{notice.pk}")
+    plan = audience.notice_plan(notice, members, now=sent_at)
     for message in plan.messages:
         message.status = Message.Status.SENT
         message.attempts = 1
@@ -211,7 +211,7 @@ def _issue(notice: Notice, members: list[Member], sent_at: datetime.datetime, rn
     )
 
 
-def _calls(notice: Notice, plan: audience.Plan, sent_at: datetime.datetime, rng: random.Random) -> None:
+def _calls(notice: Notice, plan: outbox.Plan, sent_at: datetime.datetime, rng: random.Random) -> None:
     """The issue's calls to members SMS cannot reach: reached within hours, except the latest issue's,
     left open, so the group leaders' phone lists have calls to make."""
     calls.calls_create(notice=notice, recipients=plan.calls)

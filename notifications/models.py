@@ -209,7 +209,7 @@ class Message(models.Model):
         _("to"), max_length=100, blank=True, help_text=_("Phone number; empty for a group.")
     )
     body = models.TextField(_("text"))
-    # notice:<id>:<channel>:<member> for notices, <occasion>:<channel>:<recipient> for reminders.
+    # <occasion>:<channel>[:<kind>:<id>], a notice's occasion being notice:<id> (outbox.message_key).
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

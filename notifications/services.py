@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,10 +26,9 @@ from branch_portal import numbering
 from members.models import Branch, Member
 from members.services import member_account_ensure
 
-from . import audience, calls, links, texts
-from .audience import after_quiet_hours
-from .delivery import dispatch_on_commit, record
-from .models import GROUP_CHANNELS, Channel, Message, Notice, NoticeTemplate, ReminderSettings
+from . import audience, calls, delivery, links, outbox, texts
+from .models import Channel, Message, Notice, NoticeTemplate, ReminderSettings
+from .outbox import Notified
 from .transports import Outcome, TransportError, get_transport
 
 # The automatic reminders a branch can switch off (fields of ReminderSettings). Birthdays are sent here;
@@ -63,6 +62,17 @@ def _clean_text(notice: Notice) -> None:
         raise ValidationError({"body": ValidationError(too_long, code="sms_too_long")})
 
 
+@dataclass(frozen=True)
+class NoticeResult:
+    """What saving or sending a notice did, for the sender's page: the notice as it now stands, and whom
+    its SMS do not reach (not stored; the preview shows them too)."""
+
+    notice: Notice
+    without_phone: list[str] = field(default_factory=list)
+    opted_out: list[str] = field(default_factory=list)
+    calls_added: int = 0
+
+
 @transaction.atomic
 def notice_create(*, actor, branch: Branch, groups=(), members=(), **fields) -> Notice:
     """Saves a draft notice with its audience."""
@@ -77,7 +87,15 @@ def notice_create(*, actor, branch: Branch, groups=(), members=(), **fields) -> 
 
 
 @transaction.atomic
-def notice_send(*, actor, notice: Notice, now: datetime.datetime | None = None) -> Notice:
+def notice_submit(*, actor, branch: Branch, send: bool, groups=(), members=(), **fields) -> NoticeResult:
+    """Saves a notice written on the compose page and, with `send`, sends (or schedules) it at once: a
+    notice that cannot be sent is not left behind as a draft either."""
+    notice = notice_create(actor=actor, branch=branch, groups=groups, members=members, **fields)
+    return notice_send(actor=actor, notice=notice) if send else NoticeResult(notice)
+
+
+@transaction.atomic
+def notice_send(*, actor, notice: Notice, now: datetime.datetime | None = None) -> NoticeResult:
     """Sends a draft now, or schedules it when its time is in the future; the number comes when it goes."""
     now = now or timezone.now()
     notice = Notice.objects.select_for_update().select_related("branch").get(pk=notice.pk)
@@ -92,7 +110,7 @@ def notice_send(*, actor, notice: Notice, now: datetime.datetime | None = None) 
         notice.status = Notice.Status.SCHEDULED
         notice.unsent_reason = ""
         notice.save(update_fields=["status", "unsent_reason"])
-        return notice
+        return NoticeResult(notice)
     return notice_issue(notice=notice, now=now)
 
 
@@ -115,11 +133,11 @@ def next_number(*, branch: Branch, year: int) -> int:
 
 
 @transaction.atomic
-def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
+def notice_issue(*, notice: Notice, now: datetime.datetime) -> NoticeResult:
     """Numbers the notice and writes its outbox rows in one transaction; delivery starts on commit."""
     notice = Notice.objects.select_for_update().select_related("branch").get(pk=notice.pk)
     if notice.status == Notice.Status.SENT:
-        return notice
+        return NoticeResult(notice)
     plan = _plan(notice, now)
     # Before the number is taken: numbers are gap-free, so one spent on nobody shows in every list.
     _refuse_if_nobody_reached(notice, plan)
@@ -127,21 +145,17 @@ def notice_issue(*, notice: Notice, now: datetime.datetime) -> Notice:
         _add_personal_links(plan.sms, notice)
     notice.year = timezone.localtime(now).year
     notice.number = next_number(branch=notice.branch, year=notice.year)
-    for message in plan.messages:
-        if message.not_before <= now:
-            message.dispatched_at = now
-    Message.objects.bulk_create(plan.messages)
+    outbox.write(plan.messages, now=now)
     notice.status = Notice.Status.SENT
     notice.sent_at = now
     notice.unsent_reason = ""
     notice.save(update_fields=["year", "number", "status", "sent_at", "unsent_reason"])
-    due = Message.objects.filter(notice=notice).due(now).values_list("pk", "channel")
-    dispatch_on_commit(list(due))
-    notice.calls_added = calls.calls_create(notice=notice, recipients=plan.calls)
-    # For the sender's page: whom the SMS could not reach (not stored; the preview shows it too).
-    notice.without_phone = [m.name for m in plan.without_phone]
-    notice.opted_out = [m.name for m in plan.opted_out]
-    return notice
+    return NoticeResult(
+        notice,
+        without_phone=[m.name for m in plan.without_phone],
+        opted_out=[m.name for m in plan.opted_out],
+        calls_added=calls.calls_create(notice=notice, recipients=plan.calls),
+    )
 
 
 @transaction.atomic
@@ -156,7 +170,7 @@ def notice_release(*, notice: Notice, now: datetime.datetime) -> Notice:
     if notice.status != Notice.Status.SCHEDULED or notice.scheduled_for > now:
         return notice
     try:
-        return notice_issue(notice=notice, now=now)
+        return notice_issue(notice=notice, now=now).notice
     except ValidationError as error:
         if error.code not in Notice.Unsent.values:
             raise
@@ -168,6 +182,20 @@ def notice_release(*, notice: Notice, now: datetime.datetime) -> Notice:
         return notice
 
 
+def notices_release_due(*, now: datetime.datetime) -> int:
+    """Sends the scheduled notices whose time has come; returns how many went."""
+    released = 0
+    for notice in Notice.objects.filter(status=Notice.Status.SCHEDULED, scheduled_for__lte=now):
+        released += notice_release(notice=notice, now=now).status == Notice.Status.SENT
+    return released
+
+
+def outbox_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Every minute: requeue stale claims, re-dispatch stuck messages, send scheduled notices now due."""
+    now = now or timezone.now()
+    return {**delivery.messages_sweep(now=now), "released": notices_release_due(now=now)}
+
+
 def _add_personal_links(messages: list[Message], notice: Notice) -> None:
     """Ends each SMS with its recipient's personal link (the member's, or the family proxy's); a member
     without a login gets one, without a password, so that the link has someone to open for."""
@@ -176,7 +204,7 @@ def _add_personal_links(messages: list[Message], notice: Notice) -> None:
         message.body = f"{message.body} {links.link_url(user=user, notice_id=notice.pk)}"
 
 
-def _plan(notice: Notice, now: datetime.datetime) -> audience.Plan:
+def _plan(notice: Notice, now: datetime.datetime) -> outbox.Plan:
     members = audience.audience_members(
         branch=notice.branch,
         audience=notice.audience,
@@ -185,10 +213,10 @@ def _plan(notice: Notice, now: datetime.datetime) -> audience.Plan:
         members=notice.members.all(),
         on=timezone.localdate(now),
     )
-    return audience.plan(notice=notice, members=members, now=now, key_prefix=f"notice:{notice.pk}")
+    return audience.notice_plan(notice, members, now=now)
 
 
-def _refuse_if_nobody_reached(notice: Notice, plan: audience.Plan) -> None:
+def _refuse_if_nobody_reached(notice: Notice, plan: outbox.Plan) -> None:
     reason = plan.unsent_reason
     if reason:
         raise ValidationError(audience.unsent_explanation(reason, notice), code=reason)
@@ -202,18 +230,6 @@ def reminder_enabled(branch: Branch, reminder: str) -> bool:
     return value is None or value
 
 
-@dataclass
-class Notified:
-    """What notify() did: rows queued now, rows an earlier call queued, recipients SMS cannot reach."""
-
-    queued: int = 0
-    already: int = 0
-    without_phone: list[str] = field(default_factory=list)
-    opted_out: list[str] = field(default_factory=list)
-    switched_off: bool = False
-
-
-@transaction.atomic
 def notify(
     *,
     branch: Branch,
@@ -231,69 +247,18 @@ def notify(
     the two WeChat channels post once to the branch's group. `reminder` names a switch in
     ReminderSettings: when the committee turned it off nothing is queued. `urgent` (a carers' alert
     about a critically ill member) lets the SMS to Users go out in quiet hours; an SMS to a Member
-    still waits for the morning, urgent or not.
+    still waits for the morning. The rules are the outbox's (notifications/outbox.py).
     """
-    result = Notified()
     if reminder and not reminder_enabled(branch, reminder):
-        result.switched_off = True
-        return result
-    now = timezone.now()
-    start = max(not_before or now, now)
-    rows = []
-    for channel in channels:
-        if channel in GROUP_CHANNELS:
-            body = texts.render(text, name=audience.GROUP_ADDRESS, branch=str(branch))
-            label = Channel(channel).label
-            rows.append(_row(branch, channel, f"{occasion}:{channel}", label, "", body, start))
-    if Channel.SMS in channels:
-        recipients = list(recipients)
-        members = [r for r in recipients if isinstance(r, Member)]
-        prefetch_related_objects(members, "proxies__user")
-        for recipient in recipients:
-            member = recipient if isinstance(recipient, Member) else getattr(recipient, "member", None)
-            name = recipient.name if isinstance(recipient, Member) else str(recipient)
-            if member is not None and member.sms_opt_out:
-                result.opted_out.append(name)
-                continue
-            if isinstance(recipient, Member):
-                targets = audience.sms_targets(recipient)
-            else:
-                phone = texts.usable_mobile(member.phone_for_notices if member else recipient.phone)
-                kind, pk = ("member", member.pk) if member else ("user", recipient.pk)
-                targets = [audience.Target(kind, pk, name, phone, recipient)] if phone else []
-            if not targets:
-                result.without_phone.append(name)
-                continue
-            body = texts.render(text, name=name, branch=str(branch))
-            # An urgent alert to a carer (a User) goes out in quiet hours; what goes to a member waits.
-            to_carer = urgent and not isinstance(recipient, Member)
-            for target in targets:
-                key = f"{occasion}:sms:{target.kind}:{target.pk}"
-                due = start if to_carer else after_quiet_hours(start)
-                row = _row(branch, Channel.SMS, key, target.name, target.phone, body, due)
-                row.member, row.user = member, target.user
-                rows.append(row)
-    keys = [row.idempotency_key for row in rows]
-    existing = set(Message.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
-    new = [row for row in rows if row.idempotency_key not in existing]
-    for row in new:
-        row.dispatched_at = now if row.not_before <= now else None
-    Message.objects.bulk_create(new, ignore_conflicts=True)
-    result.queued, result.already = len(new), len(rows) - len(new)
-    created = Message.objects.filter(idempotency_key__in=[r.idempotency_key for r in new]).due(now)
-    dispatch_on_commit(list(created.values_list("pk", "channel")))
-    return result
-
-
-def _row(branch, channel, key, name, to, body, not_before) -> Message:
-    return Message(
+        return Notified(switched_off=True)
+    return outbox.enqueue(
         branch=branch,
-        channel=channel,
-        idempotency_key=key[:200],
-        recipient_name=name[:100],
-        to=to,
-        body=body,
+        occasion=occasion,
+        text=text,
+        recipients=recipients,
+        channels=channels,
         not_before=not_before,
+        urgent=urgent,
     )
 
 
@@ -314,7 +279,7 @@ def sms_send_requested(*, branch: Branch, user: User, to: str, text: str, masked
         channel=Channel.SMS,
         to=to,
         body=masked,
-        idempotency_key=f"{occasion}:sms:user:{user.pk}"[:200],
+        idempotency_key=outbox.message_key(occasion, Channel.SMS, outbox.Target("user", user.pk, "", to)),
         requested=True,
         not_before=now,
         status=Message.Status.SENDING,
@@ -330,7 +295,7 @@ def sms_send_requested(*, branch: Branch, user: User, to: str, text: str, masked
         outcome = Outcome(error=error)
     outcome = outcome or Outcome(error=TransportError(_("The backend gave no answer.")))
     message.body = masked
-    record([message], {message.pk: outcome}, token=token)
+    delivery.record([message], {message.pk: outcome}, token=token)
     return outcome.error is None
 
 

@@ -1,4 +1,7 @@
-"""Celery entry points of notifications: thin, taking ids; the work is in delivery.py and services.py."""
+"""Celery entry points of notifications: thin, taking ids; the work is in delivery.py and services.py.
+
+The outbox publishes `notifications.deliver` by name (outbox.DELIVER_TASK): nothing imports this module
+but the app's ready(), which registers the tasks in every process."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -15,7 +18,7 @@ def deliver_messages_task(message_ids: list[int]) -> int:
 @shared_task(name="notifications.sweep_outbox")
 def sweep_outbox_task() -> dict[str, int]:
     """Every minute (beat): stale claims, scheduled notices now due, messages whose task was lost."""
-    return delivery.outbox_sweep()
+    return services.outbox_sweep()
 
 
 @shared_task(name="notifications.birthday_greetings")

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -14,7 +13,7 @@ from branch_portal.paging import page_of
 from members.models import Branch
 from members.selectors import member_get_for_user, reader_member
 
-from . import audience, calls, links, selectors, services, texts
+from . import audience, calls, links, outbox, selectors, services, texts
 from .delivery import messages_retry_failed
 from .filters import NoticeFilter
 from .forms import NoticeForm, ReminderSettingsForm
@@ -54,14 +53,13 @@ def notice_new(request):
         )
     form = NoticeForm(request.POST or None, branch=branch, initial=initial)
     if request.method == "POST" and form.is_valid():
+        send = request.POST.get("action") == "send"
         try:
-            # A notice that cannot be sent is not left behind as a draft either.
-            with transaction.atomic():
-                notice = services.notice_create(actor=request.user, branch=branch, **_notice_fields(form))
-                if request.POST.get("action") == "send":
-                    notice = services.notice_send(actor=request.user, notice=notice)
-            _report_saved(request, notice)
-            return redirect(notice)
+            result = services.notice_submit(
+                actor=request.user, branch=branch, send=send, **_notice_fields(form)
+            )
+            _report_saved(request, result)
+            return redirect(result.notice)
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "notifications/notice_form.html", {"form": form, "branch": branch})
@@ -81,25 +79,25 @@ def _notice_fields(form: NoticeForm) -> dict:
     return data
 
 
-def _report_saved(request, notice: Notice) -> None:
-    if notice.status == Notice.Status.DRAFT:
+def _report_saved(request, result: services.NoticeResult) -> None:
+    if result.notice.status == Notice.Status.DRAFT:
         messages.success(request, _("The draft has been saved."))
     else:
-        _report_sent(request, notice)
+        _report_sent(request, result)
 
 
-def _report_sent(request, notice: Notice) -> None:
-    messages.success(request, _sent_message(notice))
-    if getattr(notice, "without_phone", None):
-        names = "、".join(notice.without_phone)
+def _report_sent(request, result: services.NoticeResult) -> None:
+    messages.success(request, _sent_message(result.notice))
+    if result.without_phone:
+        names = "、".join(result.without_phone)
         messages.warning(
             request, _("No SMS for want of a usable mobile number: %(names)s.") % {"names": names}
         )
-    if getattr(notice, "opted_out", None):
-        names = "、".join(notice.opted_out)
+    if result.opted_out:
+        names = "、".join(result.opted_out)
         messages.info(request, _("No SMS, as they asked: %(names)s.") % {"names": names})
-    if getattr(notice, "calls_added", 0):
-        count = notice.calls_added
+    if result.calls_added:
+        count = result.calls_added
         messages.info(
             request,
             ngettext(
@@ -135,7 +133,7 @@ def notice_preview(request):
         members=data.get("members") or [],
         on=timezone.localdate(),
     )
-    plan = audience.plan(notice=notice, members=members, now=timezone.now(), key_prefix="preview")
+    plan = audience.notice_plan(notice, members, now=timezone.now(), occasion="preview")
     if links.enabled(branch):  # each SMS ends with a link as long as its recipient's will be
         sample = links.sample_url(links.next_notice_id())
         for message in plan.sms:
@@ -162,7 +160,7 @@ def notice_preview(request):
     return render(request, "notifications/_preview.html", context)
 
 
-def _unsent_explanation(form: NoticeForm, notice: Notice, plan: audience.Plan) -> str:
+def _unsent_explanation(form: NoticeForm, notice: Notice, plan: outbox.Plan) -> str:
     """Why sending would be refused, once channels and audience are chosen (the form says what is missing)."""
     unfinished = {"audience", "groups", "care_categories", "members"} & set(form.errors)
     if not notice.channels or unfinished or not plan.unsent_reason:
@@ -190,8 +188,7 @@ def notice_detail(request, pk: int):
 def notice_send(request, pk: int):
     notice = selectors.notice_get_for_user(request.user, pk)
     try:
-        notice = services.notice_send(actor=request.user, notice=notice)
-        _report_sent(request, notice)
+        _report_sent(request, services.notice_send(actor=request.user, notice=notice))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(notice)

@@ -369,7 +369,7 @@ def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
     draft = notifications_services.notice_create(
         actor=None, branch=branch, title=f"{marker}通知", body="本月学习日上午9点。"
     )
-    notice = notifications_services.notice_send(actor=None, notice=draft)
+    notice = notifications_services.notice_send(actor=None, notice=draft).notice
     return {
         "activity": activity,
         "material": study_services.material_add(

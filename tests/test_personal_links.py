@@ -51,7 +51,7 @@ def send(branch, secretary, *members, body="{姓名}同志：本周三上午9点
     draft = services.notice_create(
         actor=secretary, branch=branch, title="十二月学习日", body=body, audience="members", members=members
     )
-    return services.notice_send(actor=secretary, notice=draft)
+    return services.notice_send(actor=secretary, notice=draft).notice
 
 
 def link_path(message: Message) -> str:

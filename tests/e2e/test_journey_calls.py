@@ -29,7 +29,7 @@ def notice_to_the_liaisons_group(branch) -> Notice:
         audience=Notice.Audience.GROUPS,
         groups=[group],
     )
-    return services.notice_send(actor=secretary, notice=draft)
+    return services.notice_send(actor=secretary, notice=draft).notice
 
 
 def test_a_group_leader_phones_members_without_a_mobile_and_marks_each_call(phone_page, demo_branch):

@@ -74,7 +74,7 @@ def test_a_member_opens_the_link_in_a_notice(phone_page, demo_branch, portal, se
         audience="members",
         members=[member],
     )
-    notice = services.notice_send(actor=secretary, notice=draft)
+    notice = services.notice_send(actor=secretary, notice=draft).notice
     sms = Message.objects.get(notice=notice, member=member, to=member.phone_for_notices.as_e164)
 
     page.goto(re.search(r"https?://\S+$", sms.body).group())

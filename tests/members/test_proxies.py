@@ -99,7 +99,7 @@ def notice_to(branch, secretary, member):
         audience="members",
         members=[member],
     )
-    return notification_services.notice_send(actor=secretary, notice=draft)
+    return notification_services.notice_send(actor=secretary, notice=draft).notice
 
 
 @pytest.mark.parametrize(

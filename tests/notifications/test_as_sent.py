@@ -16,7 +16,7 @@ TEMPLATE = "{姓名}同志：{支部}12月学习日定于本周三上午9点，�
 def sent(branch, secretary, own_member, daytime):
     """A notice to the whole branch, sent on Tuesday 10 March 2026."""
     notice = NoticeFactory(branch=branch, title="十二月学习安排", body=TEMPLATE)
-    return services.notice_send(actor=secretary, notice=notice, now=daytime)
+    return services.notice_send(actor=secretary, notice=notice, now=daytime).notice
 
 
 def test_a_member_reads_the_text_their_sms_carried_never_the_template(client, member_user, own_member, sent):

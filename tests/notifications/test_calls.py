@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts.models import BranchRole
 from notifications import calls, services
-from notifications.delivery import outbox_sweep
-from notifications.models import Call, Channel, Message, Notice
+from notifications.models import Call, Channel, Message
+from notifications.services import outbox_sweep
 from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 
 from .factories import NoticeFactory
@@ -49,7 +49,7 @@ def people(branch, group, leader):
     }
 
 
-def send(branch, secretary, now, **fields) -> Notice:
+def send(branch, secretary, now, **fields) -> services.NoticeResult:
     notice = NoticeFactory(branch=branch, body=TEXT, **fields)
     return services.notice_send(actor=secretary, notice=notice, now=now)
 
@@ -57,7 +57,8 @@ def send(branch, secretary, now, **fields) -> Notice:
 def test_a_sent_notice_puts_exactly_the_members_sms_cannot_reach_on_their_leaders_lists(
     branch, secretary, liaison, leader, people, daytime
 ):
-    notice = send(branch, secretary, daytime)
+    result = send(branch, secretary, daytime)
+    notice = result.notice
 
     made = {c.member.name: (c.caller, c.reason, c.outcome) for c in Call.objects.select_related("member")}
     assert made == {
@@ -70,7 +71,7 @@ def test_a_sent_notice_puts_exactly_the_members_sms_cannot_reach_on_their_leader
     # Poor eyesight: phoned, and the SMS still goes to their mobile (a relative may read it).
     sms = Message.objects.filter(notice=notice, channel=Channel.SMS).values_list("member__name", flat=True)
     assert set(sms) == {"张有机", "钱眼花"}
-    assert notice.calls_added == 4
+    assert result.calls_added == 4
 
 
 def test_a_wechat_only_notice_makes_no_calls_and_an_away_leaders_deputy_gets_them(
@@ -85,7 +86,7 @@ def test_a_wechat_only_notice_makes_no_calls_and_an_away_leaders_deputy_gets_the
 
 
 def test_sending_again_or_releasing_twice_never_doubles_the_list(branch, secretary, people, daytime):
-    notice = send(branch, secretary, daytime)
+    notice = send(branch, secretary, daytime).notice
     with pytest.raises(ValidationError):
         services.notice_send(actor=secretary, notice=notice, now=daytime)
     services.notice_issue(notice=notice, now=daytime)
@@ -165,7 +166,7 @@ def test_an_unknown_mark_says_why_and_changes_nothing(client, branch, secretary,
 def test_the_delivery_page_counts_sms_sent_reached_by_phone_and_still_to_reach(
     client, branch, secretary, liaison, people, daytime
 ):
-    notice = send(branch, secretary, daytime)
+    notice = send(branch, secretary, daytime).notice
     Message.objects.filter(notice=notice, member=people["mobile"]).update(status=Message.Status.SENT)
     landline = Call.objects.get(member=people["landline"])
     calls.call_mark(actor=liaison, call=landline, mark=Call.Outcome.IN_PERSON)
@@ -180,7 +181,7 @@ def test_the_delivery_page_counts_sms_sent_reached_by_phone_and_still_to_reach(
 def test_a_leader_with_calls_open_the_next_day_is_reminded_once(
     branch, secretary, liaison, leader, people, clock
 ):
-    notice = send(branch, secretary, clock.now)
+    notice = send(branch, secretary, clock.now).notice
     calls.call_mark(actor=leader, call=Call.objects.get(member=people["opted_out"]), mark="in_person")
     calls.call_mark(actor=leader, call=Call.objects.get(member=people["eyesight"]), mark="family")
     liaison.phone = "+8613700000001"

@@ -24,5 +24,5 @@ def test_demo_has_a_year_of_numbered_issues_with_deliveries_and_numbering_carrie
     draft = Notice.objects.get(branch=branch, status="draft")
     sent = services.notice_send(
         actor=None, notice=draft, now=datetime.datetime(2026, 11, 25, 10, tzinfo=demo.LOCAL)
-    )
+    ).notice
     assert sent.number == len(numbers_2026) + 1

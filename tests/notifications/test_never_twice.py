@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from notifications.delivery import messages_deliver, outbox_sweep
+from notifications.delivery import messages_deliver
 from notifications.models import Message
+from notifications.services import outbox_sweep
 
 from .conftest import use
 from .test_transports import queue_sms

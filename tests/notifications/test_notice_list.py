@@ -23,7 +23,7 @@ def send(branch, sender, daytime, members: int, title: str = "学习安排"):
     for _ in range(members):
         MemberFactory(branch=branch)
     notice = NoticeFactory(branch=branch, created_by=sender, title=title)
-    return services.notice_send(actor=sender, notice=notice, now=daytime)
+    return services.notice_send(actor=sender, notice=notice, now=daytime).notice
 
 
 def test_each_notice_counts_its_own_messages(client, secretary, branch, daytime):

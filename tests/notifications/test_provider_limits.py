@@ -28,7 +28,7 @@ def send_notice(branch, actor, *, members=3, body="{姓名}同志：周三上午
     for i in range(members):
         MemberFactory(branch=branch, name=f"党员{i}", phone=f"+86139{i:08d}")
     notice = services.notice_create(actor=actor, branch=branch, title="学习通知", body=body)
-    notice = services.notice_send(actor=actor, notice=notice)
+    notice = services.notice_send(actor=actor, notice=notice).notice
     return notice
 
 
@@ -81,7 +81,7 @@ def test_the_same_refusal_on_two_notices_alerts_once_for_each(branch, clock, ali
         notice=services.notice_create(
             actor=reachable_secretary, branch=branch, title="又一期", body="明天学习。"
         ),
-    )
+    ).notice
     deliver_all()
     deliver_all()
     subjects = {m.idempotency_key.split(":")[2] for m in alerts().filter(channel=Channel.SMS)}

@@ -7,6 +7,7 @@ from accounts.models import BranchRole
 from members.models import CareCategory, HealthRecord, Member
 from notifications import services
 from notifications.models import Channel, Message, Notice, ReminderSettings
+from notifications.outbox import after_quiet_hours
 from notifications.transports import locmem
 from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 
@@ -29,7 +30,7 @@ def test_numbers_count_up_per_branch_and_year_and_are_given_only_when_sent(
     services.notice_send(actor=None, notice=elsewhere, now=daytime)
     next_year = services.notice_send(
         actor=secretary, notice=NoticeFactory(branch=branch), now=daytime.replace(year=2027)
-    )
+    ).notice
     first.refresh_from_db()
     second.refresh_from_db()
     draft.refresh_from_db()
@@ -99,8 +100,6 @@ def test_sms_written_in_quiet_hours_wait_until_eight_but_wechat_goes_at_once(bra
     ],
 )
 def test_quiet_hours_run_from_nine_in_the_evening_to_eight_in_the_morning(local_time, expected):
-    from notifications.audience import after_quiet_hours
-
     moment = datetime.datetime(2026, 3, 10, *local_time, tzinfo=SHANGHAI)
     day, hour, minute = expected
     assert after_quiet_hours(moment) == datetime.datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
@@ -152,16 +151,14 @@ def test_unknown_placeholders_are_refused(branch, secretary):
 
 
 def test_a_scheduled_notice_gets_its_number_only_when_the_sweeper_sends_it(branch, secretary, daytime):
-    from notifications.delivery import outbox_sweep
-
     MemberFactory(branch=branch)
     notice = NoticeFactory(branch=branch, scheduled_for=daytime + datetime.timedelta(hours=2))
     services.notice_send(actor=secretary, notice=notice, now=daytime)
     notice.refresh_from_db()
     assert (notice.status, notice.number, notice.messages.count()) == ("scheduled", None, 0)
-    outbox_sweep(now=daytime + datetime.timedelta(hours=1))
+    services.outbox_sweep(now=daytime + datetime.timedelta(hours=1))
     assert Notice.objects.get(pk=notice.pk).status == "scheduled"
-    outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=1))
+    services.outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=1))
     notice.refresh_from_db()
     assert (notice.status, notice.number, notice.messages.count()) == ("sent", 1, 1)
 
@@ -276,15 +273,13 @@ def test_leap_day_birthdays_are_greeted_on_the_28th(branch):
 def test_the_sweeper_sends_messages_whose_dispatch_was_lost(
     branch, clock, eager_celery, django_capture_on_commit_callbacks
 ):
-    from notifications.delivery import outbox_sweep
-
     MemberFactory(branch=branch)
     # No on-commit callbacks run here: as if the process died between commit and publish.
     services.notice_send(actor=None, notice=NoticeFactory(branch=branch))
-    assert outbox_sweep()["dispatched"] == 0  # dispatched a moment ago: not yet presumed lost
+    assert services.outbox_sweep()["dispatched"] == 0  # dispatched a moment ago: not yet presumed lost
     clock.move(minutes=3)
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox_sweep()["dispatched"] == 1
+        assert services.outbox_sweep()["dispatched"] == 1
     assert Message.objects.get().status == "sent"
     assert len(locmem.outbox) == 1
 
@@ -301,7 +296,9 @@ def test_a_broker_that_is_down_does_not_break_sending_a_notice(
     app._after_fork()
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+            notice = services.notice_send(
+                actor=secretary, notice=NoticeFactory(branch=branch), now=daytime
+            ).notice
     finally:
         app.conf.update(previous)
         app._after_fork()
@@ -330,7 +327,7 @@ def test_a_notice_to_a_committee_without_member_records_is_refused_and_takes_no_
     assert (notice.status, notice.number) == ("draft", None)
     _nobody_numbered_or_messaged(branch)
     # The next notice that reaches someone is issue 1: nothing was used up.
-    sent = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+    sent = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime).notice
     assert sent.number == 1
 
 
@@ -354,7 +351,7 @@ def test_an_audience_without_a_usable_mobile_is_not_refused_but_phoned(branch, s
     MemberFactory(branch=branch, name="王不要", sms_opt_out=True)
     MemberFactory(branch=branch, name="赵座机", phone="+861065551234")
     notice = NoticeFactory(branch=branch)
-    sent = services.notice_send(actor=secretary, notice=notice, now=daytime)
+    sent = services.notice_send(actor=secretary, notice=notice, now=daytime).notice
     assert (sent.status, sent.number, Message.objects.count()) == ("sent", 1, 0)
     assert sorted(sent.calls.values_list("member__name", flat=True)) == ["王不要", "赵座机"]
 
@@ -362,7 +359,7 @@ def test_an_audience_without_a_usable_mobile_is_not_refused_but_phoned(branch, s
 def test_with_a_wechat_group_chosen_the_notice_goes_even_when_no_sms_can(branch, secretary, daytime):
     MemberFactory(branch=branch, sms_opt_out=True)
     notice = NoticeFactory(branch=branch, audience=Notice.Audience.COMMITTEE, send_committee_wechat=True)
-    sent = services.notice_send(actor=secretary, notice=notice, now=daytime)
+    sent = services.notice_send(actor=secretary, notice=notice, now=daytime).notice
     assert (sent.number, list(Message.objects.values_list("channel", flat=True))) == (1, ["committee_wechat"])
 
 
@@ -377,8 +374,6 @@ def test_a_notice_to_nobody_cannot_be_scheduled_either(branch, secretary, daytim
 def test_a_scheduled_notice_whose_audience_emptied_goes_back_to_draft_with_the_reason(
     branch, secretary, daytime
 ):
-    from notifications.delivery import outbox_sweep
-
     member = MemberFactory(branch=branch)
     notice = NoticeFactory(branch=branch, scheduled_for=daytime + datetime.timedelta(hours=2))
     services.notice_send(actor=secretary, notice=notice, now=daytime)
@@ -386,16 +381,18 @@ def test_a_scheduled_notice_whose_audience_emptied_goes_back_to_draft_with_the_r
     member.status, member.status_changed_on = Member.Status.TRANSFERRED, daytime.date()
     member.save(update_fields=["status", "status_changed_on"])
 
-    swept = outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=1))
+    swept = services.outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=1))
     notice.refresh_from_db()
     assert swept["released"] == 0
     assert (notice.status, notice.number, notice.unsent_reason) == ("draft", None, "no_recipients")
     _nobody_numbered_or_messaged(branch)
     # Not tried again every minute, and sent normally once someone can get it.
-    outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=2))
+    services.outbox_sweep(now=daytime + datetime.timedelta(hours=2, minutes=2))
     assert Notice.objects.get(pk=notice.pk).status == Notice.Status.DRAFT
     member.status, member.status_changed_on = Member.Status.ACTIVE, None
     member.save(update_fields=["status", "status_changed_on"])
-    sent = services.notice_send(actor=secretary, notice=notice, now=daytime + datetime.timedelta(hours=3))
+    sent = services.notice_send(
+        actor=secretary, notice=notice, now=daytime + datetime.timedelta(hours=3)
+    ).notice
     sent.refresh_from_db()
     assert (sent.status, sent.number, sent.unsent_reason, sent.messages.count()) == ("sent", 1, "", 1)

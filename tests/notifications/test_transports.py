@@ -8,6 +8,7 @@ import pytest
 from notifications import services
 from notifications.delivery import messages_deliver
 from notifications.models import Channel, Message
+from notifications.services import outbox_sweep
 from notifications.transports.aliyun import sign
 from tests.factories import MemberFactory
 
@@ -117,16 +118,15 @@ def test_transient_errors_fail_the_message_after_the_last_attempt_and_a_day_of_a
     assert [r["Action"] for r in aliyun.requests].count("SendBatchSms") == 1
 
 
-def test_a_provider_that_does_not_answer_in_time_is_retried(branch, clock, httpserver, settings):
+def test_a_provider_that_does_not_answer_in_time_is_retried(branch, clock, serve_stub):
     def slow(request):
         time.sleep(1.5)
         return stubs.json_response({"Code": "OK", "BizId": "late"})
 
-    httpserver.expect_request("/").respond_with_handler(slow)
-    use(
-        settings,
+    serve_stub(
+        slow,
+        "ALIYUN_SMS_ENDPOINT",
         SMS_BACKEND="notifications.transports.aliyun.AliyunSmsTransport",
-        ALIYUN_SMS_ENDPOINT=httpserver.url_for("/"),
         HTTP_TIMEOUT=0.5,
     )
     messages_deliver(message_ids=queue_sms(branch, "+8613900000001"))
@@ -252,8 +252,6 @@ def _crash_while_sending(message_pk, clock):
 
 
 def test_after_a_crash_a_message_the_provider_already_took_is_not_sent_again(branch, clock, aliyun):
-    from notifications.delivery import outbox_sweep
-
     [pk] = queue_sms(branch, "+8613900000001")
     messages_deliver(message_ids=[pk])
     _crash_while_sending(pk, clock)
@@ -267,8 +265,6 @@ def test_after_a_crash_a_message_the_provider_already_took_is_not_sent_again(bra
 
 
 def test_after_a_crash_a_message_the_provider_never_saw_is_sent_once(branch, clock, aliyun):
-    from notifications.delivery import outbox_sweep
-
     [pk] = queue_sms(branch, "+8613900000001")
     _crash_while_sending(pk, clock)
     clock.move(minutes=15)
@@ -279,8 +275,6 @@ def test_after_a_crash_a_message_the_provider_never_saw_is_sent_once(branch, clo
 
 
 def test_tencent_after_a_crash_checks_receipts_before_sending_again(branch, clock, tencent):
-    from notifications.delivery import outbox_sweep
-
     first, second = queue_sms(branch, "+8613900000001", "+8613900000002", text="明天学习。")
     messages_deliver(message_ids=[first])
     for pk in (first, second):

@@ -94,7 +94,7 @@ def test_notice_list_runs_a_fixed_number_of_queries(
 def test_the_list_shows_counts_of_sent_failed_and_waiting(client, secretary, branch, daytime):
     for _ in range(3):
         MemberFactory(branch=branch)
-    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime).notice
     first, second, _third = Message.objects.filter(notice=notice)
     Message.objects.filter(pk=first.pk).update(status="sent")
     Message.objects.filter(pk=second.pk).update(status="failed")
@@ -109,7 +109,7 @@ def test_members_see_sent_notices_to_the_branch_or_to_them_but_not_drafts(
     other = MemberFactory(branch=branch)
     to_all = services.notice_send(
         actor=secretary, notice=NoticeFactory(branch=branch, title="全体"), now=daytime
-    )
+    ).notice
     mine = services.notice_create(
         actor=secretary, branch=branch, title="给我", body="b", audience="members", members=[own_member]
     )
@@ -133,7 +133,7 @@ def test_notice_detail_lists_each_recipient_in_fixed_queries(
 ):
     for _ in range(count):
         MemberFactory(branch=branch)
-    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime)
+    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=daytime).notice
     client.force_login(secretary)
     with django_assert_max_num_queries(9):
         response = client.get(reverse("notifications:detail", args=[notice.pk]))
@@ -143,7 +143,7 @@ def test_notice_detail_lists_each_recipient_in_fixed_queries(
 def test_retry_failed_queues_the_failed_messages_again(client, secretary, branch, clock):
     for _ in range(2):
         MemberFactory(branch=branch)
-    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=clock.now)
+    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=clock.now).notice
     failed = Message.objects.filter(notice=notice).first()
     Message.objects.filter(pk=failed.pk).update(
         status="failed", attempts=6, last_error="isv.BUSINESS_LIMIT_CONTROL"
@@ -202,7 +202,9 @@ def test_the_committees_dashboard_counts_this_years_issues_and_notices_that_fail
     from django.utils import timezone
 
     MemberFactory(branch=branch)
-    notice = services.notice_send(actor=secretary, notice=NoticeFactory(branch=branch), now=timezone.now())
+    notice = services.notice_send(
+        actor=secretary, notice=NoticeFactory(branch=branch), now=timezone.now()
+    ).notice
     Message.objects.filter(notice=notice).update(status="failed")
     client.force_login(secretary)
     tiles = {tile["label"]: tile["value"] for tile in client.get(reverse("home")).context["tiles"]}
@@ -262,8 +264,6 @@ def test_the_preview_gives_no_reason_before_a_channel_is_chosen(client, secretar
 def test_a_held_back_scheduled_notice_shows_why_on_its_page(client, secretary, branch, clock):
     import datetime
 
-    from notifications.delivery import outbox_sweep
-
     member = MemberFactory(branch=branch)
     notice = NoticeFactory(
         branch=branch, audience=Notice.Audience.MEMBERS, scheduled_for=clock.now + datetime.timedelta(hours=1)
@@ -273,7 +273,7 @@ def test_a_held_back_scheduled_notice_shows_why_on_its_page(client, secretary, b
     member.status, member.status_changed_on = "deceased", clock.now.date()
     member.save(update_fields=["status", "status_changed_on"])
     clock.move(hours=1, minutes=1)
-    outbox_sweep()
+    services.outbox_sweep()
     client.force_login(secretary)
     page = client.get(notice.get_absolute_url()).content.decode()
     assert "没有发出，已退回草稿，没有占用期号。" in page

@@ -10,29 +10,12 @@ from notifications.delivery import messages_deliver
 from notifications.models import Call, Channel, Message
 from tests.factories import MemberFactory
 
-from . import stubs
 from .conftest import SHANGHAI, use
 from .factories import NoticeFactory
 
 pytestmark = pytest.mark.django_db
 
 TEXT = "{姓名}同志：明天上午9点在活动中心学习。"
-
-
-@pytest.fixture
-def voice(httpserver, settings):
-    stub = stubs.AliyunVoiceStub()
-    httpserver.expect_request("/", method="POST").respond_with_handler(stub)
-    use(
-        settings,
-        VOICE_BACKEND="aliyun_voice",
-        ALIYUN_VOICE_ENDPOINT=httpserver.url_for("/"),
-        ALIYUN_ACCESS_KEY_ID=stubs.ALIYUN_KEY_ID,
-        ALIYUN_ACCESS_KEY_SECRET=stubs.ALIYUN_SECRET,
-        ALIYUN_VOICE_TTS_CODE="TTS_10001",
-        QUIET_HOURS="21:00-08:00",
-    )
-    return stub
 
 
 @pytest.fixture
@@ -49,7 +32,7 @@ def readers(branch, group):
 
 def send(branch, secretary, now):
     notice = NoticeFactory(branch=branch, body=TEXT)
-    return services.notice_send(actor=secretary, notice=notice, now=now)
+    return services.notice_send(actor=secretary, notice=notice, now=now).notice
 
 
 def voice_ids(notice) -> list[int]:

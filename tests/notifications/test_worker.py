@@ -22,8 +22,8 @@ from kombu import pools
 
 from members.models import Member
 from notifications import services
-from notifications.delivery import outbox_sweep
 from notifications.models import Message, Notice
+from notifications.services import outbox_sweep
 
 from . import stubs
 
@@ -215,7 +215,7 @@ def send_notice(branch, secretary) -> Notice:
     notice = services.notice_create(
         actor=secretary, branch=branch, title="学习通知", body="{姓名}同志：周三上午学习。"
     )
-    return services.notice_send(actor=secretary, notice=notice)
+    return services.notice_send(actor=secretary, notice=notice).notice
 
 
 def wait_until(condition, *, timeout: float, sweep: bool = False) -> bool:
