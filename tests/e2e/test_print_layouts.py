@@ -1,7 +1,12 @@
 """Print-outs as a committee makes them: the contact map on A4 with nothing clipped, text of at least
 11 pt and the date it was printed."""
 
+import re
+
 import pytest
+from django.utils import timezone
+
+from dues.selectors import arrears_list
 
 from .browser import login
 
@@ -35,3 +40,33 @@ def test_the_contact_map_prints_on_a4_with_nothing_clipped(desktop_page):
     assert "打印日期" in page.locator(".print-date").inner_text()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
+
+
+REPORT_CONTENT_WIDTH = round((210 - 2 * 15) * MM)  # the report's @page margin is 15 mm
+
+
+@pytest.mark.parametrize("copy", ["", "committee/"])
+def test_the_annual_report_prints_on_a4_with_nothing_clipped(desktop_page, demo_branch, copy, tmp_path):
+    page = desktop_page
+    year = timezone.localdate().year
+    owers = [s.member.name for s in arrears_list(branch=demo_branch, upto=timezone.localdate())]
+    assert owers, "the demo has members behind with their dues"
+    login(page, "secretary")
+    page.goto(f"/dues/report/{year}/{copy}")
+    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length >= 3")
+    page.set_viewport_size({"width": REPORT_CONTENT_WIDTH, "height": 1000})
+    page.emulate_media(media="print")
+    # The charts redraw to the narrower page when their resize observer fires: wait for it, then measure.
+    fits = f"() => document.documentElement.scrollWidth <= {REPORT_CONTENT_WIDTH}"
+    page.wait_for_function(fits, timeout=5000)
+    tables = page.eval_on_selector_all(
+        "main table", "ts => ts.map(t => { const r = t.getBoundingClientRect(); return [r.left, r.right]; })"
+    )
+    assert tables and all(left >= 0 and right <= REPORT_CONTENT_WIDTH + 1 for left, right in tables), tables
+    text = page.locator("main").inner_text()
+    assert "全年工作" in text and "党费支出明细" in text and "审批人" in text
+    # Only the committee's copy names those who owe; the version read out gives their number.
+    assert any(name in text for name in owers) == (copy == "committee/")
+    pdf = page.pdf(format="A4", print_background=True)
+    (tmp_path / f"report-{copy.strip('/') or 'all'}.pdf").write_bytes(pdf)
+    assert 2 <= len(re.findall(rb"/Type\s*/Page\b", pdf)) <= 8
