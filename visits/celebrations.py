@@ -6,6 +6,9 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from accounts.permissions import branch_ids, has_capability
@@ -14,6 +17,21 @@ from members.models import Branch, Member
 from .birthdays import collective_birthdays_in
 from .models import BirthdayCelebration, CelebrationGift
 from .selectors import COLLECTIVE_BIRTHDAY_AGES
+
+
+def celebrant_labels(*, branch_id: int, years) -> dict[int, SafeString]:
+    """Member id → "陈颖 · 2026年3月5日满80岁" for the round birthdays of the given years, by date: the
+    form names who turns what when, so that nobody is ticked for the wrong year."""
+    members = Member.objects.active().in_branch(branch_id)
+    labels = {}
+    for year in years:
+        for b in collective_birthdays_in(members, year=year, ages=COLLECTIVE_BIRTHDAY_AGES):
+            day = date_format(b.date, "DATE_FORMAT") + (_(" (lunar)") if b.lunar else "")
+            day = format_html('<span class="text-nowrap">{}</span>', day)  # never "2026年3" / "月5日"
+            labels[b.member.pk] = format_html(
+                _("{name} · {age} on {date}"), name=b.member.name, age=b.age, date=day
+            )
+    return labels
 
 
 def celebrants(*, branch_id: int, year: int) -> list[Member]:

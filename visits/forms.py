@@ -1,10 +1,11 @@
 from django import forms
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import CARERS
 from branch_portal.fields import BoundedModelMultipleChoiceField
-from members.models import CareCategory
+from members.models import CareCategory, Member
 
 from .lunar import Festival
 from .models import Concern, PlannedVisit, Visit, VisitPolicy
@@ -155,13 +156,16 @@ class CelebrationForm(forms.Form):
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, celebrants, **kwargs):
+    def __init__(self, *args, celebrants: dict[int, SafeString], **kwargs):
+        """`celebrants`: member id → its label (visits.celebrations.celebrant_labels), in that order."""
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = celebrants
+        attendees = self.fields["attendees"]
+        attendees.queryset = Member.objects.filter(pk__in=celebrants)
+        attendees.choices = list(celebrants.items())
 
 
 class GiftForm(forms.Form):
-    item = forms.CharField(label=_("Gift"), max_length=100, required=False)
+    item = forms.CharField(label=_("What it is"), max_length=100, required=False)
     cost = forms.DecimalField(
         label=_("Cost (yuan)"), max_digits=9, decimal_places=2, min_value=0, required=False
     )

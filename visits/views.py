@@ -21,7 +21,7 @@ from members.models import Member
 from members.selectors import member_get_for_user
 
 from . import exports, selectors, services
-from .celebrations import celebrants, celebration_list, celebration_record
+from .celebrations import celebrant_labels, celebration_list, celebration_record
 from .filters import ConcernFilter
 from .forms import (
     CancelForm,
@@ -352,10 +352,8 @@ def celebrations(request):
     branch = branches_of(request.user, "edit_members")[0]
     year = timezone.localdate().year
     # Recorded soon after, or planned ahead: last year's, this year's and next year's round birthdays.
-    choices = [m.pk for y in (year - 1, year, year + 1) for m in celebrants(branch_id=branch.pk, year=y)]
-    form = CelebrationForm(
-        request.POST or None, celebrants=Member.objects.filter(pk__in=choices).order_by("name_pinyin")
-    )
+    labels = celebrant_labels(branch_id=branch.pk, years=(year - 1, year, year + 1))
+    form = CelebrationForm(request.POST or None, celebrants=labels)
     gifts = GiftFormSet(request.POST or None, prefix="gift")
     if request.method == "POST" and form.is_valid() and gifts.is_valid():
         bought = [(g["item"], g["cost"]) for g in gifts.cleaned_data if g.get("item", "").strip()]

@@ -2,8 +2,8 @@
 
 Built into every template (TEMPLATES' `builtins`): `{{ visit.due_on|day }}` gives 12月10日 within
 this year and 2027年1月1日 otherwise; `|moment` adds the time (上午9:00); `|clock` the time alone;
-`|month` 2026年12月; `|yuan` 15,959.60; `|phone` 139 6458 1758. The formats themselves are in
-branch_portal/formats/<language>/formats.py.
+`|month` 2026年12月; `|yuan` 15,959.60; `|phone` 139 6458 1758; `|unbroken` keeps any of them on
+one line. The formats themselves are in branch_portal/formats/<language>/formats.py.
 
 A ledger or a schedule writes the same few dates and amounts hundreds of times a page, and Django's
 formatting parses the format anew each time: each date and amount is formatted once per language
@@ -90,6 +90,14 @@ def yuan(value) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return ""
     return _written(get_language(), amount, "yuan") if amount.is_finite() else ""
+
+
+@register.filter
+def unbroken(value) -> str:
+    """Kept on one line: a line break inside 12月8日 or 上午9:30 ("12" here, "月8日" below) trips a reader."""
+    if value in (None, ""):
+        return ""
+    return format_html('<span class="text-nowrap">{}</span>', value)
 
 
 @register.filter

@@ -144,6 +144,41 @@ def _describe(violation: dict) -> str:
     return "\n".join(lines)
 
 
+# A date, a time or a phone number split across two lines: "12" at the end of one, "月11日" below, or
+# "138 7259" above "9603". Each figure is matched in its text node and measured as a Range.
+BROKEN_FIGURES_JS = r"""
+() => {
+  const figure = /\d{1,2}月\d{1,2}日|[上下]午\d{1,2}:\d{2}|\b1\d{2} \d{4} \d{4}\b|\b0\d{2,3} \d{4} \d{4}\b/g;
+  const broken = [];
+  const root = document.querySelector("main") || document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.getClientRects().length) continue;
+    for (const match of node.textContent.matchAll(figure)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width).map((r) => Math.round(r.top)));
+      if (tops.size > 1) broken.push(`${match[0]} in "${node.textContent.trim().slice(0, 40)}"`);
+    }
+  }
+  return broken;
+}
+"""
+
+
+def assert_figures_unbroken(page: Page) -> None:
+    """No date, time or phone number is split across lines, at any text size, on the page as it is now."""
+    chosen = page.evaluate("() => document.documentElement.dataset.textSize")
+    try:
+        for size in TEXT_SIZES:
+            page.evaluate("(size) => { document.documentElement.dataset.textSize = size; }", size)
+            broken = page.evaluate(BROKEN_FIGURES_JS)
+            assert not broken, f"split across lines on {page.url} at text size {size}:\n" + "\n".join(broken)
+    finally:
+        page.evaluate("(size) => { document.documentElement.dataset.textSize = size; }", chosen)
+
+
 def assert_age_friendly(page: Page) -> None:
     """A page a member or family proxy opens: text >= 20 px everywhere, contrast >= 7:1, every tap target
     >= 48 x 48 px, the text-size switch in the header, no sideways scrolling at 320 px at any text size."""

@@ -109,3 +109,14 @@ def test_the_list_runs_a_constant_number_of_queries(
         post(client, year, [eighty, ninety], gifts=[("蛋糕", "100"), ("花", "50")], place=f"会场{n}")
     with django_assert_max_num_queries(few):
         assert "会场2" in client.get(reverse("visits:celebrations")).content.decode()
+
+
+def test_the_form_names_each_celebrant_with_the_day_and_the_age_reached(
+    client, secretary, eighty, ninety, year
+):
+    client.force_login(secretary)
+    page = client.get(reverse("visits:celebrations")).content.decode()
+    assert f'寿星甲 · <span class="text-nowrap">{year}年4月2日</span>满80岁' in page
+    assert f'寿星乙 · <span class="text-nowrap">{year}年9月9日</span>满90岁' in page
+    assert page.index("寿星甲") < page.index("寿星乙")  # by birthday
+    assert "礼品1" in page and "礼品3" in page
