@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench deploy setup install messages migrate lint clean axe
+.PHONY: run test bench deploy setup install messages migrate lint clean axe css
 
 run: setup
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
@@ -56,6 +56,26 @@ axe:
 	elif [ "$$REQUIRE_SERVICES" = 1 ]; then \
 	  echo "npm is missing: cannot install axe-core for the accessibility audit" >&2; exit 1; \
 	else echo "npm is missing: the browser tests skip the accessibility audit (axe-core)"; fi
+
+# Pages link only the part of Bootstrap's CSS that the portal uses (a fifth of it: less for a phone to
+# fetch and parse before it draws), cut by PurgeCSS from the vendored bootstrap.min.css. Run again after
+# using a Bootstrap class no template, script or Python module named before: tests/test_page_weight.py
+# fails until then. Classes made up at run time are listed in the safelist.
+PURGECSS_VERSION := 8.0.0
+PURGECSS := var/purgecss/node_modules/.bin/purgecss
+BOOTSTRAP := static/vendor/bootstrap
+CSS_SOURCES := 'templates/**/*.html' 'static/js/**/*.js' \
+	'{accounts,members,visits,study,notifications,dues,branch_portal}/**/*.py' \
+	'$(VENV)/lib/python3*/site-packages/crispy_bootstrap5/templates/**/*.html' \
+	'$(VENV)/lib/python3*/site-packages/django/forms/templates/**/*.html' \
+	'$(VENV)/lib/python3*/site-packages/django_filters/templates/**/*.html'
+
+css: install
+	@test -x $(PURGECSS) || npm install --no-save --no-audit --no-fund --prefix var/purgecss purgecss@$(PURGECSS_VERSION)
+	rm -rf var/purgecss/out
+	$(PURGECSS) --css $(BOOTSTRAP)/bootstrap.min.css --content $(CSS_SOURCES) --output var/purgecss/out \
+	  --safelist show collapsed alert-success alert-info alert-warning alert-danger
+	mv var/purgecss/out/bootstrap.min.css $(BOOTSTRAP)/bootstrap.used.min.css
 
 lint: install
 	$(VENV)/bin/ruff check .
