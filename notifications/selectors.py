@@ -12,8 +12,8 @@ from accounts.permissions import branch_ids
 from members.models import Member
 from members.selectors import reader_member_ids
 
-from . import audience, texts
-from .models import Call, Channel, Message, Notice
+from . import audience, links, outbox, texts
+from .models import GROUP_CHANNELS, Call, Channel, Message, Notice
 
 PENDING = (Message.Status.QUEUED, Message.Status.SENDING)
 
@@ -161,3 +161,54 @@ def notice_as_sent(notice: Notice, member: Member | None) -> NoticeAsSent:
         member = None
     text = audience.member_text(notice, member)
     return NoticeAsSent(notice=notice, text=text, relative_day=texts.names_relative_day(notice.body))
+
+
+@dataclass
+class SmsPreview:
+    """One recipient's SMS as the provider will count it."""
+
+    message: Message
+    length: int
+    segments: int
+
+
+@dataclass
+class NoticePreview:
+    """What sending the notice now would do: its plan, each SMS with its length, the group messages."""
+
+    plan: outbox.Plan
+    rows: list[SmsPreview]
+    group_messages: list[Message]
+
+    @property
+    def max_segments(self) -> int:
+        return max((row.segments for row in self.rows), default=0)
+
+    @property
+    def total_segments(self) -> int:
+        return sum(row.segments for row in self.rows)
+
+
+def notice_preview(notice: Notice, *, groups=None, members=None) -> NoticePreview:
+    """The compose page's preview of an unsaved notice (its groups and hand-picked members given apart,
+    as it has no rows to hold them yet); nothing is written."""
+    now = timezone.now()
+    audience_members = audience.audience_members(
+        branch=notice.branch,
+        audience=notice.audience,
+        groups=groups or [],
+        care_categories=notice.care_categories,
+        members=members or [],
+        on=timezone.localdate(now),
+    )
+    plan = audience.notice_plan(notice, audience_members, now=now, occasion="preview")
+    if links.enabled(notice.branch):  # each SMS ends with a link as long as its recipient's will be
+        sample = links.sample_url(links.next_notice_id())
+        for message in plan.sms:
+            message.body = f"{message.body} {sample}"
+    rows = []
+    for message in plan.sms:
+        full = texts.sms_full_text(message.body)
+        rows.append(SmsPreview(message, len(full), texts.sms_segments(full)))
+    group_messages = [m for m in plan.messages if m.channel in GROUP_CHANNELS]
+    return NoticePreview(plan=plan, rows=rows, group_messages=group_messages)

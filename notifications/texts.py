@@ -5,6 +5,13 @@ import re
 
 import phonenumbers
 from django.conf import settings
+from django.db.models import Max
+from django.db.models.functions import Length
+from django.utils.translation import gettext
+
+from members.models import Member
+
+from .links import link_length
 
 # A single SMS holds 70 characters (UCS-2, as any Chinese text is); longer texts travel in 67-character parts.
 SINGLE_SEGMENT = 70
@@ -68,13 +75,6 @@ def sms_length(text: str, *, branch) -> int:
     The one place the length is worked out: whatever a notice adds to each SMS (a personal link, say)
     adds its length here.
     """
-    from django.db.models import Max
-    from django.db.models.functions import Length
-
-    from members.models import Member
-
-    from .links import link_length
-
     longest_name = 0
     if "{姓名}" in text:
         roster = Member.objects.in_branch(branch).active()
@@ -85,8 +85,6 @@ def sms_length(text: str, *, branch) -> int:
 
 def sms_too_long(text: str, *, branch) -> str:
     """Why the text cannot go as an SMS (translated), or "" when it fits the provider's SMS_LIMIT."""
-    from django.utils.translation import gettext
-
     length = sms_length(text, branch=branch)
     if length <= SMS_LIMIT:
         return ""

@@ -13,11 +13,11 @@ from branch_portal.paging import page_of
 from members.models import Branch
 from members.selectors import member_get_for_user, reader_member
 
-from . import audience, calls, links, outbox, selectors, services, texts
+from . import audience, calls, outbox, selectors, services, texts
 from .delivery import messages_retry_failed
 from .filters import NoticeFilter
 from .forms import NoticeForm, ReminderSettingsForm
-from .models import GROUP_CHANNELS, Notice, NoticeTemplate, ReminderSettings
+from .models import Notice, NoticeTemplate, ReminderSettings
 
 
 def _sending_branch(request) -> Branch:
@@ -125,34 +125,11 @@ def notice_preview(request):
     form.is_valid()
     notice = form.notice()
     data = form.cleaned_data
-    members = audience.audience_members(
-        branch=branch,
-        audience=notice.audience,
-        groups=data.get("groups") or [],
-        care_categories=notice.care_categories,
-        members=data.get("members") or [],
-        on=timezone.localdate(),
-    )
-    plan = audience.notice_plan(notice, members, now=timezone.now(), occasion="preview")
-    if links.enabled(branch):  # each SMS ends with a link as long as its recipient's will be
-        sample = links.sample_url(links.next_notice_id())
-        for message in plan.sms:
-            message.body = f"{message.body} {sample}"
-    rows = [
-        {
-            "message": m,
-            "length": len(texts.sms_full_text(m.body)),
-            "segments": texts.sms_segments(texts.sms_full_text(m.body)),
-        }
-        for m in plan.sms
-    ]
+    preview = selectors.notice_preview(notice, groups=data.get("groups"), members=data.get("members"))
     context = {
-        "plan": plan,
-        "unsent": _unsent_explanation(form, notice, plan),
-        "rows": rows,
-        "max_segments": max((r["segments"] for r in rows), default=0),
-        "total_segments": sum(r["segments"] for r in rows),
-        "group_messages": [m for m in plan.messages if m.channel in GROUP_CHANNELS],
+        "preview": preview,
+        "plan": preview.plan,
+        "unsent": _unsent_explanation(form, notice, preview.plan),
         "sign_name": texts.sms_text(""),
         # Over the provider's 500 characters: said here while the text is being written.
         "too_long": [e.message for e in form.errors.as_data().get("body", []) if e.code == "sms_too_long"],

@@ -70,8 +70,8 @@ def test_preview_shows_each_sms_with_length_parts_and_who_has_no_mobile(client, 
     response = client.post(reverse("notifications:preview"), compose(body=long_text))
     text = response.content.decode()
     assert response.status_code == 200
-    [row] = response.context["rows"]
-    assert (row["length"], row["segments"]) == (86, 2)
+    [row] = response.context["preview"].rows
+    assert (row.length, row.segments) == (86, 2)
     assert "钱无号" in text and "张志远同志：学学" in text
     assert not Message.objects.exists()
 
