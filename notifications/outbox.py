@@ -1,10 +1,11 @@
 """The one way into the outbox: who gets which message on which channel, under which key, and when.
 
-Every message a notice or a reminder sends is planned here (`plan`) and written here (`write`), so the
-rules live in one place: an SMS goes only to a number that can take one and never to a member who asked
-for none; nothing rings a phone in quiet hours, but for an urgent alert to carers; a notice's members
-whom no SMS reaches, or who need a call, go on their group leader's call list and, with a voice backend,
-hear it read aloud. Other apps come in through `notifications.services.notify`.
+Every message a notice or a reminder sends is planned here (`plan`) and written here (`write`); a login
+code its recipient asked for is written here too (`write_requested`). So the rules live in one place:
+an SMS goes only to a number that can take one and never to a member who asked for none; nothing rings
+a phone in quiet hours, but for an urgent alert to carers; a notice's members whom no SMS reaches, or
+who need a call, go on their group leader's call list and, with a voice backend, hear it read aloud.
+Other apps come in through `notifications.services.notify`.
 
 Each row's idempotency key is unique: <occasion>:<channel> for a group, <occasion>:<channel>:<kind>:<id>
 for one phone (kind member, proxy or user), a notice's occasion being notice:<id>. Rows written before
@@ -279,6 +280,29 @@ def write(messages: list[Message], *, now: datetime.datetime) -> int:
     due = Message.objects.filter(idempotency_key__in=[m.idempotency_key for m in new]).due(now)
     dispatch_on_commit(list(due.values_list("pk", "channel")))
     return len(new)
+
+
+def write_requested(*, branch: Branch, occasion: str, target: Target, masked: str, token: str) -> Message:
+    """The row of an SMS its recipient has just asked for (a login code), written already claimed by the
+    request that sends it at once, whatever the hour: no worker takes it, it is never retried, and it
+    keeps `masked` (the text with its secret hidden), never the secret."""
+    now = timezone.now()
+    return Message.objects.create(
+        branch=branch,
+        user=target.user,
+        recipient_name=target.name[:100],
+        channel=Channel.SMS,
+        to=target.phone,
+        body=masked,
+        idempotency_key=message_key(occasion, Channel.SMS, target),
+        requested=True,
+        not_before=now,
+        status=Message.Status.SENDING,
+        claim_token=token,
+        claimed_at=now,
+        dispatched_at=now,
+        attempts=1,
+    )
 
 
 @dataclass

@@ -270,23 +270,10 @@ def sms_send_requested(*, branch: Branch, user: User, to: str, text: str, masked
     and the outbox row keeps `masked` (the text with its secret hidden), never `text`; such a row is
     never retried or swept back into the queue (Message.requested).
     """
-    now = timezone.now()
     token = uuid.uuid4().hex
-    message = Message.objects.create(
-        branch=branch,
-        user=user,
-        recipient_name=str(user)[:100],
-        channel=Channel.SMS,
-        to=to,
-        body=masked,
-        idempotency_key=outbox.message_key(occasion, Channel.SMS, outbox.Target("user", user.pk, "", to)),
-        requested=True,
-        not_before=now,
-        status=Message.Status.SENDING,
-        claim_token=token,
-        claimed_at=now,
-        dispatched_at=now,
-        attempts=1,
+    target = outbox.Target("user", user.pk, str(user), to, user)
+    message = outbox.write_requested(
+        branch=branch, occasion=occasion, target=target, masked=masked, token=token
     )
     message.body = text  # to the provider only; never saved
     try:
