@@ -18,6 +18,8 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractMonth
 from django.shortcuts import get_object_or_404
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 
 from accounts.models import BranchRole
 from accounts.permissions import COMMITTEE, branch_ids, branches_of
@@ -419,6 +421,13 @@ class Period:
     def span(self) -> int:
         return self.last - self.first + 1
 
+    @property
+    def label(self) -> str:
+        """12月, or 1–3月 for a quarter."""
+        if self.first == self.last:
+            return _("Month %(m)s") % {"m": self.first}
+        return _("Months %(first)s–%(last)s") % {"first": self.first, "last": self.last}
+
 
 @dataclass
 class KindRow:
@@ -439,6 +448,19 @@ class KindRow:
     @property
     def missing(self) -> int:
         return sum(1 for p in self.periods if p.status == "missing")
+
+    @property
+    def missing_labels(self) -> str:
+        """The periods over without a meeting, for the phone's list: 1月、2月、3月, none split by a line."""
+        return _labels(p for p in self.periods if p.status == "missing")
+
+    @property
+    def due_labels(self) -> str:
+        return _labels(p for p in self.periods if p.status == "due")
+
+
+def _labels(periods) -> str:
+    return format_html_join("、", '<span class="text-nowrap">{}</span>', ((p.label,) for p in periods))
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """On a 360 px phone, at every text size, no date, time or phone number is split across two lines on the
-pages carers read at a door or bedside: the call list, a member's contacts and family, a meeting's
-resolutions, the collective birthday form; nor on the page a member's personal link opens."""
+pages carers read at a door or bedside: the call list, a member's page (contacts, family, visits), a
+meeting's resolutions, the year against the rules, the collective birthday form; nor on the page a
+member's personal link opens."""
 
 from urllib.parse import urlsplit
 
@@ -29,9 +30,11 @@ def test_the_carers_pages_keep_each_date_time_and_number_on_one_line(phone_page,
         "/notifications/calls/",
         f"/members/{elder.pk}/",
         meeting.get_absolute_url(),
+        "/study/meetings/year/",
         "/visits/celebrations/",
     ):
         page.goto(url)
+        page.wait_for_load_state("networkidle")  # the member page's sections come by htmx
         assert_figures_unbroken(page)
 
 

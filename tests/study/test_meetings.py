@@ -67,6 +67,20 @@ def test_year_counts_each_kind_per_month_against_its_frequency(branch):
     assert year.missing == 1 + 3 + 1 + 3
 
 
+def test_the_year_page_on_a_phone_names_the_months_missing_and_due_for_each_kind(client, branch, secretary):
+    _meeting(branch, datetime.date(2026, 1, 13))
+    client.force_login(secretary)
+
+    page = client.get(reverse("study:meeting_year")).content.decode()
+
+    phone_list = page[page.index("meeting-year-list") : page.index("table-responsive")]
+    nowrap = '<span class="text-nowrap">{}</span>'
+    missing = "、".join(nowrap.format(f"{m}月") for m in (2, 3))
+    assert f"✗ 缺：{missing}</p>" in phone_list  # the committee: January held, then none
+    assert f"… 待开：{nowrap.format('4–6月')}</p>" in phone_list  # the party lecture's quarter
+    assert "应开频次" in page and "应到人数" not in page
+
+
 def test_a_branch_changes_its_expected_frequency(branch, secretary):
     _meeting(branch, datetime.date(2026, 2, 10))
     services.frequencies_save(actor=secretary, branch=branch, every={COMMITTEE_MEETING: 3})
