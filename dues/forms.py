@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from visits.models import BirthdayCelebration
 
 from .models import Expenditure, WorkPlanItem
 
@@ -75,11 +76,26 @@ class ExpenditureForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Expenditure.Purpose.choices)
     approver = forms.ModelChoiceField(label=_("Approved by"), queryset=None)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    # Set by "take up the gifts" of a collective birthday celebration; refused once they are taken up.
+    celebration = forms.ModelChoiceField(
+        queryset=BirthdayCelebration.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("The gifts of this celebration are already in the ledger.")},
+    )
 
-    def __init__(self, *args, approvers, **kwargs):
+    def __init__(self, *args, approvers, branch, **kwargs):
         kwargs.setdefault("prefix", "expenditure")
         super().__init__(*args, **kwargs)
         self.fields["approver"].queryset = approvers
+        pending = BirthdayCelebration.objects.filter(branch=branch, expenditure__isnull=True)
+        self.fields["celebration"].queryset = pending
+
+    def clean(self):
+        # A hidden field's error would be shown nowhere: it is the form's.
+        for message in self.errors.pop("celebration", []):
+            self.add_error(None, message)
+        return super().clean()
 
 
 class RateForm(forms.Form):

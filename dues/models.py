@@ -168,6 +168,16 @@ class Expenditure(models.Model):
         verbose_name=_("approved by"),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The gifts of a collective birthday celebration, taken up once as one expenditure.
+    celebration = models.OneToOneField(
+        "visits.BirthdayCelebration",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="expenditure",
+        verbose_name=_("collective birthday celebration"),
+        error_messages={"unique": _("The gifts of this celebration are already in the ledger.")},
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

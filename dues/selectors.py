@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.permissions import COMMITTEE, branch_ids, branches_of
 from members.models import Branch, Member
 from members.selectors import reader_member_ids
+from visits.models import BirthdayCelebration
 
 from . import figures
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
@@ -399,6 +400,14 @@ def payment_list(*, branch: Branch):
 
 def expenditure_list(*, branch: Branch):
     return Expenditure.objects.filter(branch=branch).select_related("approver")
+
+
+def celebrations_to_take_up(*, branch: Branch) -> list[BirthdayCelebration]:
+    """The branch's collective birthday celebrations whose gifts cost something and are not yet in the
+    ledger, newest first, with `gifts_total` (one query)."""
+    pending = BirthdayCelebration.objects.filter(branch=branch, expenditure__isnull=True)
+    totals = pending.annotate(gifts_total=Sum("gifts__cost")).filter(gifts_total__gt=0)
+    return list(totals.order_by("-date", "-pk"))
 
 
 def expenditures_in_year(*, branch: Branch, year: int) -> list[Expenditure]:

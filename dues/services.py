@@ -14,6 +14,7 @@ from accounts.models import BranchRole
 from accounts.permissions import COMMITTEE, has_capability
 from branch_portal.numbering import next_number
 from members.models import Branch, Member
+from visits.models import BirthdayCelebration
 
 from . import selectors
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
@@ -148,9 +149,13 @@ def expenditure_record(
     purpose: str,
     approver,
     note: str = "",
+    celebration: BirthdayCelebration | None = None,
 ) -> Expenditure:
-    """Records money spent or remitted; the approver must sit on the branch committee."""
+    """Records money spent or remitted; the approver must sit on the branch committee. `celebration`:
+    the collective birthday celebration whose gifts this pays for, taken up once."""
     _require_edit(actor, branch.pk)
+    if celebration is not None and celebration.branch_id != branch.pk:
+        raise PermissionDenied(_("That celebration is another branch's."))
     on_committee = BranchRole.objects.filter(user=approver, branch=branch, role__in=COMMITTEE).exists()
     if not on_committee:
         raise ValidationError(
@@ -163,6 +168,7 @@ def expenditure_record(
         purpose=purpose,
         approver=approver,
         note=note.strip(),
+        celebration=celebration,
         recorded_by=actor,
     )
     expenditure.full_clean()

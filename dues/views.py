@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from members.models import Member
 from . import exports, narrative, selectors, services
 from .filters import ExpenditureFilter, PaymentFilter
 from .forms import ExpenditureForm, PaymentForm, RateForm, WorkPlanItemForm, choices_from
+from .models import Expenditure
 from .money import month_count
 from .report import annual_report, chart_data
 
@@ -34,7 +36,9 @@ def ledger(request):
     if has_capability(request.user, "view_own_dues"):
         member = selectors.own_member_get(request.user)
         standing = selectors.member_dues(member=member, upto=timezone.localdate())
-        return render(request, "dues/own_dues.html", {"member": member, "standing": standing})
+        years = [timezone.localdate().year - 1, timezone.localdate().year]
+        context = {"member": member, "standing": standing, "report_years": years}
+        return render(request, "dues/own_dues.html", context)
     raise PermissionDenied
 
 
@@ -82,12 +86,31 @@ def _ledger_context(request, branch, bound: dict | None = None) -> dict:
     context["payments_total"] = sum((p.amount for p in context["payments"]), 0)
     context["expenditures_total"] = sum((e.amount for e in context["expenditures"]), 0)
     if context["can_edit"]:
-        context.update(_blank_forms(branch, today, [m for m in members if m.status == Member.Status.ACTIVE]))
+        active = [m for m in members if m.status == Member.Status.ACTIVE]
+        pending = selectors.celebrations_to_take_up(branch=branch)
+        chosen = next((c for c in pending if str(c.pk) == request.GET.get("celebration")), None)
+        context.update(_blank_forms(branch, today, active, gifts_of=chosen))
+        context["celebrations_to_take_up"] = pending
         context.update(bound or {})
     return context
 
 
-def _blank_forms(branch, today: datetime.date, active: list[Member]) -> dict:
+def _gifts_expenditure(celebration) -> dict:
+    """The expenditure form filled in with a celebration's gifts, for the secretary to name the approver."""
+    note = _("Gifts for the collective birthday celebration (%(day)s, %(place)s)") % {
+        "day": date_format(celebration.date, "MONTH_DAY_FORMAT"),
+        "place": celebration.place,
+    }
+    return {
+        "spent_on": celebration.date,
+        "amount": celebration.gifts_total,
+        "purpose": Expenditure.Purpose.ACTIVITIES,
+        "note": note[:200],
+        "celebration": celebration.pk,
+    }
+
+
+def _blank_forms(branch, today: datetime.date, active: list[Member], gifts_of=None) -> dict:
     month = today.replace(day=1)
     payment_form = PaymentForm(
         branch=branch, initial={"paid_on": today, "first_month": month, "last_month": month}
@@ -98,7 +121,9 @@ def _blank_forms(branch, today: datetime.date, active: list[Member]) -> dict:
     return {
         "payment_form": payment_form,
         "expenditure_form": ExpenditureForm(
-            approvers=selectors.committee_users(branch), initial={"spent_on": today}
+            approvers=selectors.committee_users(branch),
+            branch=branch,
+            initial=_gifts_expenditure(gifts_of) if gifts_of else {"spent_on": today},
         ),
         "rate_form": rate_form,
     }
@@ -147,7 +172,7 @@ def payment_create(request):
 @capability_required("edit_dues")
 def expenditure_create(request):
     branch = _editable_branch(request)
-    form = ExpenditureForm(request.POST, approvers=selectors.committee_users(branch))
+    form = ExpenditureForm(request.POST, approvers=selectors.committee_users(branch), branch=branch)
     spent = form.is_valid() and _call(
         form, services.expenditure_record, actor=request.user, branch=branch, **form.cleaned_data
     )

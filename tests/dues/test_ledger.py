@@ -31,7 +31,8 @@ def test_ledger_runs_a_constant_number_of_queries(
     for reader in (secretary, committee, bureau):
         client.force_login(reader)
         client.get(LEDGER)  # the first request after logging in writes the session
-        with django_assert_max_num_queries(10):
+        # 10, and for the secretary one more: the celebrations whose gifts are not yet in the ledger.
+        with django_assert_max_num_queries(11 if reader == secretary else 10):
             response = client.get(LEDGER, {"year": 2025})
         assert response.status_code == 200
         assert len(response.context["payments"]) == count

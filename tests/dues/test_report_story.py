@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from docx import Document
 from docx.shared import Mm
 from openpyxl import load_workbook
@@ -241,3 +241,61 @@ def test_control_characters_typed_into_a_theme_do_not_break_the_docx(client, bra
     assert response.status_code == 200
     text = "\n".join(p.text for p in Document(io.BytesIO(response.getvalue())).paragraphs)
     assert "联合学习" in text
+
+
+def test_a_member_finds_the_report_from_their_own_dues(client, branch, known_year, own_member):
+    client.force_login(own_member.user)
+    body = client.get(reverse("dues:ledger")).content.decode()
+    year = timezone.localdate().year
+    for shown in (year - 1, year):
+        assert reverse("dues:report", args=[shown]) in body
+    assert client.get(reverse("dues:report", args=[year - 1])).status_code == 200
+
+
+@pytest.fixture
+def celebration(branch, known_year):
+    party = BirthdayCelebration.objects.create(branch=branch, date=D(2025, 9, 9), place="社区活动室")
+    party.attendees.set([known_year["li"]])
+    CelebrationGift.objects.create(celebration=party, item="蛋糕", cost=Decimal("168.00"))
+    CelebrationGift.objects.create(celebration=party, item="鲜花", cost=Decimal("90.50"))
+    return party
+
+
+def take_up(client, branch, party, approver):
+    data = {
+        "branch": branch.pk,
+        "expenditure-spent_on": "2025-09-09",
+        "expenditure-amount": "258.50",
+        "expenditure-purpose": "activities",
+        "expenditure-approver": approver.pk,
+        "expenditure-note": "集体祝寿礼品",
+        "expenditure-celebration": party.pk,
+    }
+    return client.post(reverse("dues:expenditure_create"), data)
+
+
+def test_the_gifts_of_a_celebration_are_taken_up_as_an_expenditure_once(
+    client, branch, secretary, committee, celebration
+):
+    client.force_login(secretary)
+    ledger = client.get(reverse("dues:ledger"), {"celebration": celebration.pk})
+    form = ledger.context["expenditure_form"]
+    assert (form.initial["amount"], form.initial["celebration"]) == (Decimal("258.50"), celebration.pk)
+    assert "社区活动室" in form.initial["note"]
+    assert take_up(client, branch, celebration, committee).status_code == 302
+    spent = Expenditure.objects.get(celebration=celebration)
+    assert (spent.amount, spent.approver) == (Decimal("258.50"), committee)
+    assert client.get(reverse("dues:ledger")).context["celebrations_to_take_up"] == []
+
+    again = take_up(client, branch, celebration, committee)
+    assert again.status_code == 200
+    assert "这次集体祝寿的礼品已记入党费支出。" in again.content.decode()
+    assert Expenditure.objects.filter(celebration=celebration).count() == 1
+
+
+def test_another_branchs_celebration_cannot_be_taken_up(client, branch, other_branch, secretary, committee):
+    theirs = BirthdayCelebration.objects.create(branch=other_branch, date=D(2025, 9, 9), place="他处")
+    client.force_login(secretary)
+    before = Expenditure.objects.count()
+    assert take_up(client, branch, theirs, committee).status_code == 200
+    assert Expenditure.objects.count() == before
