@@ -47,7 +47,7 @@ class BranchRole(models.Model):
         User, on_delete=models.CASCADE, related_name="branch_roles", verbose_name=_("user")
     )
     branch = models.ForeignKey(
-        "members.Branch", on_delete=models.CASCADE, related_name="roles", verbose_name=_("branch")
+        "org.Branch", on_delete=models.CASCADE, related_name="roles", verbose_name=_("branch")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 

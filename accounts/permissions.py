@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import CharField, Value
 
+from org.models import Branch, Bureau
+
 from .models import BranchRole
 
 Role = BranchRole.Role
@@ -67,8 +69,6 @@ def _load_roles(user) -> None:
     """Reads the user's roles and branches once per request (the user object lives for one request)."""
     if getattr(user, "_roles_by_branch", None) is not None:
         return
-    from members.models import Branch, Bureau
-
     roles: dict[int, set[str]] = {}
     branches: dict[int, Branch] = {}
     if user.is_authenticated and user.is_active:
@@ -102,8 +102,6 @@ _ANY_USER = -1  # stands for the user's id in the compiled SQL; no user has it
 
 @functools.cache
 def _roles_sql() -> tuple[str, tuple]:
-    from members.models import Branch
-
     held = BranchRole.objects.filter(user_id=_ANY_USER).values_list(
         "branch_id", "role", "branch__name", "branch__bureau_id", "branch__bureau__name"
     )

@@ -17,11 +17,12 @@ from accounts.models import BranchRole
 from accounts.permissions import branch_ids, branches_of, roles_by_branch
 from dues import figures, glance
 from dues.models import DuesRate
-from members.models import Branch, CareCategory, ContactGroup, Member
+from members.models import CareCategory, ContactGroup, Member
 from members.selectors import reader_member_absent, reader_member_column
 from notifications.models import Message, Notice
 from notifications.selectors import calls_to_make
 from notifications.transports.wecom import robot_key
+from org.models import Branch
 from study import selectors as study_selectors
 from study.models import StudyPlan
 from visits.selectors import dashboard_counts as visit_counts

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rules",
     "axes",
     "csp",
+    "org",
     "accounts",
     "members",
     "notifications",

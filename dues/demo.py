@@ -9,7 +9,8 @@ import random
 from decimal import Decimal
 
 from accounts.models import BranchRole, User
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 
 from . import services
 from .models import Expenditure

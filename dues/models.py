@@ -13,7 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 
 from .money import month_count
 

@@ -15,8 +15,9 @@ from django.db.models.functions import ExtractMonth, JSONObject
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
-from members.models import Branch, Member
+from members.models import Member
 from notifications.models import Notice
+from org.models import Branch
 from study.models import Contribution as Given
 from study.models import StudyActivity, StudyPlanMonth
 from study.selectors import activity_rates

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import COMMITTEE, branch_ids, branches_of
-from members.models import Branch, Member
+from members.models import Member
 from members.selectors import reader_member_ids
+from org.models import Branch
 from visits.models import BirthdayCelebration
 
 from . import figures

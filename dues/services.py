@@ -13,7 +13,8 @@ from django.utils.translation import ngettext
 from accounts.models import BranchRole
 from accounts.permissions import COMMITTEE, has_capability
 from branch_portal.numbering import next_number
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 from visits.models import BirthdayCelebration
 
 from . import selectors

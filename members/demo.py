@@ -11,7 +11,8 @@ from faker import Faker
 from accounts.models import BranchRole, User
 from branch_portal.calendar import years_before
 from members import services
-from members.models import Branch, Bureau, ContactGroup, FamilyProxy, HealthRecord, Member
+from members.models import ContactGroup, FamilyProxy, HealthRecord, Member
+from org.models import Branch, Bureau
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_USERNAMES = ["secretary", "liaison", "member", "bureau"]

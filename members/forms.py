@@ -8,9 +8,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branch_ids
+from org.models import Branch
 
 from . import selectors
-from .models import Branch, ContactGroup, FamilyProxy, HealthRecord, Member
+from .models import ContactGroup, FamilyProxy, HealthRecord, Member
 from .validators import refuse_control_characters, validate_cn_mobile
 
 DATE_FIELDS = ["birth_date", "party_joined_on", "work_started_on", "retired_on", "status_changed_on"]

@@ -9,36 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from branch_portal.calendar import years_before
-
-
-class Bureau(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-
-    class Meta:
-        verbose_name = _("bureau")
-        verbose_name_plural = _("bureaus")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Branch(models.Model):
-    bureau = models.ForeignKey(
-        Bureau, on_delete=models.PROTECT, related_name="branches", verbose_name=_("bureau")
-    )
-    name = models.CharField(_("name"), max_length=100)
-
-    class Meta:
-        verbose_name = _("branch")
-        verbose_name_plural = _("branches")
-        ordering = ["bureau__name", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["bureau", "name"], name="unique_branch_name_in_bureau"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+from org.models import Branch
 
 
 class CareCategory(models.TextChoices):

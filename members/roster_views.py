@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required
 from branch_portal import spreadsheets
+from org.models import Branch
 
 from . import roster
-from .models import Branch, ContactGroup
+from .models import ContactGroup
 from .roster.forms import RosterUploadForm
 
 SESSION_KEY = "roster_uploads"

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import CARERS, branch_ids
+from org.models import Branch
 
 from .models import (
-    Branch,
     CareCategory,
     CarePeriod,
     ContactGroup,

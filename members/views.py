@@ -9,12 +9,12 @@ from accounts.permissions import branch_ids, capability_required, has_capability
 from branch_portal import spreadsheets
 from branch_portal.form_errors import add_service_error
 from branch_portal.paging import page_of
+from org.models import Branch
 
 from . import contact_map as contact_map_export
 from . import selectors, services
 from .filters import MemberFilter
 from .forms import ContactGroupForm, HealthForm, MemberForm, ProxyForm
-from .models import Branch
 
 
 @capability_required("view_roster")

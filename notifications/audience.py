@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import COMMITTEE
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 
 from . import outbox, texts
 from .models import Notice

@@ -17,8 +17,9 @@ from django.utils.translation import ngettext, pgettext
 
 from accounts.models import BranchRole, User
 from accounts.permissions import has_capability
-from members.models import Branch, ContactGroup, Member
+from members.models import ContactGroup, Member
 from members.services import history_actor
+from org.models import Branch
 
 from . import outbox, texts
 from .models import Call, Notice

@@ -10,7 +10,8 @@ import zoneinfo
 
 from django.conf import settings
 
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 
 from . import audience, calls, outbox, services
 from .defaults import notice_templates_ensure

@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Branch, ContactGroup, Member
+from members.models import ContactGroup, Member
+from org.models import Branch
 
 
 class Channel(models.TextChoices):

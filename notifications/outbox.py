@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from members.models import Branch, FamilyProxy, Member
+from members.models import FamilyProxy, Member
+from org.models import Branch
 
 from . import texts
 from .models import GROUP_CHANNELS, Call, Channel, Message, Notice

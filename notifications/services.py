@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import has_capability
 from branch_portal import numbering
-from members.models import Branch, Member
+from members.models import Member
 from members.services import member_account_ensure
+from org.models import Branch
 
 from . import audience, calls, delivery, links, outbox, texts
 from .models import Channel, Message, Notice, NoticeTemplate, ReminderSettings

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
 from branch_portal.paging import page_of
-from members.models import Branch
 from members.selectors import member_get_for_user, reader_member
+from org.models import Branch
 
 from . import audience, calls, outbox, selectors, services, texts
 from .delivery import messages_retry_failed

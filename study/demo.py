@@ -10,7 +10,8 @@ import random
 
 from accounts.models import BranchRole
 from members.demo import NEIGHBOUR_BRANCH_NAME
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 from study import selectors, services
 from study.models import Attendance, StudyActivity
 

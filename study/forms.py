@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branch_ids
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 
 from . import selectors
 from .models import (

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
 from branch_portal import spreadsheets
 from branch_portal.form_errors import add_service_error
-from members.models import Branch
+from org.models import Branch
 
 from . import exports, selectors, services
 from .filters import MeetingFilter

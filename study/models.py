@@ -10,7 +10,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import BranchRole
 from accounts.permissions import COMMITTEE, branch_ids, branches_of
-from members.models import Branch, Member
+from members.models import Member
 from members.selectors import reader_member_ids
+from org.models import Branch
 
 from .models import (
     DEFAULT_FREQUENCIES,

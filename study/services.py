@@ -13,9 +13,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import has_capability
-from members.models import Branch, Member
+from members.models import Member
 from members.selectors import reader_member
 from notifications.services import notify
+from org.models import Branch
 
 from . import selectors
 from .holidays import off_holiday

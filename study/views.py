@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
 from branch_portal.form_errors import add_service_error
-from members.models import Branch, Member
+from members.models import Member
 from members.selectors import member_get_for_user, reader_member
+from org.models import Branch
 
 from . import selectors, services
 from .feed import build_calendar

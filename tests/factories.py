@@ -6,7 +6,8 @@ import factory
 
 from accounts.models import BranchRole, User
 from members import services
-from members.models import Branch, Bureau, ContactGroup, Member
+from members.models import ContactGroup, Member
+from org.models import Branch, Bureau
 
 
 class BureauFactory(factory.django.DjangoModelFactory):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import BranchRole, User
-from members.models import Branch, Bureau
+from org.models import Branch, Bureau
 
 pytestmark = pytest.mark.django_db
 

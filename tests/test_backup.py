@@ -17,8 +17,9 @@ from accounts.models import BranchRole, User
 from branch_portal.backup import scope
 from dues.models import Payment
 from members.demo import BRANCH_NAME, NEIGHBOUR_BRANCH_NAME
-from members.models import Branch, Member
+from members.models import Member
 from notifications.models import Notice
+from org.models import Branch
 from study.models import StudyActivity, StudyMaterial
 from study.services import material_add
 from tests.factories import MemberFactory
@@ -164,7 +165,7 @@ def test_archive_of_a_branch_holds_no_row_of_another(demo_branch, tmp_path):
     neighbour = Branch.objects.get(name=NEIGHBOUR_BRANCH_NAME)
     contents = export(demo_branch, tmp_path / "branch.zip")
 
-    assert [row["pk"] for row in rows(contents, "members.Branch")] == [demo_branch.pk]
+    assert [row["pk"] for row in rows(contents, "org.Branch")] == [demo_branch.pk]
     neighbours_members = set(Member.objects.filter(branch=neighbour).values_list("pk", flat=True))
     assert not {row["pk"] for row in rows(contents, "members.Member")} & neighbours_members
     assert all(row["fields"]["branch"] == demo_branch.pk for row in rows(contents, "accounts.BranchRole"))
@@ -300,7 +301,7 @@ def test_rows_outside_the_branch_are_refused_after_loading_and_rolled_back(small
         return json.dumps(members).encode()
 
     def add_that_branch(name, content):
-        if name != "data/members.Branch.json":
+        if name != "data/org.Branch.json":
             return content
         branches = json.loads(content)
         other = json.loads(json.dumps(branches[0]))
@@ -315,7 +316,7 @@ def test_rows_outside_the_branch_are_refused_after_loading_and_rolled_back(small
         if name != "manifest.json":
             return content
         manifest = json.loads(content)
-        manifest["counts"]["members.Branch"] = 2
+        manifest["counts"]["org.Branch"] = 2
         return json.dumps(manifest).encode()
 
     rewrite(changed, manifest_edit, edit=recount, checksums=False)

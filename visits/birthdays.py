@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from members.models import Branch, Member
+from members.models import Member
 from notifications.services import birthday_greeting_text, notify
+from org.models import Branch
 
 from .lunar import birthdays_between, lunar_ymd
 

@@ -12,7 +12,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from accounts.permissions import branch_ids, has_capability
-from members.models import Branch, Member
+from members.models import Member
+from org.models import Branch
 
 from .birthdays import collective_birthdays_in
 from .models import BirthdayCelebration, CelebrationGift

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from accounts.models import BranchRole
 from members import services as members_services
-from members.models import Branch, HealthRecord, Member
+from members.models import HealthRecord, Member
+from org.models import Branch
 
 from . import services
 from .lunar import Festival

@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import BranchRole, User
-from members.models import Branch, Member
+from members.models import Member
 from notifications.services import messages_withdraw, notify
+from org.models import Branch
 
 from .models import Escalation, PlannedVisit, VisitPolicy
 

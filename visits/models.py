@@ -34,7 +34,7 @@ class VisitPolicy(models.Model):
     """
 
     branch = models.OneToOneField(
-        "members.Branch", on_delete=models.CASCADE, related_name="visit_policy", verbose_name=_("branch")
+        "org.Branch", on_delete=models.CASCADE, related_name="visit_policy", verbose_name=_("branch")
     )
     # Routine intervals in days; the strictest category a member is in wins.
     critical_days = models.PositiveSmallIntegerField(_("critically ill: every … days"), default=3)
@@ -385,7 +385,7 @@ class BirthdayCelebration(models.Model):
     """A collective birthday celebration (集体祝寿) held for the year's members turning 80, 85, 90, …"""
 
     branch = models.ForeignKey(
-        "members.Branch", on_delete=models.CASCADE, related_name="celebrations", verbose_name=_("branch")
+        "org.Branch", on_delete=models.CASCADE, related_name="celebrations", verbose_name=_("branch")
     )
     date = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=100)

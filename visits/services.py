@@ -14,10 +14,11 @@ from django.utils.translation import ngettext, pgettext
 
 from accounts.models import BranchRole, User
 from accounts.permissions import has_capability
-from members.models import Branch, HealthRecord, Member
+from members.models import HealthRecord, Member
 from members.services import member_update
 from notifications.models import ReminderSettings
 from notifications.services import notify
+from org.models import Branch
 
 from .models import Concern, ConcernEvent, PlannedVisit, Visit, VisitPolicy
 from .selectors import STALE_ESCALATION_DAYS, stale_before

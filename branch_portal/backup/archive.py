@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import branch_portal
-from members.models import Branch
+from org.models import Branch
 
 from .scope import HISTORY, PARTS, check_coverage, select
 

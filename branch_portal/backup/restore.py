@@ -22,7 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from members.models import Branch, Bureau
+from org.models import Branch, Bureau
 
 from .archive import FORMAT, FORMAT_VERSION, MANIFEST_NAME, data_apps, data_name, media_name, migration_state
 from .scope import PARTS, SHARED_LABELS, select
@@ -159,7 +159,7 @@ def _check_absent(archive: Archive) -> None:
             _("Branch %(name)s is already in this database: import it into a database without it.")
             % {"name": branch["name"]}
         )
-    _check_bureau(archive.rows["members.Bureau"])
+    _check_bureau(archive.rows["org.Bureau"])
     taken = {}
     for part in PARTS:
         if part.label in SHARED_LABELS:

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, Model, OuterRef, QuerySet
 
 # The apps whose models hold the portal's data; third-party models are listed in PARTS by hand.
-PORTAL_APPS = ("accounts", "members", "notifications", "visits", "study", "dues")
+PORTAL_APPS = ("org", "accounts", "members", "notifications", "visits", "study", "dues")
 
 # How a part is selected when it has no path to the branch.
 PEOPLE = "people"  # users with a role in the branch or a link to one of its members
@@ -36,9 +36,9 @@ class Part:
 
 # Dependencies first: on import the rows are saved in this order.
 PARTS = [
-    Part("members.Bureau", "branches"),
+    Part("org.Bureau", "branches"),
     Part("accounts.User", PEOPLE),
-    Part("members.Branch", "pk"),
+    Part("org.Branch", "pk"),
     Part("accounts.BranchRole", "branch"),
     Part("members.ContactGroup", "branch"),
     Part("members.Member", "branch"),
@@ -86,7 +86,7 @@ NOT_BRANCH_DATA: dict[str, str] = {
 }
 
 # Rows a target database may already hold; restore keeps the existing row instead of refusing.
-SHARED_LABELS = ("members.Bureau", "notifications.NoticeTemplate")
+SHARED_LABELS = ("org.Bureau", "notifications.NoticeTemplate")
 
 
 def part_for(model: type[Model]) -> Part | None:

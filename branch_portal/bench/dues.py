@@ -5,7 +5,7 @@ gap-free receipt numbers per branch and year, spending, and the work plans the a
 import datetime
 from decimal import Decimal
 
-from members.models import Bureau
+from org.models import Bureau
 
 from .base import Context, copy_rows, raw_delete
 

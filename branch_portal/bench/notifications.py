@@ -2,7 +2,7 @@
 
 import datetime
 
-from members.models import Bureau
+from org.models import Bureau
 
 from .base import Context, copy_rows, raw_delete, reserve_ids
 
@@ -113,7 +113,7 @@ def _message(notice_id, branch_id, moment, member, branch_name):
 
 
 def _branch_names(branch_ids: list[int]) -> list[str]:
-    from members.models import Branch
+    from org.models import Branch
 
     names = dict(Branch.objects.filter(pk__in=branch_ids).values_list("pk", "name"))
     return [names[pk] for pk in branch_ids]

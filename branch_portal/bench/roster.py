@@ -6,8 +6,9 @@ from django.contrib.auth.hashers import make_password
 
 from accounts.models import BranchRole, User
 from branch_portal.calendar import years_before
-from members.models import Branch, Bureau, CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
+from members.models import CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
 from members.services import name_pinyin, stored_categories
+from org.models import Branch, Bureau
 
 from .base import ADMIN_USERNAME, PASSWORD, USERNAME_PREFIX, Context, insert, raw_delete
 

@@ -2,7 +2,7 @@
 
 import datetime
 
-from members.models import Bureau
+from org.models import Bureau
 
 from .base import Context, copy_rows, insert, raw_delete
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from members.models import Bureau
+from org.models import Bureau
 
 from .base import BenchMember, Context, copy_rows, raw_delete, reserve_ids
 

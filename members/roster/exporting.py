@@ -10,8 +10,9 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from branch_portal import spreadsheets
+from org.models import Branch
 
-from ..models import Branch, ContactGroup, Member
+from ..models import ContactGroup, Member
 from .columns import COLUMNS, allowed_values, export_value
 
 

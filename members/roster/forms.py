@@ -13,7 +13,9 @@ from django.core.validators import FileExtensionValidator
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Branch, ContactGroup, Member
+from org.models import Branch
+
+from ..models import ContactGroup, Member
 from ..validators import validate_birth_date
 from .reading import MAX_FILE_BYTES, too_large_message
 

@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from org.models import Branch
+
 from .. import services
-from ..models import Branch, ContactGroup, Member
+from ..models import ContactGroup, Member
 from .columns import BY_FIELD, BY_HEADER, REQUIRED_COLUMNS, Column, cell_text
 from .forms import RosterRowForm
 from .reading import BadCell, RosterFileError, read_table

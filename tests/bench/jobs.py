@@ -27,7 +27,8 @@ def planner() -> dict:
     """
     if not apps.is_installed("visits"):
         return {"summary": "not measured: the visits app is not installed"}
-    from members.models import Branch, Member
+    from members.models import Member
+    from org.models import Branch
     from visits.models import PlannedVisit
     from visits.planning import plan_visits
 
@@ -187,8 +188,8 @@ def fanout(env: dict[str, str], sms) -> dict:
 
 def _drafts() -> list:
     """A draft to the whole branch in every bench branch (one notice has one branch's members)."""
-    from members.models import Branch
     from notifications.services import notice_create
+    from org.models import Branch
 
     branches = Branch.objects.filter(bureau__name=BUREAU_NAME).order_by("pk")
     body = "{姓名}同志：本周四上午九点在老干部活动中心召开全体党员大会，请准时参加。"

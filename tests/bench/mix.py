@@ -82,7 +82,7 @@ def role_pages(role: str, session: Session, year: int) -> list[str]:
 def build_sessions(rng: random.Random) -> list[Session]:
     """Logs in (as Django's login does, without the password hash's cost) every session of the mix."""
     from accounts.models import User
-    from members.models import Branch
+    from org.models import Branch
 
     branches = list(
         Branch.objects.filter(bureau__name=BUREAU_NAME).order_by("pk").values_list("pk", flat=True)[:BRANCHES]

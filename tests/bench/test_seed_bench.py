@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from accounts.models import BranchRole, User
 from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, committee_username
-from members.models import Branch, CarePeriod, ContactGroup, HealthRecord, Member
+from members.models import CarePeriod, ContactGroup, HealthRecord, Member
 from members.services import name_pinyin, stored_categories
+from org.models import Branch
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from django.test.utils import setup_databases, teardown_databases
 from pytest_django.live_server_helper import LiveServer
 
 from members.demo import BRANCH_NAME
-from members.models import Branch
+from org.models import Branch
 from tests.conftest import need_service
 
 from .browser import PHONE_WIDTH, Browsing

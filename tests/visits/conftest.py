@@ -3,7 +3,8 @@ import datetime
 import pytest
 
 from dues import figures
-from members.models import Branch, CarePeriod, ContactGroup, Member
+from members.models import CarePeriod, ContactGroup, Member
+from org.models import Branch
 from visits.selectors import dashboard_counts, dashboard_tiles
 
 TODAY = datetime.date(2026, 9, 1)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import secretary_create
-from members.models import Branch, Bureau
+from org.models import Branch, Bureau
 
 
 class Command(BaseCommand):

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from branch_portal.bench import base, roster
-from members.models import Bureau, Member
+from members.models import Member
+from org.models import Bureau
 
 # The apps' sections in import order (visits, study, notifications, dues); each runs if its app is installed.
 SECTIONS = ["visits", "study", "notifications", "dues"]

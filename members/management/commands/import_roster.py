@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from members.models import Branch
 from members.roster import roster_import
+from org.models import Branch
 
 
 class Command(BaseCommand):
