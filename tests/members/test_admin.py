@@ -4,12 +4,13 @@ from django.urls import reverse
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-MODELS = ["bureau", "branch", "member", "healthrecord", "careperiod", "contactgroup", "familyproxy"]
+MODELS = ["org_bureau", "org_branch", *(f"members_{model}" for model in
+          ["member", "healthrecord", "careperiod", "contactgroup", "familyproxy"])]  # fmt: skip
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_admin_lists_each_members_model_for_superusers(admin_client, own_member, model):
-    response = admin_client.get(reverse(f"admin:members_{model}_changelist"))
+    response = admin_client.get(reverse(f"admin:{model}_changelist"))
     assert response.status_code == 200
 
 
