@@ -424,3 +424,18 @@ def test_meeting_list_shows_minutes_counts(client, branch, secretary, committee)
     meetings = client.get(reverse("study:meetings")).context["meetings"]
 
     assert [(m.item_count, m.open_count) for m in meetings] == [(1, 1)] * 3
+
+
+def test_the_meeting_list_labels_each_cell_for_the_phone_where_rows_stack(
+    client, branch, secretary, committee
+):
+    _fill_meetings(branch, committee, 2)
+    client.force_login(secretary)
+
+    page = client.get(reverse("study:meetings")).content.decode()
+
+    rows = page[page.index('<table class="table meeting-table">') :].split("<tr>")[2:]
+    assert len(rows) == 2
+    for row in rows:
+        assert row.count("<td") == row.count('data-label="') == 5
+    assert 'data-label="未完成决议"' in page
