@@ -126,6 +126,33 @@ def has_capability(user, capability: str, branch=None) -> bool:
     return bool(roles_by_branch(user).get(branch_id, frozenset()) & CAPABILITY_ROLES[capability])
 
 
+class SystemActor:
+    """Who acts when no person does: the demo seed, a management command, a scheduled task. Services
+    let it do what they allow (`authorise`) and record no person for it (`person`); no request has it."""
+
+    pk = None
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
+def authorise(actor, capability: str, branch, message: str) -> None:
+    """A service's check: PermissionDenied(message) unless the actor is SYSTEM or holds the capability
+    in `branch` (a Branch or its id). No actor at all is refused."""
+    if actor is SYSTEM:
+        return
+    if actor is None or not has_capability(actor, capability, branch):
+        raise PermissionDenied(message)
+
+
+def person(actor):
+    """The user a service records as having acted (created_by, recorded_by, the history): None for SYSTEM."""
+    return None if actor is SYSTEM else actor
+
+
 def has_role(user, *roles: str) -> bool:
     return any(set(held) & set(roles) for held in roles_by_branch(user).values())
 

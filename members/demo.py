@@ -9,6 +9,7 @@ import random
 from faker import Faker
 
 from accounts.models import BranchRole, User
+from accounts.permissions import SYSTEM
 from branch_portal.calendar import years_before
 from members import services
 from members.models import ContactGroup, FamilyProxy, HealthRecord, Member
@@ -101,7 +102,7 @@ def demo_proxy(branch: Branch) -> FamilyProxy | None:
     if elder is None or elder.proxies.exists():
         return None
     return services.proxy_add(
-        actor=None,
+        actor=SYSTEM,
         member=elder,
         name=elder.emergency_name_1 or f"{elder.name[0]}晓梅",
         relation=elder.emergency_relation_1 or "女儿",
@@ -151,7 +152,7 @@ class RosterBuilder:
         member_user = self.user("member", "周", "桂兰", rng)
         frail_elder = branch.members.filter(user__isnull=True).order_by("birth_date").first()
         services.member_update(
-            actor=None, member=frail_elder, user=member_user, name="周桂兰", gender=Member.Gender.FEMALE
+            actor=SYSTEM, member=frail_elder, user=member_user, name="周桂兰", gender=Member.Gender.FEMALE
         )
         BranchRole.objects.get_or_create(user=member_user, branch=branch, role=BranchRole.Role.MEMBER)
 
@@ -172,7 +173,7 @@ class RosterBuilder:
         phone = f"+86139{rng.randint(10000000, 99999999)}"
         since = today - datetime.timedelta(days=rng.randint(20, 700))
         return services.member_create(
-            actor=None,
+            actor=SYSTEM,
             on=since,
             branch=branch,
             user=user,

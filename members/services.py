@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
 from accounts.models import BranchRole, User
-from accounts.permissions import CARERS
+from accounts.permissions import CARERS, person
 
 from .care_events import CareChange, announce
 from .models import (
@@ -117,6 +117,7 @@ def care_periods_sync(*, member: Member, on: datetime.date | None = None) -> set
 def history_actor(actor):
     """Records `actor` as the author of the history entries written inside (also outside a request,
     e.g. in a command), keeping the request's address; restores the outer context afterwards."""
+    actor = person(actor)
     if actor is None:
         yield
         return

@@ -14,14 +14,14 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import has_capability
+from accounts.permissions import authorise, person
 from branch_portal import numbering
 from members.models import Member
 from members.services import member_account_ensure
@@ -43,8 +43,7 @@ logger = logging.getLogger("notifications")
 
 
 def _check_sender(actor, branch) -> None:
-    if actor is not None and not has_capability(actor, "send_notices", branch):
-        raise PermissionDenied(_("You may not send notices for this branch."))
+    authorise(actor, "send_notices", branch, _("You may not send notices for this branch."))
 
 
 def _clean_text(notice: Notice) -> None:
@@ -78,7 +77,7 @@ class NoticeResult:
 def notice_create(*, actor, branch: Branch, groups=(), members=(), **fields) -> Notice:
     """Saves a draft notice with its audience."""
     _check_sender(actor, branch)
-    notice = Notice(branch=branch, created_by=actor, **fields)
+    notice = Notice(branch=branch, created_by=person(actor), **fields)
     notice.full_clean()
     _clean_text(notice)
     notice.save()

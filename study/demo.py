@@ -9,6 +9,7 @@ import datetime
 import random
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from members.demo import NEIGHBOUR_BRANCH_NAME
 from members.models import Member
 from org.models import Branch
@@ -136,22 +137,22 @@ def _hold(activity: StudyActivity, members: list[Member], rng: random.Random, to
             status = statuses.LEAVE
         reason = rng.choice(LEAVE_REASONS) if status == statuses.LEAVE else ""
         record = services.attendance_mark(
-            actor=None, activity=activity, member=member, status=status, reason=reason
+            actor=SYSTEM, activity=activity, member=member, status=status, reason=reason
         )
         counts[status] += 1
         made_up_on = activity.date + datetime.timedelta(days=rng.randint(3, 20))
         if activity.is_monthly and status in Attendance.MISSED and made_up_on < today and rng.random() < 0.6:
             services.attendance_record_makeup(
-                actor=None, attendance=record, on=made_up_on, note=rng.choice(MAKEUP_NOTES)
+                actor=SYSTEM, attendance=record, on=made_up_on, note=rng.choice(MAKEUP_NOTES)
             )
     summary = SUMMARY.format(
         count=counts[statuses.PRESENT] + counts[statuses.ONLINE],
         online=counts[statuses.ONLINE],
         theme=activity.theme,
     )
-    services.activity_update(actor=None, activity=activity, summary=summary)
+    services.activity_update(actor=SYSTEM, activity=activity, summary=summary)
     services.material_add(
-        actor=None, activity=activity, kind="link", title="共产党员网学习资料", url="https://www.12371.cn/"
+        actor=SYSTEM, activity=activity, kind="link", title="共产党员网学习资料", url="https://www.12371.cn/"
     )
 
 

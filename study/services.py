@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.permissions import has_capability
+from accounts.permissions import authorise, person
 from members.models import Member
 from members.selectors import reader_member
 from notifications.services import notify
@@ -54,17 +54,16 @@ ACTIVITY_FIELDS = {
 
 
 def _require_manager(actor, branch) -> None:
-    if actor is not None and not has_capability(actor, "manage_study", branch):
-        raise PermissionDenied(_("You may not manage the study activities of this branch."))
+    authorise(actor, "manage_study", branch, _("You may not manage the study activities of this branch."))
 
 
 def _require_for_kind(actor, branch, kind: str) -> None:
     """Study activities are the carers'; meetings (三会一课) only the committee records."""
-    if actor is None or has_capability(actor, capability_for(kind), branch):
-        return
     if capability_for(kind) == "record_meetings":
-        raise PermissionDenied(_("Only the branch committee records meetings."))
-    raise PermissionDenied(_("You may not manage the study activities of this branch."))
+        refused = _("Only the branch committee records meetings.")
+    else:
+        refused = _("You may not manage the study activities of this branch.")
+    authorise(actor, capability_for(kind), branch, refused)
 
 
 def _check_branches(organiser: Branch, branches) -> list[Branch]:
@@ -85,7 +84,7 @@ def activity_create(*, actor, organiser: Branch, branches=(), **fields) -> Study
     """Creates an activity of `organiser`, shown in every branch of `branches` as well."""
     _require_for_kind(actor, organiser, fields.get("kind", StudyActivity.Kind.MONTHLY))
     branches = _check_branches(organiser, branches)
-    activity = StudyActivity(organiser=organiser, created_by=actor, **fields)
+    activity = StudyActivity(organiser=organiser, created_by=person(actor), **fields)
     _check_interest_group(activity, branches)
     activity.full_clean()
     activity.save()
@@ -127,7 +126,7 @@ def attendance_mark(
         attendance = Attendance(activity=activity, member=member)
     attendance.status = status
     attendance.reason = reason.strip() if status == Attendance.Status.LEAVE else ""
-    attendance.recorded_by = actor
+    attendance.recorded_by = person(actor)
     if status in Attendance.ATTENDED:
         attendance.makeup_on, attendance.makeup_note = None, ""
     attendance.full_clean(validate_unique=False)
@@ -148,7 +147,7 @@ def attendance_record_makeup(
     if on > timezone.localdate():
         raise ValidationError({"makeup_on": _("Make-up study cannot be recorded for a future day.")})
     attendance.makeup_on, attendance.makeup_note = on, note.strip()
-    attendance.recorded_by = actor
+    attendance.recorded_by = person(actor)
     attendance.full_clean(validate_unique=False)
     attendance.save(update_fields=["makeup_on", "makeup_note", "recorded_by", "recorded_at"])
     return attendance
@@ -161,7 +160,7 @@ def material_add(
     """Adds a document, photo or link; files are checked by their content and stored under a random name,
     photos re-encoded without their metadata (study/photos.py)."""
     _require_manager(actor, activity.organiser_id)
-    material = StudyMaterial(activity=activity, kind=kind, title=title, url=url, uploaded_by=actor)
+    material = StudyMaterial(activity=activity, kind=kind, title=title, url=url, uploaded_by=person(actor))
     if kind != StudyMaterial.Kind.LINK:
         if file is None:
             raise ValidationError({"file": _("Choose a file to upload.")})
@@ -235,7 +234,7 @@ def _plan_day_create(actor, plan: StudyPlan, month: int, theme: str) -> StudyAct
         place=plan.place,
         plan=plan,
         plan_month=month,
-        created_by=actor,
+        created_by=person(actor),
     )
     activity.full_clean()
     activity.save()
@@ -301,8 +300,9 @@ def interest_group_leave(*, actor, group: InterestGroup) -> InterestGroup:
 
 
 def _require_recorder(actor, activity: StudyActivity) -> None:
-    if actor is not None and not has_capability(actor, "record_meetings", activity.organiser_id):
-        raise PermissionDenied(_("Only the branch committee records meetings."))
+    authorise(
+        actor, "record_meetings", activity.organiser_id, _("Only the branch committee records meetings.")
+    )
 
 
 @transaction.atomic
@@ -351,7 +351,7 @@ def resolution_done(*, actor, resolution: Resolution) -> Resolution:
     if actor.pk != resolution.owner_id:
         _require_recorder(actor, resolution.activity)
     if resolution.done_at is None:
-        resolution.done_at, resolution.done_by = timezone.now(), actor
+        resolution.done_at, resolution.done_by = timezone.now(), person(actor)
         resolution.save(update_fields=["done_at", "done_by"])
     return resolution
 
@@ -359,8 +359,7 @@ def resolution_done(*, actor, resolution: Resolution) -> Resolution:
 @transaction.atomic
 def frequencies_save(*, actor, branch: Branch, every: dict[str, int]) -> None:
     """Sets the branch's expected frequency of each kind of meeting (in months; 0: not required)."""
-    if actor is not None and not has_capability(actor, "record_meetings", branch):
-        raise PermissionDenied(_("Only the branch committee records meetings."))
+    authorise(actor, "record_meetings", branch, _("Only the branch committee records meetings."))
     for kind, months in every.items():
         row = MeetingFrequency(branch=branch, kind=kind, every_months=months)
         row.full_clean(validate_unique=False)

@@ -5,6 +5,7 @@ import datetime
 import factory
 
 from accounts.models import BranchRole, User
+from accounts.permissions import SYSTEM
 from members import services
 from members.models import ContactGroup, Member
 from org.models import Branch, Bureau
@@ -74,4 +75,4 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.member_create(actor=None, **kwargs)
+        return services.member_create(actor=SYSTEM, **kwargs)

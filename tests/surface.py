@@ -19,6 +19,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from members import services as members_services
 from notifications import links
 from notifications import services as notifications_services
@@ -326,7 +327,12 @@ def world_build() -> dict:
     other_group = ContactGroupFactory(branch=other, number=1, name="西岭联络小组", leader=users["stranger"])
     own_member = MemberFactory(branch=branch, user=users["member"], contact_group=group, name="周桂兰")
     family_proxy = members_services.proxy_add(
-        actor=None, member=own_member, name="周小红", relation="女儿", phone="+8613622223333", notices="also"
+        actor=SYSTEM,
+        member=own_member,
+        name="周小红",
+        relation="女儿",
+        phone="+8613622223333",
+        notices="also",
     )
     users["proxy"] = family_proxy.user
     world = {
@@ -361,19 +367,19 @@ def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
     activity = StudyActivityFactory(organiser=branch, theme=f"{marker}学习日")
     meeting = StudyActivityFactory(organiser=branch, kind="committee_meeting", theme=f"{marker}支委会")
     study_services.minutes_record(
-        actor=None, activity=meeting, chair="书记", recorder="委员",
+        actor=SYSTEM, activity=meeting, chair="书记", recorder="委员",
         items=[{"title": f"{marker}议题", "discussion": "讨论", "decision": "决定"}],
         resolutions=[{"text": f"{marker}决议", "owner": owner, "due_on": meeting.date}],
     )  # fmt: skip
     photo = SimpleUploadedFile("a.png", tiny_png())
     draft = notifications_services.notice_create(
-        actor=None, branch=branch, title=f"{marker}通知", body="本月学习日上午9点。"
+        actor=SYSTEM, branch=branch, title=f"{marker}通知", body="本月学习日上午9点。"
     )
-    notice = notifications_services.notice_send(actor=None, notice=draft).notice
+    notice = notifications_services.notice_send(actor=SYSTEM, notice=draft).notice
     return {
         "activity": activity,
         "material": study_services.material_add(
-            actor=None, activity=activity, kind="photo", title=f"{marker}合影", file=photo
+            actor=SYSTEM, activity=activity, kind="photo", title=f"{marker}合影", file=photo
         ),
         "notice": notice,
         # As if the member had no mobile: the notice is a call on their group leader's list.

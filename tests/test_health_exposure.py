@@ -8,6 +8,7 @@ HealthRecordView row and is sent with Cache-Control: no-store.
 
 import pytest
 
+from accounts.permissions import SYSTEM
 from members import services
 from members.models import HealthRecord, HealthRecordView
 from tests.surface import PAGES, POSTS, response_text
@@ -27,7 +28,7 @@ def marked_world(surface_world):
         member = surface_world[key]
         # Through the service first, so that the change history holds the change too (masked).
         services.health_record_update(
-            actor=None, member=member, condition="poor", mobility="housebound", note=NOTE_MARK
+            actor=SYSTEM, member=member, condition="poor", mobility="housebound", note=NOTE_MARK
         )
         HealthRecord.objects.filter(member=member).update(condition=CONDITION_MARK)
     return surface_world

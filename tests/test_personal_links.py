@@ -10,6 +10,7 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 
+from accounts.permissions import SYSTEM
 from members import services as member_services
 from notifications import links, services, texts
 from notifications.models import Message, ReminderSettings
@@ -81,7 +82,7 @@ def test_the_link_opens_the_notice_and_the_members_schedule(client, branch, secr
 
 def test_the_link_opens_nothing_else(client, branch, secretary, own_member, clock):
     member_services.member_update(
-        actor=None, member=own_member, emergency_name_1="周建华", health_note="心脏不好"
+        actor=SYSTEM, member=own_member, emergency_name_1="周建华", health_note="心脏不好"
     )
     notice = send(branch, secretary, own_member)
     client.get(link_path(Message.objects.get(notice=notice)))

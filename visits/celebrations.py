@@ -4,14 +4,14 @@ and the gifts with their cost (which the dues expenditures and the annual report
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from accounts.permissions import branch_ids, has_capability
+from accounts.permissions import authorise, branch_ids, person
 from members.models import Member
 from org.models import Branch
 
@@ -53,8 +53,12 @@ def celebration_record(
     notes: str = "",
 ) -> BirthdayCelebration:
     """Records a celebration; those celebrated must be the branch's members reaching a round age that year."""
-    if actor is not None and not has_capability(actor, "edit_members", branch.pk):
-        raise PermissionDenied(_("Only the committee may record a collective birthday celebration."))
+    authorise(
+        actor,
+        "edit_members",
+        branch.pk,
+        _("Only the committee may record a collective birthday celebration."),
+    )
     eligible = {member.pk for member in celebrants(branch_id=branch.pk, year=date.year)}
     strangers = [member.name for member in attendees if member.pk not in eligible]
     if strangers:
@@ -65,7 +69,7 @@ def celebration_record(
             }
         )
     celebration = BirthdayCelebration(
-        branch=branch, date=date, place=place.strip(), notes=notes.strip(), recorded_by=actor
+        branch=branch, date=date, place=place.strip(), notes=notes.strip(), recorded_by=person(actor)
     )
     celebration.full_clean(exclude=["branch", "recorded_by"])
     celebration.save()

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from members import services as members_services
 from members.models import HealthRecord, Member
 from org.models import Branch
@@ -105,7 +106,7 @@ def _record(planned: PlannedVisit, on: datetime.date, rng, carers) -> Visit:
     if planned.kind == PlannedVisit.Kind.HOSPITAL:
         mode = Visit.Mode.HOSPITAL
     return services.visit_record(
-        actor=None,
+        actor=SYSTEM,
         member=planned.member,
         date=on,
         kind=planned.kind,
@@ -131,7 +132,7 @@ def _fall_ill(branch: Branch, today: datetime.date) -> None:
     )
     if member is not None:
         members_services.member_update(
-            actor=None,
+            actor=SYSTEM,
             member=member,
             on=today - datetime.timedelta(days=1),
             condition=HealthRecord.Condition.CRITICAL,

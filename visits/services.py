@@ -5,7 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from accounts.models import BranchRole, User
-from accounts.permissions import has_capability
+from accounts.permissions import authorise, person
 from members.models import HealthRecord, Member
 from members.services import member_update
 from notifications.models import ReminderSettings
@@ -40,8 +40,7 @@ TRANSITIONS = {
 
 
 def _require(actor, capability: str, member: Member) -> None:
-    if actor is not None and not has_capability(actor, capability, member.branch_id):
-        raise PermissionDenied(_("You may not do this for a member of that branch."))
+    authorise(actor, capability, member.branch_id, _("You may not do this for a member of that branch."))
 
 
 def matching_planned_visit(*, member: Member, kind: str, on: datetime.date) -> PlannedVisit | None:
@@ -94,12 +93,12 @@ def visit_record(
         notes=notes,
         follow_up=follow_up,
         planned=planned,
-        recorded_by=actor,
+        recorded_by=person(actor),
     )
     # The related rows come in as loaded instances: skip re-querying each one to check it exists.
     visit.full_clean(exclude=["member", "planned", "recorded_by"])
     visit.save()
-    visit.visitors.add(*(visitors or ([actor] if actor else [])))
+    visit.visitors.add(*(visitors or ([actor] if person(actor) else [])))
     if planned is not None:
         _close(planned)
     if kind != PlannedVisit.Kind.ROUTINE:
@@ -186,8 +185,7 @@ def planned_visit_cancel(*, actor, planned: PlannedVisit, reason: str) -> Planne
 @transaction.atomic
 def policy_update(*, actor, branch, **fields) -> VisitPolicy:
     """Saves the branch's visit policy (creating it with the defaults first if needed)."""
-    if actor is not None and not has_capability(actor, "edit_members", branch):
-        raise PermissionDenied(_("Only the committee may change the visit policy."))
+    authorise(actor, "edit_members", branch, _("Only the committee may change the visit policy."))
     policy, _created = VisitPolicy.objects.get_or_create(branch=branch)
     for name, value in fields.items():
         setattr(policy, name, value)
@@ -219,7 +217,9 @@ def concern_raise(
     )
     concern.full_clean()
     concern.save()
-    ConcernEvent.objects.create(concern=concern, to_state=State.OPEN, comment=concern.text, actor=actor)
+    ConcernEvent.objects.create(
+        concern=concern, to_state=State.OPEN, comment=concern.text, actor=person(actor)
+    )
     return concern
 
 
@@ -234,14 +234,16 @@ def concern_transition(*, actor, concern: Concern, to_state: str, comment: str) 
             % {"from": State(concern.state).label, "to": State(to_state).label},
             code="illegal_transition",
         )
-    if actor is not None and not has_capability(actor, allowed[to_state], concern.member.branch_id):
-        raise PermissionDenied(
-            _("You may not move this concern to “%(to)s”.") % {"to": State(to_state).label}
-        )
+    refused = _("You may not move this concern to “%(to)s”.") % {"to": State(to_state).label}
+    authorise(actor, allowed[to_state], concern.member.branch_id, refused)
     if not comment.strip():
         raise ValidationError({"comment": _("Write a comment: what was answered, decided or asked.")})
     ConcernEvent.objects.create(
-        concern=concern, from_state=concern.state, to_state=to_state, comment=comment.strip(), actor=actor
+        concern=concern,
+        from_state=concern.state,
+        to_state=to_state,
+        comment=comment.strip(),
+        actor=person(actor),
     )
     concern.state = to_state
     fields = ["state", "updated_at"]

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Count, F
 
+from accounts.permissions import SYSTEM
 from branch_portal.bench.base import BUREAU_NAME, raw_delete
 
 from . import services
@@ -193,14 +194,14 @@ def _drafts() -> list:
 
     branches = Branch.objects.filter(bureau__name=BUREAU_NAME).order_by("pk")
     body = "{姓名}同志：本周四上午九点在老干部活动中心召开全体党员大会，请准时参加。"
-    return [notice_create(actor=None, branch=b, title="全体党员大会通知", body=body) for b in branches]
+    return [notice_create(actor=SYSTEM, branch=b, title="全体党员大会通知", body=body) for b in branches]
 
 
 def _send(drafts: list) -> None:
     from notifications.services import notice_send
 
     for notice in drafts:
-        notice_send(actor=None, notice=notice)
+        notice_send(actor=SYSTEM, notice=notice)
 
 
 def _wait_recorded(messages, total: int, stall: float = 60) -> None:

@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM
 from members import services as members_services
 from members.models import HealthRecord, Member
 from visits.models import PlannedVisit, Visit
@@ -27,7 +28,7 @@ def due_visit_for(liaison, branch) -> PlannedVisit:
         .first()
     )
     critical = HealthRecord.Condition.CRITICAL
-    members_services.member_update(actor=None, member=member, on=yesterday, condition=critical)
+    members_services.member_update(actor=SYSTEM, member=member, on=yesterday, condition=critical)
     plan_visits(branch_ids=[branch.pk], today=today)
     hospital = PlannedVisit.objects.open().filter(kind=PlannedVisit.Kind.HOSPITAL, responsible=liaison)
     return hospital.get(member=member)

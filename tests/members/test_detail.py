@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM
 from branch_portal.calendar import years_before
 from members import services
 from members.models import HealthRecord, HealthRecordView, Member
@@ -89,7 +90,7 @@ def test_no_health_record_yet_is_said_and_nothing_is_logged(client, secretary, p
 
 
 def test_member_sees_own_profile_without_health_or_history(client, member_user, own_member):
-    services.member_update(actor=None, member=own_member, condition="critical", health_note="病危通知")
+    services.member_update(actor=SYSTEM, member=own_member, condition="critical", health_note="病危通知")
     client.force_login(member_user)
     response = client.get(own_member.get_absolute_url())
     html = response.content.decode()

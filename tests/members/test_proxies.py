@@ -7,6 +7,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from members import selectors, services
 from members.models import FamilyProxy
 from notifications import services as notification_services
@@ -16,7 +17,7 @@ from tests.factories import MemberFactory
 pytestmark = pytest.mark.django_db
 
 
-def add(member, actor=None, phone="+8613622223333", notices="also", name="周小红"):
+def add(member, actor=SYSTEM, phone="+8613622223333", notices="also", name="周小红"):
     return services.proxy_add(
         actor=actor, member=member, name=name, relation="女儿", phone=phone, notices=notices
     )

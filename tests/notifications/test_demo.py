@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 
+from accounts.permissions import SYSTEM
 from members import demo as members_demo
 from notifications import demo, services
 from notifications.models import Message, Notice
@@ -23,6 +24,6 @@ def test_demo_has_a_year_of_numbered_issues_with_deliveries_and_numbering_carrie
     assert not Message.objects.filter(notice__branch=branch, status__in=["queued", "sending"]).exists()
     draft = Notice.objects.get(branch=branch, status="draft")
     sent = services.notice_send(
-        actor=None, notice=draft, now=datetime.datetime(2026, 11, 25, 10, tzinfo=demo.LOCAL)
+        actor=SYSTEM, notice=draft, now=datetime.datetime(2026, 11, 25, 10, tzinfo=demo.LOCAL)
     ).notice
     assert sent.number == len(numbers_2026) + 1

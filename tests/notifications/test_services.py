@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from members.models import CareCategory, HealthRecord, Member
 from notifications import services
 from notifications.models import Channel, Message, Notice, ReminderSettings
@@ -27,7 +28,7 @@ def test_numbers_count_up_per_branch_and_year_and_are_given_only_when_sent(
     elsewhere = NoticeFactory(branch=other_branch)
     services.notice_send(actor=secretary, notice=first, now=daytime)
     services.notice_send(actor=secretary, notice=second, now=daytime)
-    services.notice_send(actor=None, notice=elsewhere, now=daytime)
+    services.notice_send(actor=SYSTEM, notice=elsewhere, now=daytime)
     next_year = services.notice_send(
         actor=secretary, notice=NoticeFactory(branch=branch), now=daytime.replace(year=2027)
     ).notice
@@ -275,7 +276,7 @@ def test_the_sweeper_sends_messages_whose_dispatch_was_lost(
 ):
     MemberFactory(branch=branch)
     # No on-commit callbacks run here: as if the process died between commit and publish.
-    services.notice_send(actor=None, notice=NoticeFactory(branch=branch))
+    services.notice_send(actor=SYSTEM, notice=NoticeFactory(branch=branch))
     assert services.outbox_sweep()["dispatched"] == 0  # dispatched a moment ago: not yet presumed lost
     clock.move(minutes=3)
     with django_capture_on_commit_callbacks(execute=True):

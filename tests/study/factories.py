@@ -4,6 +4,7 @@ import datetime
 
 import factory
 
+from accounts.permissions import SYSTEM
 from study import services
 from study.models import Attendance, InterestGroup, StudyActivity
 from tests.factories import BranchFactory
@@ -23,7 +24,7 @@ class StudyActivityFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, branches=(), **kwargs):
-        return services.activity_create(actor=None, branches=branches, **kwargs)
+        return services.activity_create(actor=SYSTEM, branches=branches, **kwargs)
 
 
 class InterestGroupFactory(factory.django.DjangoModelFactory):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from docx import Document
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from study import selectors, services
 from study.holidays import is_holiday, off_holiday
 from study.models import AgendaItem, Resolution, StudyActivity, StudyPlan
@@ -31,7 +32,7 @@ def _meeting(branch, day=datetime.date(2026, 4, 8), kind=COMMITTEE_MEETING, them
 
 def _minutes(meeting, owner, text="五月前走访住院党员", due=datetime.date(2026, 5, 10)):
     return services.minutes_record(
-        actor=None,
+        actor=SYSTEM,
         activity=meeting,
         chair="成银生",
         recorder="张伟娟",
@@ -377,7 +378,7 @@ def test_minutes_print_and_docx_carry_the_record(client, branch, secretary, comm
     meeting = _minutes(_meeting(branch), committee)
     member = MemberFactory(branch=branch, user=committee, name="王雷保")
     BranchRoleFactory(user=committee, branch=branch, role=BranchRole.Role.MEMBER)
-    services.attendance_mark(actor=None, activity=meeting, member=member, status="leave", reason="住院")
+    services.attendance_mark(actor=SYSTEM, activity=meeting, member=member, status="leave", reason="住院")
     client.force_login(secretary)
 
     page = client.get(reverse("study:minutes_print", args=[meeting.pk])).content.decode()

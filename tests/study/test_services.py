@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.permissions import SYSTEM
 from study import services
 from study.models import Attendance, StudyActivity, StudyPlan
 from tests.factories import BranchFactory, MemberFactory
@@ -107,7 +108,7 @@ def test_marking_twice_updates_the_one_record(liaison, activity, group, branch):
 def test_attendance_refused_for_a_member_of_a_branch_not_taking_part(secretary, activity):
     outsider = MemberFactory(branch=BranchFactory(bureau=activity.organiser.bureau))
     with pytest.raises(PermissionDenied):
-        services.attendance_mark(actor=None, activity=activity, member=outsider, status="present")
+        services.attendance_mark(actor=SYSTEM, activity=activity, member=outsider, status="present")
     assert not Attendance.objects.exists()
 
 
@@ -163,7 +164,7 @@ def test_attendance_and_moves_are_recorded_in_the_audit_log(liaison, activity, b
     record = services.attendance_mark(
         actor=liaison, activity=activity, member=MemberFactory(branch=branch), status="absent"
     )
-    services.activity_update(actor=None, activity=activity, date=datetime.date(2026, 12, 9))
+    services.activity_update(actor=SYSTEM, activity=activity, date=datetime.date(2026, 12, 9))
     assert LogEntry.objects.get_for_object(record).exists()
     updates = LogEntry.objects.get_for_object(activity).filter(action=LogEntry.Action.UPDATE)
     moves = [e for e in updates if "date" in e.changes_dict]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from docx import Document
 from openpyxl import Workbook
 
+from accounts.permissions import SYSTEM
 from study import services
 from study.models import StudyMaterial
 from study.uploads import MAX_UPLOAD_BYTES, check_upload
@@ -147,7 +148,7 @@ def test_link_material_needs_no_file(client, secretary, activity):
 
 def test_members_of_the_branch_download_a_material_strangers_get_404(client, activity, own_member, stranger):
     material = services.material_add(
-        actor=None,
+        actor=SYSTEM,
         activity=activity,
         kind="photo",
         title="合影",

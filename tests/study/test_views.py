@@ -4,6 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.permissions import SYSTEM
 from study import services
 from study.models import Attendance
 from tests.factories import BranchFactory, BranchRoleFactory, MemberFactory, UserFactory
@@ -24,17 +25,17 @@ def _fill(branch, count, *, past=True):
         day = TODAY + datetime.timedelta(days=(-1 - i) if past and i % 2 else 1 + i)
         activity = StudyActivityFactory(organiser=branch, date=day, summary="大家畅所欲言")
         services.material_add(
-            actor=None, activity=activity, kind="link", title="学习材料", url="https://www.12371.cn/"
+            actor=SYSTEM, activity=activity, kind="link", title="学习材料", url="https://www.12371.cn/"
         )
         for member in members:
-            services.attendance_mark(actor=None, activity=activity, member=member, status="present")
+            services.attendance_mark(actor=SYSTEM, activity=activity, member=member, status="present")
 
 
 def test_member_sees_upcoming_first_then_past_with_summary_and_own_attendance(client, own_member, branch):
     soon = StudyActivityFactory(organiser=branch, date=TODAY + datetime.timedelta(days=13), theme="即将")
     done = StudyActivityFactory(organiser=branch, date=TODAY - datetime.timedelta(days=20), theme="已办")
-    services.activity_update(actor=None, activity=done, summary="学习了全会精神")
-    services.attendance_mark(actor=None, activity=done, member=own_member, status="leave", reason="住院")
+    services.activity_update(actor=SYSTEM, activity=done, summary="学习了全会精神")
+    services.attendance_mark(actor=SYSTEM, activity=done, member=own_member, status="leave", reason="住院")
     client.force_login(own_member.user)
 
     response = client.get(reverse("study:list"))
@@ -59,9 +60,9 @@ def test_list_card_shows_labels_partners_materials_and_links_to_the_activity(cli
         theme="讲座已办",
     )
     material = services.material_add(
-        actor=None, activity=done, kind="link", title="讲稿", url="https://www.12371.cn/"
+        actor=SYSTEM, activity=done, kind="link", title="讲稿", url="https://www.12371.cn/"
     )
-    services.attendance_mark(actor=None, activity=done, member=own_member, status="online")
+    services.attendance_mark(actor=SYSTEM, activity=done, member=own_member, status="online")
     client.force_login(own_member.user)
 
     html = client.get(reverse("study:list")).content.decode()
@@ -149,13 +150,13 @@ def test_attendance_sheet_runs_a_constant_number_of_queries(
     client.force_login(liaison)
     for _ in range(2):
         services.attendance_mark(
-            actor=None, activity=activity, member=MemberFactory(branch=branch), status="present"
+            actor=SYSTEM, activity=activity, member=MemberFactory(branch=branch), status="present"
         )
     with django_assert_max_num_queries(12) as few:
         client.get(reverse("study:attendance", args=[activity.pk]))
     for _ in range(20):
         services.attendance_mark(
-            actor=None, activity=activity, member=MemberFactory(branch=branch), status="absent"
+            actor=SYSTEM, activity=activity, member=MemberFactory(branch=branch), status="absent"
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("study:attendance", args=[activity.pk]))
@@ -209,9 +210,9 @@ def test_makeup_page_lists_missed_monthly_days_and_records_the_makeup(client, li
     past = StudyActivityFactory(organiser=branch, date=TODAY - datetime.timedelta(days=14))
     lecture = StudyActivityFactory(organiser=branch, kind="lecture", date=TODAY - datetime.timedelta(days=7))
     missed, came = MemberFactory(branch=branch), MemberFactory(branch=branch)
-    record = services.attendance_mark(actor=None, activity=past, member=missed, status="absent")
-    services.attendance_mark(actor=None, activity=past, member=came, status="present")
-    services.attendance_mark(actor=None, activity=lecture, member=came, status="absent")
+    record = services.attendance_mark(actor=SYSTEM, activity=past, member=missed, status="absent")
+    services.attendance_mark(actor=SYSTEM, activity=past, member=came, status="present")
+    services.attendance_mark(actor=SYSTEM, activity=lecture, member=came, status="absent")
     client.force_login(liaison)
 
     assert [r.pk for r in client.get(reverse("study:makeup")).context["rows"]] == [record.pk]
@@ -231,7 +232,7 @@ def test_makeup_page_lists_missed_monthly_days_and_records_the_makeup(client, li
 def test_makeup_before_the_study_day_is_refused_with_a_message(client, liaison, branch):
     past = StudyActivityFactory(organiser=branch, date=TODAY - datetime.timedelta(days=14))
     record = services.attendance_mark(
-        actor=None, activity=past, member=MemberFactory(branch=branch), status="leave"
+        actor=SYSTEM, activity=past, member=MemberFactory(branch=branch), status="leave"
     )
     client.force_login(liaison)
     prefix = f"m{record.pk}"
@@ -306,7 +307,7 @@ def test_plan_page_of_another_branch_is_404(client, secretary, neighbour):
 
 
 def test_member_panel_shows_the_members_attendance(client, secretary, own_member, activity):
-    services.attendance_mark(actor=None, activity=activity, member=own_member, status="online")
+    services.attendance_mark(actor=SYSTEM, activity=activity, member=own_member, status="online")
     client.force_login(secretary)
     response = client.get(reverse("study:member_panel", args=[own_member.pk]))
     assert activity.theme in response.content.decode()
@@ -317,15 +318,18 @@ def test_interest_groups_show_members_and_activities_in_constant_queries(
     client, own_member, branch, other_branch, django_assert_max_num_queries
 ):
     group = services.interest_group_create(
-        actor=None, branch=branch, name="理论学习兴趣小组", members=[own_member, MemberFactory(branch=branch)]
+        actor=SYSTEM,
+        branch=branch,
+        name="理论学习兴趣小组",
+        members=[own_member, MemberFactory(branch=branch)],
     )
     StudyActivityFactory(organiser=branch, kind="interest_group", interest_group=group, theme="热点问题讲座")
-    services.interest_group_create(actor=None, branch=other_branch, name="书画兴趣小组")
+    services.interest_group_create(actor=SYSTEM, branch=other_branch, name="书画兴趣小组")
     client.force_login(own_member.user)
     with django_assert_max_num_queries(12) as few:
         client.get(reverse("study:groups"))
     for n in range(5):
-        services.interest_group_create(actor=None, branch=branch, name=f"小组{n}", members=[own_member])
+        services.interest_group_create(actor=SYSTEM, branch=branch, name=f"小组{n}", members=[own_member])
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("study:groups"))
     html = response.content.decode()
@@ -336,7 +340,7 @@ def test_interest_groups_show_members_and_activities_in_constant_queries(
 def test_statistics_follow_the_chosen_year(client, secretary, branch):
     last_year = StudyActivityFactory(organiser=branch, date=datetime.date(2025, 6, 10))
     services.attendance_mark(
-        actor=None, activity=last_year, member=MemberFactory(branch=branch), status="absent"
+        actor=SYSTEM, activity=last_year, member=MemberFactory(branch=branch), status="absent"
     )
     client.force_login(secretary)
     assert client.get(reverse("study:list")).context["stats"]["activities"] == []
@@ -350,13 +354,13 @@ def test_detail_runs_a_constant_number_of_queries(
 ):
     client.force_login(own_member.user)
     services.material_add(
-        actor=None, activity=activity, kind="link", title="材料0", url="https://www.12371.cn/"
+        actor=SYSTEM, activity=activity, kind="link", title="材料0", url="https://www.12371.cn/"
     )
     with django_assert_max_num_queries(14) as few:
         client.get(reverse("study:detail", args=[activity.pk]))
     for n in range(1, 8):
         services.material_add(
-            actor=None, activity=activity, kind="link", title=f"材料{n}", url="https://www.12371.cn/"
+            actor=SYSTEM, activity=activity, kind="link", title=f"材料{n}", url="https://www.12371.cn/"
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("study:detail", args=[activity.pk]))

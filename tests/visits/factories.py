@@ -5,6 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM
 from tests.factories import MemberFactory
 from visits import services
 from visits.models import Concern, PlannedVisit, Visit
@@ -32,7 +33,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.visit_record(actor=None, **kwargs)
+        return services.visit_record(actor=SYSTEM, **kwargs)
 
 
 class ConcernFactory(factory.django.DjangoModelFactory):
@@ -45,4 +46,4 @@ class ConcernFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.concern_raise(actor=None, **kwargs)
+        return services.concern_raise(actor=SYSTEM, **kwargs)

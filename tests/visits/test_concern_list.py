@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.permissions import branch_ids
+from accounts.permissions import SYSTEM, branch_ids
 from tests.factories import BranchFactory, MemberFactory
 from tests.visits.factories import ConcernFactory
 from visits import services
@@ -101,7 +101,7 @@ def test_bureau_inbox_shows_unanswered_and_recent_replies_of_its_branches(
     )
     Concern.objects.filter(pk=old_reply.pk).update(updated_at=timezone.now() - days(120))
     ConcernFactory(member=member)  # not escalated: the branch's own business
-    elsewhere = escalated(None, MemberFactory(branch=sister_branch))
+    elsewhere = escalated(SYSTEM, MemberFactory(branch=sister_branch))
     client.force_login(bureau)
     assert set(listed(client)) == {waiting, replied, elsewhere}
     assert set(listed(client, status="all")) == {waiting, replied, old_reply, elsewhere}
@@ -111,7 +111,7 @@ def test_bureau_inbox_shows_unanswered_and_recent_replies_of_its_branches(
 def test_bureau_branch_filter_offers_its_branches_and_refuses_others(
     client, bureau, member, sister_branch, other_branch
 ):
-    escalated(None, member)
+    escalated(SYSTEM, member)
     client.force_login(bureau)
     response = client.get(reverse("visits:concerns"))
     assert response.context["filter"].shows_branches
@@ -144,7 +144,7 @@ def test_concern_pages_run_a_constant_number_of_queries(
     for _ in range(size):
         escalated(liaison, member)
         closed(liaison, member)
-        escalated(None, MemberFactory(branch=sister_branch))
+        escalated(SYSTEM, MemberFactory(branch=sister_branch))
     client.force_login(liaison)
     with django_assert_max_num_queries(10):
         assert len(listed(client)) == 2 * size
@@ -161,9 +161,9 @@ def test_dashboard_counts_only_the_users_branches_in_one_query(
     today = timezone.localdate()
     ConcernFactory(member=member)
     escalated(liaison, member)
-    escalated(None, MemberFactory(branch=sister_branch))
+    escalated(SYSTEM, MemberFactory(branch=sister_branch))
     ConcernFactory(member=MemberFactory(branch=other_branch))  # another bureau's: counted nowhere here
-    escalated(None, MemberFactory(branch=other_branch))
+    escalated(SYSTEM, MemberFactory(branch=other_branch))
     closed(liaison, member)
     branch_ids(bureau, "answer_escalations")  # the roles, read once per request anyway
     with django_assert_num_queries(1):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from members import services as member_services
 from members.models import Member
 from notifications.models import Channel, Message
@@ -107,7 +108,7 @@ def test_a_run_that_dies_half_way_leaves_the_steps_to_the_next_run(member, peopl
 
 
 def test_the_days_come_from_the_branch_policy(member, branch, people):
-    services.policy_update(actor=None, branch=branch, escalate_secretary_days=3, escalate_liaison_days=5)
+    services.policy_update(actor=SYSTEM, branch=branch, escalate_secretary_days=3, escalate_liaison_days=5)
     planned = overdue(member, days=5)
     overdue_ladder_run(today=TODAY)
     assert steps(planned) == [Step.LEADER, Step.SECRETARY, Step.LIAISON]

@@ -5,6 +5,7 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM
 from tests.factories import MemberFactory
 from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 from visits import services
@@ -185,3 +186,11 @@ def test_a_state_change_needs_a_comment(liaison, member):
     assert "comment" in error.value.message_dict
     concern.refresh_from_db()
     assert concern.state == State.OPEN
+
+
+def test_no_actor_is_refused_and_the_system_actor_records_nobody(member):
+    today = timezone.localdate()
+    with pytest.raises(PermissionDenied):
+        services.visit_record(actor=None, member=member, date=today, kind=Kind.ROUTINE)
+    visit = services.visit_record(actor=SYSTEM, member=member, date=today, kind=Kind.ROUTINE)
+    assert visit.recorded_by is None and not visit.visitors.exists()

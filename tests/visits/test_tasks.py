@@ -7,6 +7,7 @@ import zoneinfo
 import pytest
 
 from accounts.models import BranchRole
+from accounts.permissions import SYSTEM
 from members.models import ContactGroup
 from notifications.models import Message, ReminderSettings
 from notifications.transports import locmem
@@ -247,7 +248,7 @@ def secretary_with_phone(secretary):
 def escalate(member, *, days_ago: int, clock):
     clock.set(MONDAY - datetime.timedelta(days=days_ago))
     concern = ConcernFactory(member=member, text="楼道照明坏了，希望协调物业修理")
-    concern = services.concern_escalate(actor=None, concern=concern, comment="物业不答复，上报局党委")
+    concern = services.concern_escalate(actor=SYSTEM, concern=concern, comment="物业不答复，上报局党委")
     clock.set(MONDAY)
     return concern
 
@@ -284,7 +285,7 @@ def test_an_answered_escalation_reminds_nobody(
     branch, secretary_with_phone, clock, django_capture_on_commit_callbacks
 ):
     concern = escalate(MemberFactory(branch=branch), days_ago=40, clock=clock)
-    services.concern_bureau_reply(actor=None, concern=concern, comment="已协调物业，本周修复")
+    services.concern_bureau_reply(actor=SYSTEM, concern=concern, comment="已协调物业，本周修复")
 
     assert run(stale_concern_reminders_task, django_capture_on_commit_callbacks) == 0
     assert not stale_reminders().exists()

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts.permissions import SYSTEM
 from members.roster import roster_import
 from org.models import Branch
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(_("No such file: %(file)s") % {"file": file})
         with file.open("rb") as handle:
-            result = roster_import(actor=None, branch=target, file=handle, dry_run=dry_run)
+            result = roster_import(actor=SYSTEM, branch=target, file=handle, dry_run=dry_run)
         self.stdout.write(
             _("%(branch)s: %(created)d to add, %(updated)d to update, %(unchanged)d unchanged.")
             % {
