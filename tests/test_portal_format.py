@@ -93,3 +93,11 @@ def test_punctuation_follows_the_language(language, expected):
         empty="",
     )
     assert out == expected
+
+
+def test_a_phone_links_to_dial_it_written_as_people_write_it():
+    stored = PhoneNumber.from_string("+8613964581758", region="CN")
+    link = '<a href="tel:+8613964581758">139 6458 1758</a>'
+    assert render("{{ p|tel }}", "zh-hans", p=stored) == render("{{ p|tel }}", "en", p="13964581758") == link
+    assert render("{{ p|tel }}", "zh-hans", p="12345") == '<a href="tel:+8612345">12345</a>'
+    assert render("{{ p|tel }}|{{ q|tel }}|{{ r|tel }}", "zh-hans", p="", q=None, r="<b>") == "||&lt;b&gt;"

@@ -27,8 +27,8 @@ register = template.Library()
 
 @functools.lru_cache(maxsize=4096)
 def _written(language: str, value, format_name: str) -> str:
-    """A date in one of the formats, or an amount in yuan ("yuan"), as `language` writes it (the
-    active language: it is part of the key only)."""
+    """A date in one of the date formats, a time of day in TIME_FORMAT, or an amount in yuan ("yuan"),
+    as `language` writes it (the active language: it is part of the key only)."""
     if format_name == "yuan":
         return format_html(
             '<span class="text-nowrap">{}</span>', number_format(value, 2, force_grouping=True)
@@ -71,7 +71,10 @@ def clock(value) -> str:
     """The time of day alone: 上午9:00."""
     if not value:
         return ""
-    return time_format(_local(value), "TIME_FORMAT")
+    value = _local(value)
+    if isinstance(value, datetime.datetime):
+        return time_format(value, "TIME_FORMAT")
+    return _written(get_language(), value, "TIME_FORMAT")  # a time of day: the same few on every page
 
 
 @register.filter
@@ -98,6 +101,27 @@ def unbroken(value) -> str:
     if value in (None, ""):
         return ""
     return format_html('<span class="text-nowrap">{}</span>', value)
+
+
+@register.filter
+def tel(value) -> str:
+    """A phone number as a link that dials it, written as `phone` writes it; nothing when empty.
+
+    A list of fifty members would otherwise validate and format each PhoneNumber twice a row (the text
+    and the link): the link is made once per number and process, from the number as stored."""
+    text = value if value is None or isinstance(value, str) else value.raw_input or str(value)
+    return _tel_link(text) if text else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _tel_link(text: str) -> str:
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return text
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    shown = phone(number) if phonenumbers.is_valid_number(number) else text
+    return format_html('<a href="tel:{}">{}</a>', e164, shown)
 
 
 @register.filter
