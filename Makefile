@@ -64,8 +64,8 @@ axe:
 PURGECSS_VERSION := 8.0.0
 PURGECSS := var/purgecss/node_modules/.bin/purgecss
 BOOTSTRAP := static/vendor/bootstrap
-CSS_SOURCES := 'templates/**/*.html' 'static/js/**/*.js' \
-	'{accounts,members,visits,study,notifications,dues,branch_portal}/**/*.py' \
+APPS := $(patsubst %/apps.py,%,$(wildcard */apps.py))
+CSS_SOURCES := 'templates/**/*.html' 'static/js/**/*.js' $(foreach app,$(APPS),'$(app)/**/*.py') \
 	'$(VENV)/lib/python3*/site-packages/crispy_bootstrap5/templates/**/*.html' \
 	'$(VENV)/lib/python3*/site-packages/django/forms/templates/**/*.html' \
 	'$(VENV)/lib/python3*/site-packages/django_filters/templates/**/*.html'

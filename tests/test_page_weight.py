@@ -63,10 +63,7 @@ SITE = Path(sysconfig.get_paths()["purelib"])
 SOURCES = [
     ("templates", "**/*.html"),
     ("static/js", "**/*.js"),
-    *[
-        (app, "**/*.py")
-        for app in ("accounts", "members", "visits", "study", "notifications", "dues", "branch_portal")
-    ],
+    *[(app.parent.name, "**/*.py") for app in Path(settings.BASE_DIR).glob("*/apps.py")],  # every app
 ]
 PACKAGE_TEMPLATES = ["crispy_bootstrap5/templates", "django/forms/templates", "django_filters/templates"]
 SAFELIST = {"show", "collapsed", "alert-success", "alert-info", "alert-warning", "alert-danger"}
