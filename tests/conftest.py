@@ -11,6 +11,8 @@ from tests import surface
 from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# The stub SMS, voice and WeCom providers (aliyun, tencent, voice, wecom) for any test that sends.
+pytest_plugins = ["tests.notifications.providers"]
 
 
 def pytest_configure(config):

@@ -15,7 +15,6 @@ from members import services as member_services
 from members.models import Member
 from notifications.models import Message
 from tests.factories import MemberFactory
-from tests.notifications import stubs
 from tests.surface import database_state
 
 pytestmark = pytest.mark.django_db
@@ -38,24 +37,6 @@ def clock(monkeypatch):
     current = Clock()
     monkeypatch.setattr("django.utils.timezone.now", lambda: current.now)
     return current
-
-
-@pytest.fixture
-def aliyun(httpserver, settings):
-    """The real SMS transport, talking to the local stub of Alibaba Cloud."""
-    stub = stubs.AliyunStub()
-    httpserver.expect_request("/", method="POST").respond_with_handler(stub)
-    settings.NOTIFICATIONS = {
-        **settings.NOTIFICATIONS,
-        "SMS_BACKEND": "aliyun",
-        "ALIYUN_SMS_ENDPOINT": httpserver.url_for("/"),
-        "ALIYUN_ACCESS_KEY_ID": stubs.ALIYUN_KEY_ID,
-        "ALIYUN_ACCESS_KEY_SECRET": stubs.ALIYUN_SECRET,
-        "ALIYUN_SMS_TEMPLATE_CODE": "SMS_0001",
-        "SMS_SIGN_NAME": "第16党支部",
-        "RATE_LIMIT_REDIS_URL": "",
-    }
-    return stub
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from notifications.delivery import messages_deliver
 from notifications.models import Message
 from notifications.services import outbox_sweep
 
-from .conftest import use
+from .providers import use
 from .test_transports import queue_sms
 
 pytestmark = pytest.mark.django_db

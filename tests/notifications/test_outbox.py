@@ -9,8 +9,8 @@ from notifications.models import Channel, Message
 from notifications.transports import locmem
 from tests.factories import MemberFactory, UserFactory
 
-from .conftest import use
 from .factories import NoticeFactory
+from .providers import use
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from notifications.delivery import messages_deliver
 from notifications.models import Channel, Message, Notice
 from tests.factories import MemberFactory
 
-from .conftest import use
+from .providers import use
 
 pytestmark = pytest.mark.django_db
 

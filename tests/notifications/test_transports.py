@@ -13,7 +13,7 @@ from notifications.transports.aliyun import sign
 from tests.factories import MemberFactory
 
 from . import stubs
-from .conftest import use
+from .providers import use
 
 pytestmark = pytest.mark.django_db
 

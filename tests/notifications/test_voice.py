@@ -10,8 +10,9 @@ from notifications.delivery import messages_deliver
 from notifications.models import Call, Channel, Message
 from tests.factories import MemberFactory
 
-from .conftest import SHANGHAI, use
+from .conftest import SHANGHAI
 from .factories import NoticeFactory
+from .providers import use
 
 pytestmark = pytest.mark.django_db
 
