@@ -129,7 +129,9 @@ def _next_study_tile(row: dict) -> list[dict]:
         return []
     label = _("Next study day: %(theme)s") % {"theme": study["theme"]}
     value = date_format(datetime.date.fromisoformat(study["date"]), "MONTH_DAY_FORMAT")
-    return [{"label": label, "value": value, "url": reverse("study:detail", args=[study["pk"]])}]
+    return [
+        {"label": label, "value": value, "url": reverse("study:detail", args=[study["pk"]]), "date": True}
+    ]
 
 
 def _notice_columns(user, today: datetime.date) -> dict:

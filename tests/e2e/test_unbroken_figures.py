@@ -1,7 +1,7 @@
 """On a 360 px phone, at every text size, no date, time or phone number is split across two lines on the
-pages carers read at a door or bedside: the call list, a member's page (contacts, family, visits), a
-meeting's resolutions, the year against the rules, the collective birthday form; nor on the page a
-member's personal link opens."""
+pages carers read at a door or bedside: the liaison's home and schedule, the call list, a member's page
+(contacts, family, visits), a meeting's resolutions, the year against the rules, the collective birthday
+form; nor on the page a member's personal link opens."""
 
 from urllib.parse import urlsplit
 
@@ -36,6 +36,15 @@ def test_the_carers_pages_keep_each_date_time_and_number_on_one_line(phone_page,
         page.goto(url)
         page.wait_for_load_state("networkidle")  # the member page's sections come by htmx
         assert_figures_unbroken(page)
+
+
+def test_the_liaisons_home_keeps_the_urgent_and_due_dates_on_one_line(phone_page, demo_branch):
+    page = phone_page
+    login(page, "liaison")
+    page.wait_for_load_state("networkidle")
+    assert_figures_unbroken(page)
+    page.goto("/visits/schedule/")
+    assert_figures_unbroken(page)
 
 
 def test_the_personal_link_page_keeps_each_date_and_time_on_one_line(phone_page, demo_branch):
