@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branch_ids
-from members.models import Member
+from members.models import ContactGroup, Member
 from org.models import Branch
 
 from . import selectors
@@ -36,8 +36,8 @@ class ActivityForm(forms.ModelForm):
     class Meta:
         model = StudyActivity
         fields = [
-            "organiser", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker", "chair",
-            "recorder", "interest_group", "description", "summary",
+            "organiser", "kind", "contact_group", "theme", "date", "starts_at", "ends_at", "place", "speaker",
+            "chair", "recorder", "interest_group", "description", "summary",
         ]  # fmt: skip
         widgets = {"date": DATE, "starts_at": TIME, "ends_at": TIME, "description": forms.Textarea(
             attrs={"rows": 3}), "summary": forms.Textarea(attrs={"rows": 5})}  # fmt: skip
@@ -49,6 +49,7 @@ class ActivityForm(forms.ModelForm):
         bureaus = managed.values("bureau_id")
         self.fields["other_branches"].queryset = Branch.objects.filter(bureau_id__in=bureaus)
         self.fields["interest_group"].queryset = InterestGroup.objects.filter(branch__in=managed)
+        self.fields["contact_group"].queryset = ContactGroup.objects.filter(branch__in=managed)
         if not branch_ids(user, "record_meetings"):
             # Meetings (三会一课) are the committee's to record; the liaison manages study activities.
             kinds = self.fields["kind"].choices
@@ -61,6 +62,12 @@ class ActivityForm(forms.ModelForm):
             ]
         elif len(managed) == 1:
             self.initial["organiser"] = managed[0].pk
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") != StudyActivity.Kind.GROUP_MEETING:
+            data["contact_group"] = None  # chosen, then the kind changed: only a party-group meeting has one
+        return data
 
 
 class MaterialForm(forms.ModelForm):

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member
+from members.models import ContactGroup, Member
 from org.models import Branch
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -119,6 +119,16 @@ class StudyActivity(models.Model):
         related_name="activities",
         verbose_name=_("interest group"),
     )
+    # A party-group meeting (党小组会) is one contact group's: its members are the ones expected.
+    contact_group = models.ForeignKey(
+        ContactGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="group_meetings",
+        verbose_name=_("contact group"),
+        help_text=_("For a party-group meeting: whose meeting it is."),
+    )
     description = models.TextField(_("description"), blank=True)
     summary = models.TextField(
         _("summary"), blank=True, help_text=_("Written after the activity: what was studied and said.")
@@ -159,6 +169,11 @@ class StudyActivity(models.Model):
                 condition=Q(plan_month__isnull=True) | Q(plan_month__gte=1, plan_month__lte=12),
                 name="study_activity_plan_month_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(contact_group__isnull=True) | Q(kind="group_meeting"),
+                name="study_activity_contact_group_only_for_group_meeting",
+                violation_error_message=_("Only a party-group meeting names a contact group."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,9 +183,18 @@ class StudyActivity(models.Model):
         return reverse("study:detail", args=[self.pk])
 
     def clean(self) -> None:
+        errors = {}
         if self.date and not FIRST_YEAR <= self.date.year <= LAST_YEAR:
             message = _("Enter a date between %(first)d and %(last)d.")
-            raise ValidationError({"date": message % {"first": FIRST_YEAR, "last": LAST_YEAR}})
+            errors["date"] = message % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        if self.kind == self.Kind.GROUP_MEETING and self.contact_group_id is None:
+            errors["contact_group"] = _("Name the contact group whose party-group meeting this is.")
+        elif self.contact_group_id and self.kind != self.Kind.GROUP_MEETING:
+            errors["contact_group"] = _("Only a party-group meeting names a contact group.")
+        elif self.contact_group_id and self.contact_group.branch_id != self.organiser_id:
+            errors["contact_group"] = _("The contact group belongs to another branch.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def starts(self) -> datetime.datetime:

@@ -68,8 +68,11 @@ def visible_activities(user):
 
 def attendees(activity: StudyActivity, branch_ids: list[int]):
     """Who is expected at the activity among the given branches' active members: the committee's
-    members for a committee meeting, everyone otherwise (the sign-in sheet, attendance, reminder)."""
+    members for a committee meeting, the contact group's for a party-group meeting, everyone otherwise
+    (the sign-in sheet, attendance, reminder)."""
     members = Member.objects.active().in_branches(branch_ids)
+    if activity.kind == StudyActivity.Kind.GROUP_MEETING and activity.contact_group_id:
+        members = members.filter(contact_group_id=activity.contact_group_id)
     if activity.kind == StudyActivity.Kind.COMMITTEE_MEETING:
         on_committee = BranchRole.objects.filter(
             user_id=OuterRef("user_id"), branch_id=OuterRef("branch_id"), role__in=COMMITTEE
@@ -84,7 +87,7 @@ def activity_list(*, user, prefetch: bool = True):
     With `prefetch=False` the caller slices several lists first and preloads them together
     with `activities_preload`: three queries for all of them instead of three per list.
     """
-    activities = visible_activities(user).select_related("organiser", "interest_group")
+    activities = visible_activities(user).select_related("organiser", "interest_group", "contact_group")
     return activities.prefetch_related(*_list_prefetches(user)) if prefetch else activities
 
 

@@ -39,6 +39,7 @@ from .uploads import check_upload
 
 ACTIVITY_FIELDS = {
     "kind",
+    "contact_group",
     "theme",
     "date",
     "starts_at",

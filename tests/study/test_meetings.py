@@ -14,7 +14,7 @@ from accounts.permissions import SYSTEM
 from study import selectors, services
 from study.holidays import is_holiday, off_holiday
 from study.models import AgendaItem, Resolution, StudyActivity, StudyPlan
-from tests.factories import BranchRoleFactory, MemberFactory, UserFactory
+from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
 from tests.study.factories import StudyActivityFactory
 
 TODAY = datetime.date(2026, 4, 15)
@@ -440,3 +440,63 @@ def test_the_meeting_list_labels_each_cell_for_the_phone_where_rows_stack(
     for row in rows:
         assert row.count("<td") == row.count('data-label="') == 5
     assert 'data-label="未完成决议"' in page
+
+
+# A party-group meeting (党小组会) is one contact group's
+
+
+def test_a_party_group_meeting_expects_its_contact_groups_members(client, branch, secretary):
+    ours, theirs = ContactGroupFactory(branch=branch, name="第一小组"), ContactGroupFactory(branch=branch)
+    in_group = [MemberFactory(branch=branch, contact_group=ours) for _ in range(3)]
+    others = [MemberFactory(branch=branch, contact_group=theirs) for _ in range(4)]
+    client.force_login(secretary)
+    form = {
+        "organiser": branch.pk, "kind": StudyActivity.Kind.GROUP_MEETING, "contact_group": ours.pk,
+        "theme": "第一小组学习交流", "date": "2026-05-12", "starts_at": "09:30",
+    }  # fmt: skip
+    assert client.post(reverse("study:create"), form).status_code == 302
+    meeting = StudyActivity.objects.get(kind=StudyActivity.Kind.GROUP_MEETING)
+    assert meeting.contact_group == ours
+    assert set(selectors.attendees(meeting, [branch.pk])) == set(in_group)
+    sheet = client.get(reverse("study:signin", args=[meeting.pk])).content.decode()
+    assert all(m.name in sheet for m in in_group) and not any(m.name in sheet for m in others)
+    assert "第一小组" in client.get(reverse("study:detail", args=[meeting.pk])).content.decode()
+
+
+def test_a_party_group_meeting_without_its_group_is_refused_and_nothing_is_written(client, branch, secretary):
+    client.force_login(secretary)
+    form = {
+        "organiser": branch.pk, "kind": StudyActivity.Kind.GROUP_MEETING, "theme": "小组会",
+        "date": "2026-05-12", "starts_at": "09:30",
+    }  # fmt: skip
+    response = client.post(reverse("study:create"), form)
+    assert response.status_code == 200
+    assert "请选择召开党小组会的联络小组。" in response.content.decode()
+    assert not StudyActivity.objects.exists()
+
+
+def test_another_branchs_contact_group_is_refused(client, branch, other_branch, secretary):
+    client.force_login(secretary)
+    form = {
+        "organiser": branch.pk, "kind": StudyActivity.Kind.GROUP_MEETING, "theme": "小组会",
+        "contact_group": ContactGroupFactory(branch=other_branch).pk,
+        "date": "2026-05-12", "starts_at": "09:30",
+    }  # fmt: skip
+    assert client.post(reverse("study:create"), form).status_code == 200
+    assert not StudyActivity.objects.exists()
+    with pytest.raises(ValidationError):
+        services.activity_create(
+            actor=None, organiser=branch, kind=StudyActivity.Kind.GROUP_MEETING, theme="小组会",
+            contact_group=ContactGroupFactory(branch=other_branch), date=datetime.date(2026, 5, 12),
+            starts_at=datetime.time(9, 30),
+        )  # fmt: skip
+
+
+def test_a_contact_group_chosen_for_another_kind_is_dropped(client, branch, secretary):
+    client.force_login(secretary)
+    form = {
+        "organiser": branch.pk, "kind": StudyActivity.Kind.GENERAL_MEETING, "theme": "党员大会",
+        "contact_group": ContactGroupFactory(branch=branch).pk, "date": "2026-05-12", "starts_at": "09:30",
+    }  # fmt: skip
+    assert client.post(reverse("study:create"), form).status_code == 302
+    assert StudyActivity.objects.get().contact_group is None
