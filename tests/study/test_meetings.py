@@ -486,7 +486,7 @@ def test_another_branchs_contact_group_is_refused(client, branch, other_branch, 
     assert not StudyActivity.objects.exists()
     with pytest.raises(ValidationError):
         services.activity_create(
-            actor=None, organiser=branch, kind=StudyActivity.Kind.GROUP_MEETING, theme="小组会",
+            actor=secretary, organiser=branch, kind=StudyActivity.Kind.GROUP_MEETING, theme="小组会",
             contact_group=ContactGroupFactory(branch=other_branch), date=datetime.date(2026, 5, 12),
             starts_at=datetime.time(9, 30),
         )  # fmt: skip
