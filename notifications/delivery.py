@@ -289,20 +289,23 @@ def messages_sweep(*, now: datetime.datetime) -> dict[str, int]:
 
 @transaction.atomic
 def messages_retry_failed(*, notice: Notice) -> int:
-    """Queues the notice's failed messages again with a fresh set of attempts; SMS wait out quiet hours."""
+    """Queues the notice's failed messages again with a fresh set of attempts; what rings a phone (SMS,
+    voice) waits out quiet hours."""
     now = timezone.now()
     failed = Message.objects.filter(notice=notice, status=Message.Status.FAILED)
     rows = list(failed.values_list("pk", "channel"))
-    sms_due = after_quiet_hours(now)
-    failed.exclude(channel=Channel.SMS).update(
+    quiet_due = after_quiet_hours(now)
+    failed.exclude(channel__in=QUIET_CHANNELS).update(
         status=Message.Status.QUEUED, attempts=0, not_before=now, dispatched_at=now, claim_token=""
     )
-    failed.filter(channel=Channel.SMS).update(
+    failed.filter(channel__in=QUIET_CHANNELS).update(
         status=Message.Status.QUEUED,
         attempts=0,
-        not_before=sms_due,
-        dispatched_at=now if sms_due == now else None,
+        not_before=quiet_due,
+        dispatched_at=now if quiet_due == now else None,
         claim_token="",
     )
-    dispatch_on_commit([(pk, channel) for pk, channel in rows if channel != Channel.SMS or sms_due == now])
+    dispatch_on_commit(
+        [(pk, channel) for pk, channel in rows if channel not in QUIET_CHANNELS or quiet_due == now]
+    )
     return len(rows)

@@ -6,10 +6,11 @@ import datetime
 import pytest
 
 from notifications import services
-from notifications.delivery import messages_deliver
+from notifications.delivery import messages_deliver, messages_retry_failed
 from notifications.models import Call, Channel, Message
 from tests.factories import MemberFactory
 
+from . import stubs
 from .conftest import SHANGHAI
 from .factories import NoticeFactory
 from .providers import use
@@ -109,3 +110,19 @@ def test_a_refused_signature_fails_the_call_at_once(branch, secretary, readers, 
     assert set(failed.values_list("status", flat=True)) == {"failed"}
     assert all("SignatureDoesNotMatch" in m.last_error for m in failed)
     assert not voice.calls
+
+
+def test_a_failed_call_sent_again_at_night_waits_for_the_morning(
+    branch, secretary, readers, voice, settings, clock, django_capture_on_commit_callbacks
+):
+    use(settings, ALIYUN_ACCESS_KEY_SECRET="wrong-secret")
+    notice = send(branch, secretary, clock.now)
+    messages_deliver(message_ids=voice_ids(notice))
+    use(settings, ALIYUN_ACCESS_KEY_SECRET=stubs.ALIYUN_SECRET)
+    clock.now = datetime.datetime(2026, 3, 10, 22, 30, tzinfo=SHANGHAI)
+    with django_capture_on_commit_callbacks() as published:
+        assert messages_retry_failed(notice=notice) == 2
+    calls = Message.objects.filter(notice=notice, channel=Channel.VOICE)
+    morning = datetime.datetime(2026, 3, 11, 8, 0, tzinfo=SHANGHAI)
+    assert set(calls.values_list("status", "not_before")) == {("queued", morning)}
+    assert published == [] and not voice.calls
