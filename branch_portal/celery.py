@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.signals import beat_init, task_prerun
 
+from . import health
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "branch_portal.settings")
 
 app = Celery("branch_portal")
@@ -34,8 +36,6 @@ def ping_task() -> str:
 @app.task(name="branch_portal.heartbeat", ignore_result=True)
 def heartbeat_task() -> None:
     """Records that a worker ran a task beat queued: /healthz says how long ago (branch_portal/health.py)."""
-    from . import health
-
     health.heartbeat_record()
 
 

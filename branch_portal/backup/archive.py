@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 import branch_portal
 from org.models import Branch
+from study.models import StudyMaterial
 
 from .scope import HISTORY, PARTS, check_coverage, select
 
@@ -199,8 +200,6 @@ def _manifest(branch: Branch, rows: dict[str, list[dict]], *, cleared: Counter, 
 
 def _files(materials: list[dict], manifest: dict) -> dict[str, bytes]:
     """The bytes of each material's file; a file missing from storage is listed, not fatal."""
-    from study.models import StudyMaterial
-
     storage = StudyMaterial._meta.get_field("file").storage
     files = {}
     for row in materials:

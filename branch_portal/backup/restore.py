@@ -22,7 +22,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from org.models import Branch, Bureau
+from study.models import StudyMaterial
 
 from .archive import FORMAT, FORMAT_VERSION, MANIFEST_NAME, data_apps, data_name, media_name, migration_state
 from .scope import PARTS, SHARED_LABELS, select
@@ -179,8 +181,6 @@ def _check_absent(archive: Archive) -> None:
 
 
 def _users_named(usernames: list[str]) -> bool:
-    from accounts.models import User
-
     return any(
         User.objects.filter(username__in=usernames[i : i + CHUNK]).exists()
         for i in range(0, len(usernames), CHUNK)
@@ -253,8 +253,6 @@ def _reset_sequences() -> None:
 
 
 def _write_files(archive: Archive, written: list[str]) -> None:
-    from study.models import StudyMaterial
-
     storage = StudyMaterial._meta.get_field("file").storage
     for archived_name, content in archive.files.items():
         name = archived_name.removeprefix("media/")
@@ -270,8 +268,6 @@ def _write_files(archive: Archive, written: list[str]) -> None:
 
 
 def _remove(names: list[str]) -> None:
-    from study.models import StudyMaterial
-
     storage = StudyMaterial._meta.get_field("file").storage
     for name in names:
         storage.delete(name)

@@ -10,6 +10,9 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, Model, OuterRef, QuerySet
 
+from accounts.models import BranchRole, User
+from members.models import Member
+
 # The apps whose models hold the portal's data; third-party models are listed in PARTS by hand.
 PORTAL_APPS = ("org", "accounts", "members", "notifications", "visits", "study", "dues")
 
@@ -112,9 +115,6 @@ def check_coverage() -> None:
 
 def people(branch_id: int) -> QuerySet:
     """Users with a role in the branch or linked to one of its members."""
-    from accounts.models import BranchRole, User
-    from members.models import Member
-
     return User.objects.filter(
         Exists(BranchRole.objects.filter(user=OuterRef("pk"), branch_id=branch_id))
         | Exists(Member.objects.filter(user=OuterRef("pk"), branch_id=branch_id))
