@@ -294,7 +294,8 @@ class ReminderSettings(models.Model):
 
 class CallQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(outcome=Call.Outcome.OPEN)
+        """Still to make: a member who has died or left since is never phoned, nor named in a reminder."""
+        return self.filter(outcome=Call.Outcome.OPEN, member__status=Member.Status.ACTIVE)
 
     def reached(self):
         return self.exclude(outcome=Call.Outcome.OPEN)

@@ -94,7 +94,7 @@ def call_list(*, user, now: datetime.datetime | None = None) -> QuerySet:
     since = (now or timezone.now()) - CALLS_DONE_SHOWN
     return (
         _calls_visible(user)
-        .filter(Q(outcome=Call.Outcome.OPEN) | Q(marked_at__gte=since))
+        .filter(Q(outcome=Call.Outcome.OPEN, member__status=Member.Status.ACTIVE) | Q(marked_at__gte=since))
         .select_related("member", "notice", "marked_by")
         .alias(done=Case(When(outcome=Call.Outcome.OPEN, then=0), default=1))
         .order_by("done", "created_at", "member__name_pinyin", "pk")
@@ -119,7 +119,7 @@ def notice_call_counts(notice: Notice) -> dict[str, int]:
     sms = Message.objects.filter(notice=notice, channel=Channel.SMS, status=Message.Status.SENT)
     counts = Call.objects.filter(notice=notice).aggregate(
         reached=Count("pk", filter=~Q(outcome=Call.Outcome.OPEN)),
-        to_reach=Count("pk", filter=Q(outcome=Call.Outcome.OPEN)),
+        to_reach=Count("pk", filter=Q(outcome=Call.Outcome.OPEN, member__status=Member.Status.ACTIVE)),
     )
     return {"sms_sent": sms.count(), **counts}
 

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import BranchRole
-from notifications import calls, services
+from members import services as member_services
+from members.models import Member
+from notifications import calls, selectors, services
 from notifications.models import Call, Channel, Message
 from notifications.services import outbox_sweep
 from tests.factories import BranchRoleFactory, ContactGroupFactory, MemberFactory, UserFactory
@@ -199,6 +201,30 @@ def test_a_leader_with_calls_open_the_next_day_is_reminded_once(
     assert "您还有1个电话通知尚未打通（赵座机）" in reminder.body
     clock.move(days=1)
     assert calls.calls_remind() == 1  # and again the day after, while the call is open
+
+
+def test_a_member_who_dies_leaves_every_list_and_reminder_at_once(
+    client, branch, secretary, liaison, people, clock
+):
+    notice = send(branch, secretary, clock.now).notice
+    liaison.phone = "+8613700000001"
+    liaison.save(update_fields=["phone"])
+    before = selectors.notice_call_counts(notice)["to_reach"]
+    member_services.member_update(
+        actor=secretary,
+        member=people["landline"],
+        status=Member.Status.DECEASED,
+        status_changed_on=clock.now.date(),
+    )
+    client.force_login(liaison)
+    page = client.get(reverse("notifications:calls")).content.decode()
+    assert "赵座机" not in page
+    assert selectors.notice_call_counts(notice)["to_reach"] == before - 1
+    clock.move(days=1)
+    calls.calls_remind()  # the other leader is reminded of theirs; the liaison's only one was 赵座机
+    reminders = Message.objects.filter(notice=None)
+    assert reminders.exists() and not reminders.filter(user=liaison).exists()
+    assert not any("赵座机" in body for body in reminders.values_list("body", flat=True))
 
 
 @pytest.mark.parametrize("notices", [1, 6])
