@@ -211,13 +211,20 @@ class YearForm(forms.Form):
 class ContributionForm(forms.ModelForm):
     class Meta:
         model = Contribution
-        fields = ["kind", "author", "title", "text"]
+        fields = ["kind", "author", "title", "text", "file"]
         widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"file": _("PDF, Word, Excel, PowerPoint, JPEG or PNG, at most 20 MB.")}
 
     def __init__(self, *args, activity, **kwargs):
         super().__init__(*args, **kwargs)
         branches = [b.pk for b in activity.branches.all()]
         self.fields["author"].queryset = Member.objects.active().in_branches(branches).order_by("name_pinyin")
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            check_upload(upload)
+        return upload
 
     def _post_clean(self):
         # Saved by services.contribution_add, which checks the author against the activity.

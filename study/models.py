@@ -521,6 +521,12 @@ class CalendarToken(models.Model):
         return f"{self.user} · {self.created_at:%Y-%m-%d}"
 
 
+def contribution_upload_to(contribution: "Contribution", filename: str) -> str:
+    # A random name, as for materials: never the uploader's file name in a path.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"study/{contribution.activity_id}/contributions/{uuid.uuid4().hex}{suffix}"
+
+
 class Contribution(models.Model):
     """A member's talk (宣讲) or essay (征文) given at an activity, e.g. 《我所经历的改革和法制故事》."""
 
@@ -537,6 +543,9 @@ class Contribution(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TALK)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"), blank=True)
+    # Stored under MEDIA_ROOT, never served directly: `study:contribution_file` checks access first.
+    file = models.FileField(_("file"), upload_to=contribution_upload_to, blank=True, max_length=200)
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

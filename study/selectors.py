@@ -32,6 +32,7 @@ from .models import (
     MINUTED_KINDS,
     Attendance,
     CalendarToken,
+    Contribution,
     Frequency,
     InterestGroup,
     MeetingFrequency,
@@ -363,6 +364,12 @@ def meeting_list(*, user):
         )
         .order_by("-date", "-starts_at", "-pk")
     )
+
+
+def contribution_file_get_for_user(user, pk: int) -> Contribution:
+    """A talk's or essay's file at an activity the user may see; 404 otherwise (and when it has none)."""
+    with_file = Contribution.objects.exclude(file="").filter(activity__in=visible_activities(user))
+    return get_object_or_404(with_file, pk=pk)
 
 
 def contributions_of_activity(activity: StudyActivity) -> list:

@@ -369,15 +369,27 @@ def frequencies_save(*, actor, branch: Branch, every: dict[str, int]) -> None:
 
 @transaction.atomic
 def contribution_add(
-    *, actor, activity: StudyActivity, author: Member, kind: str, title: str, text: str = ""
+    *,
+    actor,
+    activity: StudyActivity,
+    author: Member,
+    kind: str,
+    title: str,
+    text: str = "",
+    file: UploadedFile | None = None,
 ):
-    """Records a member's talk (宣讲) or essay (征文) at the activity; the author's branch must take part."""
+    """Records a member's talk (宣讲) or essay (征文) at the activity, with its text or a file (checked by
+    its content, stored under a random name); the author's branch must take part."""
     _require_for_kind(actor, activity.organiser_id, activity.kind)
     if not activity.branches.filter(pk=author.branch_id).exists():
         raise ValidationError({"author": _("The author's branch does not take part in the activity.")})
     contribution = Contribution(
         activity=activity, author=author, kind=kind, title=title.strip(), text=text.strip()
     )
+    if file:
+        file_type = check_upload(file)
+        file.name = f"upload{file_type.extension}"
+        contribution.file, contribution.content_type = file, file_type.content_type
     contribution.full_clean()
     contribution.save()
     return contribution

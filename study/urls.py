@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.activity_edit, name="edit"),
     path("<int:pk>/materials/", views.material_add, name="material_add"),
     path("<int:pk>/contributions/", views.contribution_add, name="contribution_add"),
+    path("contributions/<int:pk>/file/", views.contribution_file, name="contribution_file"),
     path("<int:pk>/attendance/", views.attendance_take, name="attendance"),
     path("<int:pk>/attendance/<int:member_id>/", views.attendance_mark, name="attendance_mark"),
     path("materials/<int:pk>/", views.material_download, name="material"),

@@ -163,7 +163,7 @@ def material_add(request, pk: int):
 @capability_required("manage_study")
 def contribution_add(request, pk: int):
     activity = selectors.activity_get_for_editor(request.user, pk)
-    form = ContributionForm(request.POST, activity=activity)
+    form = ContributionForm(request.POST, request.FILES, activity=activity)
     if form.is_valid():
         try:
             services.contribution_add(actor=request.user, activity=activity, **form.cleaned_data)
@@ -187,6 +187,18 @@ def material_download(request, pk: int):
     name = f"{material.title}{material.file.name[material.file.name.rfind('.') :]}"
     response = FileResponse(material.file.open("rb"), as_attachment=not inline, filename=name)
     response["Content-Type"] = material.content_type
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@capability_required("view_study")
+def contribution_file(request, pk: int):
+    """A talk's or essay's file, to those who see its activity; PDFs and pictures open, the rest download."""
+    contribution = selectors.contribution_file_get_for_user(request.user, pk)
+    inline = contribution.content_type in {"image/jpeg", "image/png", "application/pdf"}
+    name = f"{contribution.title}{contribution.file.name[contribution.file.name.rfind('.') :]}"
+    response = FileResponse(contribution.file.open("rb"), as_attachment=not inline, filename=name)
+    response["Content-Type"] = contribution.content_type
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

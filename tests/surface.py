@@ -130,6 +130,7 @@ PAGES = [
     Page("study:plan_home", expected=statuses(302, member=403, bureau=403)),
     Page("study:plan", ("branch", 2026), CARERS_OF_BRANCH),
     Page("study:material", ("material",), statuses(200, stranger=404)),
+    Page("study:contribution_file", ("contribution",), statuses(200, stranger=404)),
     Page("study:member_panel", ("own_member",), statuses(200, stranger=404)),
     Page("study:member_panel", ("member",), statuses(200, member=404, stranger=404)),
     Page("study:calendar_token", expected=statuses()),
@@ -381,6 +382,14 @@ def _branch_rows(branch, marker: str, own_member, member, owner) -> dict:
         "material": study_services.material_add(
             actor=SYSTEM, activity=activity, kind="photo", title=f"{marker}合影", file=photo
         ),
+        "contribution": study_services.contribution_add(
+            actor=SYSTEM,
+            activity=activity,
+            author=member,
+            kind="essay",
+            title=f"{marker}征文",
+            file=SimpleUploadedFile("essay.png", tiny_png()),
+        ),  # fmt: skip
         "notice": notice,
         # As if the member had no mobile: the notice is a call on their group leader's list.
         "call": Call.objects.create(

@@ -1,9 +1,11 @@
-"""Interest groups run from the portal: created with an organiser, joined and left by members."""
+"""Interest groups run from the portal: created with an organiser, joined and left by members; members'
+talks and essays, with their text or a file."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from study.models import InterestGroup
+from study.models import Contribution, InterestGroup
 from tests.factories import MemberFactory
 from tests.study.factories import InterestGroupFactory
 
@@ -100,3 +102,47 @@ def test_a_contribution_without_a_title_is_refused(client, branch, secretary, ac
     )
     assert response.status_code == 200
     assert not author.contributions.exists()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def test_an_essay_with_a_pdf_is_served_to_those_who_see_its_activity(
+    client, branch, secretary, activity, own_member, stranger, media
+):
+    author = MemberFactory(branch=branch)
+    essay = SimpleUploadedFile("征文.exe.pdf", b"%PDF-1.4 essay", content_type="application/octet-stream")
+    client.force_login(secretary)
+    data = {"kind": "essay", "author": author.pk, "title": "入党六十年", "file": essay}
+    assert client.post(reverse("study:contribution_add", args=[activity.pk]), data).status_code == 302
+    contribution = Contribution.objects.get(title="入党六十年")
+    assert contribution.content_type == "application/pdf" and contribution.file.name.endswith(".pdf")
+    assert "征文" not in contribution.file.name  # stored under a random name
+    client.force_login(own_member.user)
+    response = client.get(reverse("study:contribution_file", args=[contribution.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 essay"
+    client.force_login(stranger)
+    assert client.get(reverse("study:contribution_file", args=[contribution.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("talk.exe", b"MZ\x90\x00 not a document", "只能上传"),
+        ("talk.pdf", b"%PDF-" + b"0" * (20 * 1024 * 1024), "20 MB"),
+    ],
+)
+def test_a_contribution_file_not_allowed_is_refused_and_nothing_is_written(
+    client, branch, secretary, activity, media, name, content, message
+):
+    author = MemberFactory(branch=branch)
+    client.force_login(secretary)
+    data = {"kind": "talk", "author": author.pk, "title": "宣讲稿", "file": SimpleUploadedFile(name, content)}
+    response = client.post(reverse("study:contribution_add", args=[activity.pk]), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Contribution.objects.exists()
