@@ -31,23 +31,6 @@ class NoticeCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class NoticeCounter(models.Model):
-    """No longer written: issue numbers come from branch_portal.numbering (the highest taken plus one,
-    under the branch's lock). The table goes in a migration once the org move's migrations have landed."""
-
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["branch", "year"], name="unique_notice_counter"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.branch_id}/{self.year}: {self.last_number}"
-
-
 class NoticeQuerySet(models.QuerySet):
     def in_branches(self, branch_ids):
         return self.filter(branch_id__in=branch_ids)

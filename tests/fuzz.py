@@ -14,7 +14,7 @@ from django.utils.html import escape
 from hypothesis import strategies as st
 
 from members.models import CarePeriod, HealthRecord, Member
-from notifications.models import Message, Notice, NoticeCounter
+from notifications.models import Message, Notice
 from visits.models import Concern, ConcernEvent, PlannedVisit, Visit
 
 # Everything a member, visit or notice form could write, with its many-to-many tables.
@@ -30,7 +30,6 @@ WATCHED = {
     "notice": Notice,
     "notice_group": Notice.groups.through,
     "notice_member": Notice.members.through,
-    "notice_counter": NoticeCounter,
     "message": Message,
     "log_entry": LogEntry,
 }

@@ -51,7 +51,6 @@ PARTS = [
     Part("members.FamilyProxy", "member__branch"),
     Part("notifications.NoticeTemplate", SHARED),
     Part("notifications.ReminderSettings", "branch"),
-    Part("notifications.NoticeCounter", "branch"),
     Part("notifications.Notice", "branch"),
     Part("notifications.Message", "branch"),
     Part("notifications.Call", "branch"),

@@ -26,7 +26,7 @@ def present(bureau: Bureau) -> bool:
 
 
 def seed(ctx: Context) -> None:
-    from notifications.models import Message, Notice, NoticeCounter
+    from notifications.models import Message, Notice
 
     today = ctx.today
     sent = [_sent_at(today, months_ago) for months_ago in range(MONTHS, 0, -1)]
@@ -56,9 +56,6 @@ def seed(ctx: Context) -> None:
         )
     fields = ["branch_id", "year", "number", "category", "title", "body", "status", "created_by_id"]
     copy_rows(Notice, ["id", *fields, "created_at", "sent_at"], rows)
-    copy_rows(
-        NoticeCounter, ["branch_id", "year", "last_number"], [(*key, last) for key, last in numbers.items()]
-    )
     branch_names = dict(zip(ctx.branch_ids, _branch_names(ctx.branch_ids), strict=True))
     copy_rows(
         Message,
@@ -126,11 +123,10 @@ def _sent_at(today: datetime.date, months_ago: int) -> datetime.datetime:
 
 
 def wipe(bureau: Bureau) -> None:
-    from notifications.models import Message, Notice, NoticeCounter, ReminderSettings
+    from notifications.models import Message, Notice, ReminderSettings
 
     raw_delete(Message.objects.filter(branch__bureau=bureau))
     raw_delete(Notice.groups.through.objects.filter(notice__branch__bureau=bureau))
     raw_delete(Notice.members.through.objects.filter(notice__branch__bureau=bureau))
     raw_delete(Notice.objects.filter(branch__bureau=bureau))
-    raw_delete(NoticeCounter.objects.filter(branch__bureau=bureau))
     raw_delete(ReminderSettings.objects.filter(branch__bureau=bureau))

@@ -9,7 +9,7 @@ import time
 import redis
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 
 from accounts.permissions import SYSTEM
 from branch_portal.bench.base import BUREAU_NAME, raw_delete
@@ -219,16 +219,9 @@ def _wait_recorded(messages, total: int, stall: float = 60) -> None:
 
 def _remove(drafts: list) -> None:
     """Takes the benchmark's notices back out, numbers included, so every run sees the same bureau."""
-    from notifications.models import Message, Notice, NoticeCounter
+    from notifications.models import Message, Notice
 
     ids = [notice.pk for notice in drafts]
     with transaction.atomic():
-        numbered = list(
-            Notice.objects.filter(pk__in=ids, number__isnull=False).values_list("branch_id", "year")
-        )
         Message.objects.filter(notice_id__in=ids).delete()
-        Notice.objects.filter(pk__in=ids).delete()
-        for branch_id, year in numbered:
-            NoticeCounter.objects.filter(branch_id=branch_id, year=year).update(
-                last_number=F("last_number") - 1
-            )
+        Notice.objects.filter(pk__in=ids).delete()  # their numbers go with them (branch_portal.numbering)
