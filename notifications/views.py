@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required, has_capability
+from branch_portal.form_errors import add_service_error
 from branch_portal.paging import page_of
 from members.selectors import member_get_for_user, reader_member
 from org.models import Branch
@@ -61,7 +62,7 @@ def notice_new(request):
             _report_saved(request, result)
             return redirect(result.notice)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
     return render(request, "notifications/notice_form.html", {"form": form, "branch": branch})
 
 
