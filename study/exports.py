@@ -9,10 +9,18 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from branch_portal import spreadsheets
+
 from .models import StudyActivity
 from .selectors import AttendanceSummary
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def text(value) -> str:
+    """Typed text as Word may hold it: without the control characters XML refuses (typed before the forms
+    refused them), which python-docx would otherwise raise on."""
+    return spreadsheets.cell_value(str(value))
 
 
 def minutes_title(activity: StudyActivity) -> str:
@@ -48,27 +56,27 @@ def minutes_docx(activity: StudyActivity, *, items, resolutions, attendance: Att
     # Chinese text needs an East Asian font named explicitly, or Word falls back to a Latin one.
     normal.font.name = "SimSun"
     normal.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
-    document.add_heading(str(activity.organiser), level=2).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_heading(text(activity.organiser), level=2).alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_heading(minutes_title(activity), level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     grid = document.add_table(rows=0, cols=2)
     grid.style = "Table Grid"
     for label, value in minutes_facts(activity, attendance):
         cells = grid.add_row().cells
-        cells[0].text, cells[1].text = label, value
+        cells[0].text, cells[1].text = label, text(value)
         cells[0].width, cells[1].width = Cm(3), Cm(13)
     document.add_heading(_("Agenda and minutes"), level=1)
     for item in items:
-        document.add_heading(f"{item.position}. {item.title}", level=2)
+        document.add_heading(text(f"{item.position}. {item.title}"), level=2)
         if item.discussion:
-            document.add_paragraph(f"{_('Discussion')}：{item.discussion}")
+            document.add_paragraph(text(f"{_('Discussion')}：{item.discussion}"))
         if item.decision:
-            document.add_paragraph(f"{_('Decision')}：{item.decision}")
+            document.add_paragraph(text(f"{_('Decision')}：{item.decision}"))
     if resolutions:
         document.add_heading(_("Resolutions"), level=1)
         for resolution in resolutions:
             owner = resolution.owner or _("no owner")
             due = date_format(resolution.due_on, "DATE_FORMAT")
-            document.add_paragraph(f"{resolution.text}（{owner}，{due}）", style="List Number")
+            document.add_paragraph(text(f"{resolution.text}（{owner}，{due}）"), style="List Number")
     document.add_paragraph(
         f"{_('Recorder')}（{_('signature')}）：　　　　　　{_('Chair')}（{_('signature')}）："
     )

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branch_ids
 from members.models import ContactGroup, Member
+from members.validators import refuse_control_characters
 from org.models import Branch
 
 from . import selectors
@@ -62,6 +63,7 @@ class ActivityForm(forms.ModelForm):
             ]
         elif len(managed) == 1:
             self.initial["organiser"] = managed[0].pk
+        refuse_control_characters(self)
 
     def clean(self):
         data = super().clean()
@@ -94,10 +96,18 @@ class MaterialForm(forms.ModelForm):
             data["url"] = ""
         return data
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
+
 
 class AttendanceMarkForm(forms.Form):
     status = forms.ChoiceField(choices=Attendance.Status.choices)
     reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
 
 
 class MakeupForm(forms.Form):
@@ -108,6 +118,10 @@ class MakeupForm(forms.Form):
         required=False,
         help_text=_("e.g. studied the materials at a home visit"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
 
 
 class PlanForm(forms.ModelForm):
@@ -126,6 +140,7 @@ class PlanForm(forms.ModelForm):
                 required=False,
                 initial=themes.get(month, ""),
             )
+        refuse_control_characters(self)
 
     def _post_clean(self):
         # The plan is saved by services.plan_save; its branch and year are not form fields.
@@ -144,6 +159,10 @@ class MinutesForm(forms.Form):
     chair = forms.CharField(label=_("Chair"), max_length=100, required=False)
     recorder = forms.CharField(label=_("Recorder"), max_length=100, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
+
 
 class AgendaItemForm(forms.Form):
     title = forms.CharField(
@@ -154,6 +173,10 @@ class AgendaItemForm(forms.Form):
     )
     decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
+
 
 class ResolutionForm(forms.Form):
     text = forms.CharField(label=_("Resolution"), max_length=300, required=False)
@@ -163,6 +186,7 @@ class ResolutionForm(forms.Form):
     def __init__(self, *args, branch_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.resolution_owners(branch_id)
+        refuse_control_characters(self)
 
     def clean(self):
         data = super().clean()
@@ -202,6 +226,7 @@ class InterestGroupForm(forms.ModelForm):
         self.fields["organiser"].queryset = people
         self.fields["members"].queryset = people
         self.instance.branch = branch
+        refuse_control_characters(self)
 
 
 class YearForm(forms.Form):
@@ -219,6 +244,7 @@ class ContributionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         branches = [b.pk for b in activity.branches.all()]
         self.fields["author"].queryset = Member.objects.active().in_branches(branches).order_by("name_pinyin")
+        refuse_control_characters(self)
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

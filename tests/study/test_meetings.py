@@ -500,3 +500,25 @@ def test_a_contact_group_chosen_for_another_kind_is_dropped(client, branch, secr
     }  # fmt: skip
     assert client.post(reverse("study:create"), form).status_code == 302
     assert StudyActivity.objects.get().contact_group is None
+
+
+def test_a_theme_with_control_characters_is_refused_and_nothing_is_written(client, branch, secretary):
+    client.force_login(secretary)
+    form = {
+        "organiser": branch.pk, "kind": StudyActivity.Kind.GENERAL_MEETING, "theme": "党员\x0b大会",
+        "date": "2026-10-12", "starts_at": "09:30",
+    }  # fmt: skip
+    response = client.post(reverse("study:create"), form)
+    assert response.status_code == 200
+    assert "此处文字含有不可见的控制字符，请重新输入。" in response.content.decode()
+    assert not StudyActivity.objects.exists()
+
+
+def test_minutes_typed_with_a_control_character_before_still_download(client, branch, secretary, committee):
+    meeting = _meeting(branch, theme="党员\x0b大会")
+    _minutes(meeting, committee, text="走访\x0c住院党员")
+    client.force_login(secretary)
+    response = client.get(reverse("study:minutes_docx", args=[meeting.pk]))
+    assert response.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.getvalue())).paragraphs)
+    assert "走访住院党员" in text
