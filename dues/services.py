@@ -84,26 +84,8 @@ def payment_record(
     if last_month < first_month:
         raise ValidationError(_("The last month must not be before the first month."), code="months_order")
     _check_not_paid(member, first_month, last_month)
-    amount = to_fen(amount)
-    note = note.strip()
-    owed = selectors.dues_owed(member=member, first_month=first_month, last_month=last_month)
-    if amount_differs and not note:
-        raise ValidationError(
-            {"note": _("Say in the note why the amount differs from the dues owed.")}, code="note_needed"
-        )
-    if amount != owed and not amount_differs:
-        months = month_count(first_month, last_month)
-        raise ValidationError(
-            {
-                "amount": ngettext(
-                    "The dues owed for %(count)d month are %(owed)s yuan, not %(amount)s yuan.",
-                    "The dues owed for these %(count)d months are %(owed)s yuan, not %(amount)s yuan.",
-                    months,
-                )
-                % {"count": months, "owed": _yuan(owed), "amount": _yuan(amount)}
-            },
-            code="amount_mismatch",
-        )
+    amount, note = to_fen(amount), note.strip()
+    _check_amount(member, first_month, last_month, amount, amount_differs=amount_differs, note=note)
     payment = Payment(
         branch_id=member.branch_id,
         member=member,
@@ -120,6 +102,36 @@ def payment_record(
     payment.full_clean()
     payment.save()
     return payment
+
+
+def _check_amount(
+    member: Member,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    amount: Decimal,
+    *,
+    amount_differs: bool,
+    note: str,
+) -> None:
+    """The amount is the dues owed for the months, unless it is marked as differing, with the reason noted."""
+    if amount_differs and not note:
+        raise ValidationError(
+            {"note": _("Say in the note why the amount differs from the dues owed.")}, code="note_needed"
+        )
+    owed = selectors.dues_owed(member=member, first_month=first_month, last_month=last_month)
+    if amount != owed and not amount_differs:
+        months = month_count(first_month, last_month)
+        raise ValidationError(
+            {
+                "amount": ngettext(
+                    "The dues owed for %(count)d month are %(owed)s yuan, not %(amount)s yuan.",
+                    "The dues owed for these %(count)d months are %(owed)s yuan, not %(amount)s yuan.",
+                    months,
+                )
+                % {"count": months, "owed": _yuan(owed), "amount": _yuan(amount)}
+            },
+            code="amount_mismatch",
+        )
 
 
 def _check_not_paid(member: Member, first_month: datetime.date, last_month: datetime.date) -> None:
