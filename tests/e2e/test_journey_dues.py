@@ -62,3 +62,17 @@ def test_member_reads_their_own_dues_on_a_phone(phone_page, demo_branch):
     expect(phone_page.locator(".dues-facts")).to_contain_text(re.compile(r"每月党费"))
     assert_accessible(phone_page)
     assert_age_friendly(phone_page)
+
+
+def test_member_reads_the_annual_report_on_a_phone_without_names_of_who_owes(phone_page, demo_branch):
+    today = timezone.localdate()
+    owers = [s.member.name for s in arrears_list(branch=demo_branch, upto=today)]
+    login(phone_page, "member")
+    open_menu(phone_page)
+    phone_page.locator("#portal-nav a[href='/dues/']").click()
+    phone_page.locator("main a", has_text=f"{today.year}年度报告").click()
+    expect(phone_page.get_by_role("heading", level=1)).to_contain_text("向全体党员大会的报告")
+    main = phone_page.locator("main").inner_text()
+    assert "欠缴党费" in main and not any(name in main for name in owers)
+    assert phone_page.locator("a[href*='/committee/']").count() == 0
+    assert_age_friendly(phone_page)
