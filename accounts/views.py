@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -8,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import idle_sessions, services
+from .current_branch import current_branch_set
 from .forms import LoginForm, PortalPasswordChangeForm, TextSizeForm
 
 login_view = login_not_required(
@@ -36,10 +39,24 @@ def text_size(request):
     form = TextSizeForm(request.POST)
     if form.is_valid():
         services.user_set_text_size(user=request.user, text_size=form.cleaned_data["text_size"])
-    # Back to the page the switch was on, never to another site (`next` comes from the form).
+    return _back(request)
+
+
+@require_POST
+def branch_switch(request):
+    """The header's branch switcher: the branch a user of several works for, kept in the session."""
+    branch = current_branch_set(request, request.POST.get("branch", ""))
+    messages.success(request, _("You are now working for %(branch)s.") % {"branch": branch})
+    # The page again, without its query: a ?branch= there would name the branch left.
+    return _back(request, keep_query=False)
+
+
+def _back(request, *, keep_query: bool = True):
+    """Back to the page a header switch was on, never to another site (`next` comes from the form)."""
     back = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure())
-    return redirect(back if safe else "home")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        return redirect("home")
+    return redirect(back if keep_query else urlsplit(back).path or "home")
 
 
 @require_POST

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.branch_switcher",
                 "members.context_processors.reading_for",
             ],
             # One way to write dates, times, amounts and phones, in every template without a load.

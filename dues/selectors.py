@@ -31,19 +31,20 @@ def ledger_branches(user) -> list[Branch]:
     return branches_of(user, "view_dues_ledger")
 
 
-def ledger_branch_get(user, branch_id) -> Branch:
-    """The requested branch if the user may read its ledger (their first branch when none is asked); 404."""
-    return branch_get(user, branch_id, "view_dues_ledger")
+def ledger_branch_get(user, branch_id, *, current: Branch | None = None) -> Branch:
+    """The requested branch if the user may read its ledger (`current` or their first when none is
+    asked); 404."""
+    return branch_get(user, branch_id, "view_dues_ledger", current=current)
 
 
-def branch_get(user, branch_id, capability: str) -> Branch:
-    """The requested branch if the user holds the capability there (their first such branch when none
-    is asked); else 404."""
+def branch_get(user, branch_id, capability: str, *, current: Branch | None = None) -> Branch:
+    """The requested branch if the user holds the capability there; when none is asked, `current` (the
+    branch they work for, accounts/current_branch.py) or their first such branch. Else 404."""
     branches = branches_of(user, capability)
     if not branches:
         raise Http404
     if branch_id in (None, ""):
-        return branches[0]
+        branch_id = (current or branches[0]).pk
     for branch in branches:
         if str(branch.pk) == str(branch_id):
             return branch

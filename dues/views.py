@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.current_branch import current_branch
 from accounts.permissions import capability_required, has_capability
 from branch_portal import spreadsheets
 from branch_portal.form_errors import add_service_error
@@ -31,7 +32,7 @@ from .report import annual_report, chart_data
 def ledger(request):
     """The committee's ledger for those who read it; a member's own dues for a member; else 403."""
     if has_capability(request.user, "view_dues_ledger"):
-        branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
+        branch = _ledger_branch(request, request.GET.get("branch"))
         return render(request, "dues/ledger.html", _ledger_context(request, branch))
     if has_capability(request.user, "view_own_dues"):
         member = selectors.own_member_get(request.user)
@@ -40,6 +41,12 @@ def ledger(request):
         context = {"member": member, "standing": standing, "report_years": years}
         return render(request, "dues/own_dues.html", context)
     raise PermissionDenied
+
+
+def _ledger_branch(request, asked):
+    """The ledger asked for (?branch=), else the one of the branch the user works for; 404 outside theirs."""
+    current = current_branch(request, "view_dues_ledger")
+    return selectors.ledger_branch_get(request.user, asked, current=current)
 
 
 def _render_ledger(request, branch, bound: dict):
@@ -130,7 +137,7 @@ def _blank_forms(branch, today: datetime.date, active: list[Member], gifts_of=No
 
 
 def _editable_branch(request):
-    branch = selectors.ledger_branch_get(request.user, request.POST.get("branch"))
+    branch = _ledger_branch(request, request.POST.get("branch"))
     if not has_capability(request.user, "edit_dues", branch):
         raise PermissionDenied
     return branch
@@ -203,7 +210,7 @@ def rate_set(request):
 @capability_required("edit_dues")
 def payment_owed(request):
     """The dues owed for the member and months chosen so far, shown under the payment form (htmx)."""
-    branch = selectors.ledger_branch_get(request.user, request.GET.get("branch"))
+    branch = _ledger_branch(request, request.GET.get("branch"))
     if not has_capability(request.user, "edit_dues", branch):
         raise PermissionDenied
     fields = PaymentForm(branch=branch).fields
@@ -248,7 +255,8 @@ READ_TO_ALL, COMMITTEE_COPY = "read_annual_report", "view_dues_ledger"
 def _report_for(request, year: int, capability: str):
     """The report of `year` for a branch where the user holds the capability; 404 outside them or
     outside the years reported."""
-    branch = selectors.branch_get(request.user, request.GET.get("branch"), capability)
+    current = current_branch(request, capability)
+    branch = selectors.branch_get(request.user, request.GET.get("branch"), capability, current=current)
     if not 2000 <= year <= timezone.localdate().year:
         raise Http404
     return annual_report(branch=branch, year=year, today=timezone.localdate())

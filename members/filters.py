@@ -6,7 +6,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
-from accounts.permissions import Role, branch_ids, branches_of, has_role
+from accounts.current_branch import current_branch
+from accounts.permissions import Role, branches_of, has_role
 from branch_portal.filters import BranchAndYearChoices
 
 from . import selectors
@@ -65,7 +66,7 @@ class MemberFilter(BranchAndYearChoices, django_filters.FilterSet):
         reads_bureau = has_role(user, Role.BUREAU) and len(self.branch_choices) > 1
         if reads_bureau:
             # A bureau reads hundreds of branches: one at a time, unless it asks for all (an empty choice).
-            data.setdefault("branch", str(branch_ids(user, "view_roster")[0]))
+            data.setdefault("branch", str(current_branch(request, "view_roster").pk))
         super().__init__(data, *args, request=request, **kwargs)
         branch_id = selectors.roster_branch_in_view(user, data.get("branch"))
         self.offer_branches(self.branch_choices)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.current_branch import current_branch
 from accounts.permissions import branch_ids, capability_required, has_capability
 from branch_portal import spreadsheets
 from branch_portal.form_errors import add_service_error
@@ -109,7 +110,9 @@ def member_health(request, pk: int):
 
 @capability_required("edit_members")
 def member_create(request):
-    form = MemberForm(request.POST or None, user=request.user)
+    # A user of several branches adds to the one they work for, unless they choose another.
+    current = current_branch(request, "edit_members")
+    form = MemberForm(request.POST or None, user=request.user, initial={"branch": current.pk})
     if request.method == "POST" and _save_member(request, form, None):
         messages.success(request, _("The member has been added."))
         return redirect(form.instance)

@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import branch_ids, capability_required, has_capability
+from accounts.current_branch import current_branch
+from accounts.permissions import capability_required, has_capability
 from branch_portal.form_errors import add_service_error
 from branch_portal.paging import page_of
 from members.selectors import member_get_for_user, reader_member
@@ -22,11 +23,11 @@ from .models import Notice, NoticeTemplate, ReminderSettings
 
 
 def _sending_branch(request) -> Branch:
-    """The branch the user sends notices for (the first, if several)."""
-    ids = branch_ids(request.user, "send_notices")
-    if not ids:
+    """The branch the user sends notices for: the one they work for (the header's switcher)."""
+    branch = current_branch(request, "send_notices")
+    if branch is None:
         raise PermissionDenied
-    return get_object_or_404(Branch, pk=ids[0])
+    return branch
 
 
 @capability_required("view_study")

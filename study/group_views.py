@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.current_branch import branch_chosen
 from accounts.permissions import branches_of, capability_required
 from branch_portal.form_errors import add_service_error
 
@@ -18,7 +19,7 @@ from .forms import InterestGroupForm
 @capability_required("manage_study")
 def group_create(request):
     branches = branches_of(request.user, "manage_study")
-    branch = _branch_chosen(branches, request.GET.get("branch"))
+    branch = _branch_chosen(request, branches)
     form = InterestGroupForm(request.POST or None, branch=branch)
     if request.method == "POST" and form.is_valid():
         try:
@@ -31,9 +32,11 @@ def group_create(request):
     return render(request, "study/interest_group_form.html", {"form": form, "branch": branch})
 
 
-def _branch_chosen(branches, value):
+def _branch_chosen(request, branches):
+    """The branch named by ?branch=, else the one the user works for."""
+    value = request.GET.get("branch")
     if not value:
-        return branches[0]
+        return branch_chosen(request, branches)
     found = [b for b in branches if str(b.pk) == value]
     if not found:
         raise Http404

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.current_branch import current_branch
 from accounts.permissions import branch_ids, capability_required, has_capability
 from branch_portal.form_errors import add_service_error
 from members.models import Member
@@ -276,8 +277,8 @@ def makeup_record(request, pk: int):
 
 @capability_required("manage_study")
 def plan_home(request):
-    first = branch_ids(request.user, "manage_study")[0]
-    return redirect("study:plan", branch_id=first, year=timezone.localdate().year)
+    branch = current_branch(request, "manage_study")
+    return redirect("study:plan", branch_id=branch.pk, year=timezone.localdate().year)
 
 
 @capability_required("manage_study")

@@ -104,6 +104,7 @@ PAGES = [
     Page("home", expected=statuses()),
     Page("accounts:password_change", expected=statuses()),
     Page("accounts:session_extend", expected=POST_ONLY),
+    Page("accounts:branch_switch", expected=POST_ONLY),
     Page("members:list", expected=CARERS_ONLY),
     Page("members:contact_map", expected=statuses()),
     Page("members:detail", ("member",), statuses(200, member=404, stranger=404)),
@@ -223,6 +224,12 @@ POSTS = [
     Page("accounts:logout", expected=statuses(302, anonymous=302)),
     Page("accounts:password_change", expected=statuses()),
     Page("accounts:text_size", expected=statuses(302)),
+    # No branch named: none of the user's own, refused (a user of several switches in the header).
+    Page("accounts:branch_switch", expected=statuses(403)),
+    # The cast's branch: any role of one's own there may work for it; the bureau reads it, works for none.
+    Page(
+        "accounts:branch_switch", data={"branch": "branch"}, expected=statuses(302, bureau=403, stranger=403)
+    ),
     Page("accounts:session_extend", expected=statuses()),
     Page("set_language", expected=statuses(302, anonymous=302)),
     Page("members:create", expected=COMMITTEE_ONLY),

@@ -81,10 +81,11 @@ def celebration_record(
     return celebration
 
 
-def celebration_list(*, user):
-    """The recorded celebrations of the user's branches, newest first, with who came and the gifts."""
+def celebration_list(*, user, branch):
+    """The recorded celebrations of the branch (none outside the user's), newest first, with who came
+    and the gifts."""
     return (
-        BirthdayCelebration.objects.filter(branch_id__in=branch_ids(user, "edit_members"))
+        BirthdayCelebration.objects.filter(branch_id__in=branch_ids(user, "edit_members"), branch=branch)
         .prefetch_related("attendees", "gifts")
         .order_by("-date", "-id")
     )

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.current_branch import current_branch
 from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
 from branch_portal import spreadsheets
 from branch_portal.form_errors import add_service_error
@@ -311,14 +312,14 @@ def concern_transition(request, pk: int):
 
 @capability_required("edit_members")
 def policy_edit(request):
-    branch_id = branch_ids(request.user, "edit_members")[0]
-    policy = VisitPolicy.objects.filter(branch_id=branch_id).first() or VisitPolicy(branch_id=branch_id)
+    branch = current_branch(request, "edit_members")
+    policy = VisitPolicy.objects.filter(branch=branch).first() or VisitPolicy(branch=branch)
     form = VisitPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
         try:
             services.policy_update(
                 actor=request.user,
-                branch=policy.branch,
+                branch=branch,
                 **{name: form.cleaned_data[name] for name in form.fields},
             )
         except ValidationError as error:
@@ -326,7 +327,7 @@ def policy_edit(request):
         else:
             messages.success(request, _("Visit policy saved. The next planning run uses it."))
             return redirect("visits:schedule")
-    return render(request, "visits/policy_form.html", {"form": form, "policy": policy})
+    return render(request, "visits/policy_form.html", {"form": form, "policy": policy, "branch": branch})
 
 
 @require_POST
@@ -349,7 +350,7 @@ def planned_cancel(request, pk: int):
 @capability_required("edit_members")
 def celebrations(request):
     """The collective birthday celebrations recorded, and the form to record one."""
-    branch = branches_of(request.user, "edit_members")[0]
+    branch = current_branch(request, "edit_members")
     year = timezone.localdate().year
     # Recorded soon after, or planned ahead: last year's, this year's and next year's round birthdays.
     labels = celebrant_labels(branch_id=branch.pk, years=(year - 1, year, year + 1))
@@ -364,5 +365,6 @@ def celebrations(request):
         else:
             messages.success(request, _("The celebration has been recorded."))
             return redirect("visits:celebrations")
-    context = {"form": form, "gifts": gifts, "celebrations": celebration_list(user=request.user)}
+    listed = celebration_list(user=request.user, branch=branch)
+    context = {"form": form, "gifts": gifts, "celebrations": listed, "branch": branch}
     return render(request, "visits/celebrations.html", context)
