@@ -199,6 +199,40 @@ def test_every_workbook_the_portal_makes_is_saved_through_workbook_bytes():
     assert offenders == []
 
 
+def test_every_row_goes_in_through_append_row():
+    """A sheet filled with sheet.append() would fail on a control character in old data: none may be."""
+    root = Path(settings.BASE_DIR)
+    offenders = []
+    for path in root.glob("*/**/*.py"):
+        if path.relative_to(root).parts[0] in {"tests", ".venv", "var"} or path.name == "spreadsheets.py":
+            continue
+        tree = ast.parse(path.read_text())
+        sheets = {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg) and "sheet" in node.arg}
+        sheets |= {
+            target.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and _gives_sheet(node.value)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        offenders += [
+            f"{path.relative_to(root)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "append"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in sheets
+        ]
+    assert offenders == []
+
+
+def _gives_sheet(node) -> bool:
+    if isinstance(node, ast.Attribute):
+        return node.attr == "active"
+    return isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "create_sheet"
+
+
 def _makes_workbook(node) -> bool:
     func = getattr(node, "func", None)
     return (
