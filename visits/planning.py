@@ -140,17 +140,13 @@ def cancel_for_departed(*, branch_ids: list[int] | None = None) -> int:
     )
     if branch_ids is not None:
         departed = departed.filter(member__branch_id__in=branch_ids)
-    # Read first, so that an hourly run with no one departed writes nothing.
-    ids_by_status = defaultdict(list)
-    for pk, status in departed.values_list("pk", "member__status"):
-        ids_by_status[status].append(pk)
+    # Row by row, so that each visit's history records its cancelling (an update() it never sees); an
+    # hourly run with no one departed reads one empty list and writes nothing.
     cancelled = 0
-    for status, ids in ids_by_status.items():
-        cancelled += (
-            PlannedVisit.objects.open()
-            .filter(pk__in=ids)
-            .update(status=PlannedVisit.Status.CANCELLED, cancel_reason=reasons[status])
-        )
+    for planned in departed.select_related("member"):
+        planned.status, planned.cancel_reason = PlannedVisit.Status.CANCELLED, reasons[planned.member.status]
+        planned.save(update_fields=["status", "cancel_reason"])
+        cancelled += 1
     return cancelled
 
 

@@ -6,10 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.permissions import SYSTEM
+from members.models import Member
 from tests.factories import MemberFactory
 from tests.visits.factories import ConcernFactory, PlannedVisitFactory
 from visits import services
 from visits.models import Concern, ConcernEvent, PlannedVisit, Visit
+from visits.planning import cancel_for_departed
 
 pytestmark = pytest.mark.django_db
 Kind = PlannedVisit.Kind
@@ -194,3 +196,13 @@ def test_no_actor_is_refused_and_the_system_actor_records_nobody(member):
         services.visit_record(actor=None, member=member, date=today, kind=Kind.ROUTINE)
     visit = services.visit_record(actor=SYSTEM, member=member, date=today, kind=Kind.ROUTINE)
     assert visit.recorded_by is None and not visit.visitors.exists()
+
+
+def test_the_planner_cancels_a_departed_members_visit_in_its_history(member):
+    planned = PlannedVisitFactory(member=member)
+    Member.objects.filter(pk=member.pk).update(
+        status=Member.Status.DECEASED, status_changed_on=timezone.localdate()
+    )
+    assert cancel_for_departed() == 1
+    changes = [entry.changes for entry in LogEntry.objects.get_for_object(planned)]
+    assert any(change.get("status") == ["due", "cancelled"] for change in changes)
