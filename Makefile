@@ -65,7 +65,7 @@ PURGECSS_VERSION := 8.0.0
 PURGECSS := var/purgecss/node_modules/.bin/purgecss
 BOOTSTRAP := static/vendor/bootstrap
 APPS := $(patsubst %/apps.py,%,$(wildcard */apps.py))
-CSS_SOURCES := 'templates/**/*.html' 'static/js/**/*.js' $(foreach app,$(APPS),'$(app)/**/*.py') \
+CSS_SOURCES := 'templates/**/*.html' 'static/js/**/*.js' $(foreach app,$(APPS),'$(app)/**/*.py') 'lib/**/*.py' \
 	'$(VENV)/lib/python3*/site-packages/crispy_bootstrap5/templates/**/*.html' \
 	'$(VENV)/lib/python3*/site-packages/django/forms/templates/**/*.html' \
 	'$(VENV)/lib/python3*/site-packages/django_filters/templates/**/*.html'

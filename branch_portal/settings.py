@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "study",
     "dues",
     "branch_portal",
+    "tooling",
 ]
 
 MIDDLEWARE = [

@@ -21,7 +21,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from branch_portal import spreadsheets
+from lib import spreadsheets
 
 from . import narrative
 from .report import AnnualReport

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import BranchRole
 from accounts.permissions import COMMITTEE, has_capability
-from branch_portal.numbering import next_number
+from lib.numbering import next_number
 from members.models import Member
 from org.models import Branch
 from visits.models import BirthdayCelebration
@@ -71,7 +71,7 @@ def payment_record(
 ) -> Payment:
     """Records dues paid for the months first..last and gives the next receipt number of the branch's year.
 
-    The number is gap-free and unique (branch_portal.numbering); a refused payment leaves it to the next.
+    The number is gap-free and unique (lib.numbering); a refused payment leaves it to the next.
     """
     _require_edit(actor, member.branch_id)
     # First: the branch stays locked from here, so two treasurers never both find the months unpaid.

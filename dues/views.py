@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.current_branch import current_branch
 from accounts.permissions import capability_required, has_capability
-from branch_portal import spreadsheets
-from branch_portal.form_errors import add_service_error
+from lib import spreadsheets
+from lib.form_errors import add_service_error
 from members.models import Member
 
 from . import exports, narrative, selectors, services

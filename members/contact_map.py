@@ -5,7 +5,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from branch_portal import spreadsheets
+from lib import spreadsheets
 
 from .selectors import BranchMap
 

@@ -10,7 +10,7 @@ from faker import Faker
 
 from accounts.models import BranchRole, User
 from accounts.permissions import SYSTEM
-from branch_portal.calendar import years_before
+from lib.calendar import years_before
 from members import services
 from members.models import ContactGroup, FamilyProxy, HealthRecord, Member
 from org.models import Branch, Bureau

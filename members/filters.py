@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.current_branch import current_branch
 from accounts.permissions import Role, branches_of, has_role
-from branch_portal.filters import BranchAndYearChoices
+from lib.filters import BranchAndYearChoices
 
 from . import selectors
 from .models import ELDERLY_AGE, CareCategory, Member

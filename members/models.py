@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from branch_portal.calendar import years_before
+from lib.calendar import years_before
 from org.models import Branch
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, capability_required
-from branch_portal import spreadsheets
+from lib import spreadsheets
 from org.models import Branch
 
 from . import roster

@@ -7,9 +7,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.current_branch import current_branch
 from accounts.permissions import branch_ids, capability_required, has_capability
-from branch_portal import spreadsheets
-from branch_portal.form_errors import add_service_error
-from branch_portal.paging import page_of
+from lib import spreadsheets
+from lib.form_errors import add_service_error
+from lib.paging import page_of
 from org.models import Branch
 
 from . import contact_map as contact_map_export

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branches_of
-from branch_portal.filters import BranchAndYearChoices
+from lib.filters import BranchAndYearChoices
 
 from .models import Notice
 

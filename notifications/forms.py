@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branch_portal.fields import BoundedModelMultipleChoiceField
+from lib.fields import BoundedModelMultipleChoiceField
 from members.models import CareCategory, ContactGroup, Member
 
 from . import texts

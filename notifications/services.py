@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import authorise, person
-from branch_portal import numbering
+from lib import numbering
 from members.models import Member
 from members.services import member_account_ensure
 from org.models import Branch

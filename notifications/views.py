@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.current_branch import current_branch
 from accounts.permissions import capability_required, has_capability
-from branch_portal.form_errors import add_service_error
-from branch_portal.paging import page_of
+from lib.form_errors import add_service_error
+from lib.paging import page_of
 from members.selectors import member_get_for_user, reader_member
 from org.models import Branch
 

@@ -9,7 +9,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from branch_portal import spreadsheets
+from lib import spreadsheets
 
 from .models import StudyActivity
 from .selectors import AttendanceSummary

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from branch_portal.filters import BranchAndYearChoices
+from lib.filters import BranchAndYearChoices
 
 from .models import MINUTED_KINDS, StudyActivity
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.current_branch import branch_chosen
 from accounts.permissions import branches_of, capability_required
-from branch_portal.form_errors import add_service_error
+from lib.form_errors import add_service_error
 
 from . import selectors, services
 from .forms import InterestGroupForm

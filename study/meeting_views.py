@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
-from branch_portal import spreadsheets
-from branch_portal.form_errors import add_service_error
+from lib import spreadsheets
+from lib.form_errors import add_service_error
 from org.models import Branch
 
 from . import exports, selectors, services

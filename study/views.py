@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.current_branch import current_branch
 from accounts.permissions import branch_ids, capability_required, has_capability
-from branch_portal.form_errors import add_service_error
+from lib.form_errors import add_service_error
 from members.models import Member
 from members.selectors import member_get_for_user, reader_member
 from org.models import Branch

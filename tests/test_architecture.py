@@ -1,11 +1,12 @@
 """Imports flow one way (DESIGN.md, "Layout"), and no module imports itself back through others.
 
-    org  <-  accounts  <-  members  <-  notifications  <-  visits, study  <-  dues  <-  branch_portal (roof)
+    lib <- org <- accounts <- members <- notifications <- visits, study <- dues <- branch_portal <- tooling
 
 Every import of the project's own modules is read from the source, those inside functions too. An
 app may import its own modules and those of the layers below it; visits and study never import each
-other. No module imports itself back, however long the way round. What the apps share still lives in
-the project package (the "floor" modules below).
+other. No module imports itself back, however long the way round. What the apps share lives on the floor
+(lib, then org), never in the project package: branch_portal is the roof (settings, URLs, the
+dashboard), and no app imports it.
 """
 
 import ast
@@ -14,19 +15,17 @@ from pathlib import Path
 from django.conf import settings
 
 LAYERS = {
-    "org": 0,
-    "accounts": 1,
-    "members": 2,
-    "notifications": 3,
-    "visits": 4,
-    "study": 4,
-    "dues": 5,
-    "branch_portal": 6,
+    "lib": 0,
+    "org": 1,
+    "accounts": 2,
+    "members": 3,
+    "notifications": 4,
+    "visits": 5,
+    "study": 5,
+    "dues": 6,
+    "branch_portal": 7,
+    "tooling": 8,
 }
-# Helpers of the project package that the apps import: to move to a floor below the apps (issue 19).
-FLOOR = {"branch_portal.calendar", "branch_portal.fields", "branch_portal.filters",
-         "branch_portal.form_errors", "branch_portal.numbering", "branch_portal.paging",
-         "branch_portal.spreadsheets"}  # fmt: skip
 
 
 def project_modules() -> dict[str, Path]:
@@ -34,7 +33,7 @@ def project_modules() -> dict[str, Path]:
     for app in LAYERS:
         for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
             relative = path.relative_to(settings.BASE_DIR).with_suffix("")
-            if "migrations" in relative.parts or "bench" in relative.parts:
+            if "migrations" in relative.parts:
                 continue
             parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
             modules[".".join(parts)] = path
@@ -71,12 +70,18 @@ def test_apps_import_only_the_layers_below_them():
         app = module.split(".")[0]
         for target in targets:
             other = target.split(".")[0]
-            if other == app or target in FLOOR:
+            if other == app:
                 continue
             sideways = LAYERS[other] == LAYERS[app]
             if LAYERS[other] > LAYERS[app] or sideways:
                 upward.add((module, target))
     assert upward == set()
+
+
+def test_no_app_imports_the_project_package():
+    """branch_portal is the roof: what the apps share lives on the floor (lib), never up there."""
+    roof = {(m, t) for m, targets in graph().items() for t in targets if t.split(".")[0] == "branch_portal"}
+    assert {(m, t) for m, t in roof if LAYERS[m.split(".")[0]] < LAYERS["branch_portal"]} == set()
 
 
 def test_no_import_cycles():

@@ -14,7 +14,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import BranchRole, User
-from branch_portal.backup import scope
 from dues.models import Payment
 from members.demo import BRANCH_NAME, NEIGHBOUR_BRANCH_NAME
 from members.models import Member
@@ -23,6 +22,7 @@ from org.models import Branch
 from study.models import StudyActivity, StudyMaterial
 from study.services import material_add
 from tests.factories import MemberFactory
+from tooling.backup import scope
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db

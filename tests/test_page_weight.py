@@ -64,6 +64,7 @@ SOURCES = [
     ("templates", "**/*.html"),
     ("static/js", "**/*.js"),
     *[(app.parent.name, "**/*.py") for app in Path(settings.BASE_DIR).glob("*/apps.py")],  # every app
+    ("lib", "**/*.py"),  # the floor under the apps
 ]
 PACKAGE_TEMPLATES = ["crispy_bootstrap5/templates", "django/forms/templates", "django_filters/templates"]
 SAFELIST = {"show", "collapsed", "alert-success", "alert-info", "alert-warning", "alert-danger"}

@@ -1,4 +1,4 @@
-"""No spreadsheet the portal writes holds a live formula (branch_portal/spreadsheets.py).
+"""No spreadsheet the portal writes holds a live formula (lib/spreadsheets.py).
 
 Members' text typed as a formula (`=HYPERLINK(…)` in an address) is written into every export;
 each .xlsx that any page of tests/surface.py or any management command produces is read back and
@@ -15,8 +15,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from branch_portal.spreadsheets import workbook_bytes
 from dues.models import WorkPlanItem
+from lib.spreadsheets import workbook_bytes
 from members.models import ContactGroup, Member
 from study.models import StudyActivity
 from tests.surface import PAGES

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from branch_portal import spreadsheets
+from lib import spreadsheets
 
 from .models import occasion_label
 

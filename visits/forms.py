@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import CARERS
-from branch_portal.fields import BoundedModelMultipleChoiceField
+from lib.fields import BoundedModelMultipleChoiceField
 from members.models import CareCategory, Member
 
 from .lunar import Festival

@@ -23,7 +23,7 @@ from borax.calendars.lunardate import LCalendars, LunarDate
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from branch_portal.calendar import years_before
+from lib.calendar import years_before
 
 FIRST_YEAR = 1950
 LAST_YEAR = 2100

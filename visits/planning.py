@@ -21,7 +21,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from branch_portal.calendar import years_before
+from lib.calendar import years_before
 from members.models import ELDERLY_AGE, CareCategory, CarePeriod, ContactGroup, Member
 
 from .lunar import birthdays_between, festivals_between

@@ -9,7 +9,7 @@ from import_export.fields import Field
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from branch_portal import spreadsheets
+from lib import spreadsheets
 from org.models import Branch
 
 from ..models import ContactGroup, Member

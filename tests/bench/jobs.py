@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from accounts.permissions import SYSTEM
-from branch_portal.bench.base import BUREAU_NAME, raw_delete
+from tooling.bench.base import BUREAU_NAME, raw_delete
 
 from . import services
 from .services import log
@@ -224,4 +224,4 @@ def _remove(drafts: list) -> None:
     ids = [notice.pk for notice in drafts]
     with transaction.atomic():
         Message.objects.filter(notice_id__in=ids).delete()
-        Notice.objects.filter(pk__in=ids).delete()  # their numbers go with them (branch_portal.numbering)
+        Notice.objects.filter(pk__in=ids).delete()  # their numbers go with them (lib.numbering)

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from branch_portal.bench.base import BUREAU_NAME, USERNAME_PREFIX
+from tooling.bench.base import BUREAU_NAME, USERNAME_PREFIX
 
 FIRED_ON_LOAD = re.compile(
     r"""<[^>]*\bhx-get=["']([^"']+)["'][^>]*\bhx-trigger=["'][^"']*\bload\b"""

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, USERNAME_PREFIX, committee_username
+from tooling.bench.base import ADMIN_USERNAME, BUREAU_NAME, USERNAME_PREFIX, committee_username
 
 COMMITTEE = "committee"
 SECRETARY = "secretary"

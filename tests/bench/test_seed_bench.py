@@ -5,10 +5,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import BranchRole, User
-from branch_portal.bench.base import ADMIN_USERNAME, BUREAU_NAME, committee_username
 from members.models import CarePeriod, ContactGroup, HealthRecord, Member
 from members.services import name_pinyin, stored_categories
 from org.models import Branch
+from tooling.bench.base import ADMIN_USERNAME, BUREAU_NAME, committee_username
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,8 @@ def test_members_carry_pinyin_and_the_care_periods_the_services_would_open():
 
 
 def test_study_days_have_attendance_of_active_members_only():
-    from branch_portal.bench import study
     from study.models import Attendance, StudyActivity
+    from tooling.bench import study
 
     seed()
     assert StudyActivity.objects.count() == 2 * (study.MONTHS_BACK + 1 + study.MONTHS_AHEAD)
@@ -55,7 +55,7 @@ def test_study_days_have_attendance_of_active_members_only():
 
 
 def test_visits_span_five_years_and_the_planned_ones_are_consistent():
-    from branch_portal.bench import visits
+    from tooling.bench import visits
     from visits.models import Concern, ConcernEvent, PlannedVisit, Visit
 
     seed()
@@ -120,8 +120,8 @@ def test_dues_have_rates_and_gap_free_receipts_per_branch_and_year():
 
 
 def test_notices_are_numbered_and_reach_every_active_member_by_sms():
-    from branch_portal.bench import notifications
     from notifications.models import Message, Notice
+    from tooling.bench import notifications
 
     seed()
     assert Notice.objects.count() == 2 * notifications.MONTHS

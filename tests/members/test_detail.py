@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.permissions import SYSTEM
-from branch_portal.calendar import years_before
+from lib.calendar import years_before
 from members import services
 from members.models import HealthRecord, HealthRecordView, Member
 from tests.factories import MemberFactory

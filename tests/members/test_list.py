@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from branch_portal.calendar import years_before
+from lib.calendar import years_before
 from members.models import CareCategory, Member
 from tests.factories import ContactGroupFactory, MemberFactory
 from tests.members.factories import bulk_members

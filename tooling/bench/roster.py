@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import BranchRole, User
-from branch_portal.calendar import years_before
+from lib.calendar import years_before
 from members.models import CarePeriod, ContactGroup, HealthRecord, HealthRecordView, Member
 from members.services import name_pinyin, stored_categories
 from org.models import Branch, Bureau

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from branch_portal.backup.archive import ExportError, branch_export, branch_find
+from tooling.backup.archive import ExportError, branch_export, branch_find
 
 
 class Command(BaseCommand):

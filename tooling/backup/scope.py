@@ -108,7 +108,7 @@ def check_coverage() -> None:
     if missing:
         raise ImproperlyConfigured(
             f"Backups do not cover {', '.join(sorted(missing))}: add each to PARTS or NOT_BRANCH_DATA "
-            "in branch_portal/backup/scope.py."
+            "in tooling/backup/scope.py."
         )
 
 

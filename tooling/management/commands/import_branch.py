@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from branch_portal.backup.restore import RestoreError, branch_import
+from tooling.backup.restore import RestoreError, branch_import
 
 
 class Command(BaseCommand):

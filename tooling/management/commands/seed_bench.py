@@ -16,9 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from branch_portal.bench import base, roster
 from members.models import Member
 from org.models import Bureau
+from tooling.bench import base, roster
 
 # The apps' sections in import order (visits, study, notifications, dues); each runs if its app is installed.
 SECTIONS = ["visits", "study", "notifications", "dues"]
@@ -26,7 +26,7 @@ SECTIONS = ["visits", "study", "notifications", "dues"]
 
 def installed_sections() -> list[tuple[str, object]]:
     return [
-        (label, importlib.import_module(f"branch_portal.bench.{label}"))
+        (label, importlib.import_module(f"tooling.bench.{label}"))
         for label in SECTIONS
         if apps.is_installed(label)
     ]
