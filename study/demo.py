@@ -14,7 +14,7 @@ from members.demo import NEIGHBOUR_BRANCH_NAME
 from members.models import Member
 from org.models import Branch
 from study import selectors, services
-from study.models import Attendance, StudyActivity
+from study.models import Attendance, Contribution, StudyActivity
 
 PLACE = "局老干部活动站三楼学习室"
 THEMES = [
@@ -99,6 +99,18 @@ def _meetings(secretary, branch: Branch, members: list[Member], rng, today: date
         "离休不离队，退休不退色：支部党员大会", chair=str(secretary), recorder="张伟娟",
     )  # fmt: skip
     _hold(general, members, rng, today)
+    # The seed document's 宣讲 and 征文, read out at the all-member meeting.
+    talker, writer = members[3], members[8]
+    services.contribution_add(
+        actor=secretary, activity=general, author=talker, kind=Contribution.Kind.TALK,
+        title="我所经历的改革和法制故事",
+        text="从当年参与起草地方法规，到如今社区里人人讲法守法，几十年的变化我都亲眼看见。",
+    )  # fmt: skip
+    services.contribution_add(
+        actor=secretary, activity=general, author=writer, kind=Contribution.Kind.ESSAY,
+        title="讲好中国故事：我家三代人的新生活",
+        text="从住平房到住楼房，从写信到视频通话，我家三代人的日子一年比一年好。",
+    )  # fmt: skip
     lecture = _activity(
         secretary, branch, [], today - datetime.timedelta(days=100), kind.PARTY_LECTURE,
         "牢记宗旨，发挥余热：书记讲党课", speaker=str(secretary),

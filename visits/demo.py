@@ -20,7 +20,7 @@ from members import services as members_services
 from members.models import HealthRecord, Member
 from org.models import Branch
 
-from . import services
+from . import celebrations, services
 from .lunar import Festival
 from .models import Concern, ConcernEvent, PlannedVisit, Visit, VisitPolicy
 from .planning import plan_visits
@@ -68,6 +68,20 @@ def seed(branch: Branch, today: datetime.date) -> None:
     _fall_ill(branch, today)
     plan_visits(branch_ids=[branch.pk], today=today)
     _concerns(branch, today, rng, carers)
+    _celebrate(branch, today, carers)
+
+
+def _celebrate(branch: Branch, today: datetime.date, carers: dict) -> None:
+    """The collective birthday celebration (集体祝寿) held six weeks ago, for up to eight of that year's
+    round birthdays, with its cake and flowers (which the dues ledger offers to take up)."""
+    day = today - datetime.timedelta(days=42)
+    came = celebrations.celebrants(branch_id=branch.pk, year=day.year)[:8]
+    if came:
+        celebrations.celebration_record(
+            actor=carers[BranchRole.Role.SECRETARY], branch=branch, date=day, place="局老干部活动中心",
+            attendees=came, gifts=[("生日蛋糕", Decimal("268.00")), ("鲜花", Decimal("120.00"))],
+            notes="书记致祝寿词，寿星们合影留念。",
+        )  # fmt: skip
 
 
 def _carers(branch: Branch) -> dict:
