@@ -132,9 +132,10 @@ def member_departed(*, member: Member, on: datetime.date) -> None:
             if member.status == Member.Status.DECEASED
             else _("The member has transferred out of the branch.")
         )
-    PlannedVisit.objects.open().filter(member=member).exclude(kind=Kind.CONDOLENCE).update(
-        status=PlannedVisit.Status.CANCELLED, cancel_reason=reason
-    )
+    # Row by row, not .update(): each cancellation goes into the history (a member has a handful).
+    for planned in PlannedVisit.objects.open().filter(member=member).exclude(kind=Kind.CONDOLENCE):
+        planned.status, planned.cancel_reason = PlannedVisit.Status.CANCELLED, reason
+        planned.save(update_fields=["status", "cancel_reason"])
     messages_cancel(member=member, occasion_prefix=alert_prefix(member))
     ladder_withdraw(member=member)
     if member.status == Member.Status.DECEASED:

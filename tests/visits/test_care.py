@@ -6,6 +6,7 @@ import io
 import zoneinfo
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -181,6 +182,8 @@ def test_a_roster_import_recording_a_death_stops_everything_at_once(member, secr
     assert result.applied, result.errors
     routine.refresh_from_db()
     assert routine.status == PlannedVisit.Status.CANCELLED and "去世" in routine.cancel_reason
+    history = [entry.changes for entry in LogEntry.objects.get_for_object(routine)]
+    assert any("cancelled" in str(changes.get("status")) for changes in history)  # an audited change
     assert set(Message.objects.filter(member=member).values_list("status", flat=True)) == {"cancelled"}
     condolence = PlannedVisit.objects.get(member=member, kind=Kind.CONDOLENCE)
     assert condolence.status == PlannedVisit.Status.DUE
