@@ -7,7 +7,7 @@ import phonenumbers
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from ..models import ContactGroup, Member
+from ..models import ContactGroup, HealthRecord, Member
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,9 @@ class Column:
     help: str
     example: object = ""
     required: bool = False
+    # Health data (DESIGN.md: sensitive, each view logged) is read from an import but never exported:
+    # the export is open to everyone with view_roster, the bureau included, and logs no view.
+    exported: bool = True
 
 
 COLUMNS = [
@@ -88,7 +91,29 @@ COLUMNS = [
         "状态变更日期", "status_changed_on", gettext_lazy("Date of death or transfer; needed for those."), ""
     ),
     Column("备注", "notes", gettext_lazy("Notes."), ""),
+    Column(
+        "健康状况",
+        "condition",
+        gettext_lazy(
+            "Import only, never exported. Sets the health record as the health page does: 住院 or 病危 "
+            "plans the visit and alerts the carers at once. Empty: the health record is not changed."
+        ),
+        "",
+        exported=False,
+    ),
+    Column(
+        "住院地点",
+        "health_place",
+        gettext_lazy(
+            "Import only, never exported. While in hospital: the hospital and ward, told to the carers. "
+            "Empty: not changed."
+        ),
+        "",
+        exported=False,
+    ),
 ]
+EXPORTED_COLUMNS = [column for column in COLUMNS if column.exported]
+HEALTH_COLUMNS = {column.field for column in COLUMNS if not column.exported}
 BY_HEADER = {column.header: column for column in COLUMNS}
 BY_FIELD = {column.field: column for column in COLUMNS}
 REQUIRED_COLUMNS = [column for column in COLUMNS if column.required]
@@ -98,6 +123,7 @@ CHOICE_FIELDS = {
     "retirement_kind": Member.RetirementKind,
     "living_situation": Member.LivingSituation,
     "status": Member.Status,
+    "condition": HealthRecord.Condition,
 }
 
 

@@ -13,15 +13,16 @@ from lib import spreadsheets
 from org.models import Branch
 
 from ..models import ContactGroup, Member
-from .columns import COLUMNS, allowed_values, export_value
+from .columns import COLUMNS, EXPORTED_COLUMNS, allowed_values, export_value
 
 
 class MemberResource(resources.Resource):
-    """django-import-export's view of a Member: the COLUMNS, valued as the import reads them back."""
+    """django-import-export's view of a Member: the exported COLUMNS (never the health ones),
+    valued as the import reads them back."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fields = {c.field: Field(attribute=c.field, column_name=c.header) for c in COLUMNS}
+        self.fields = {c.field: Field(attribute=c.field, column_name=c.header) for c in EXPORTED_COLUMNS}
 
     def export_field(self, field, instance, **kwargs):
         return export_value(field.attribute, getattr(instance, field.attribute))

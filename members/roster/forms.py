@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from org.models import Branch
 
-from ..models import ContactGroup, Member
-from ..validators import validate_birth_date
+from ..models import ContactGroup, HealthRecord, Member
+from ..validators import validate_birth_date, validate_no_control_characters
 from .reading import MAX_FILE_BYTES, too_large_message
 
 FULL_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
@@ -245,6 +245,9 @@ class RosterRowForm(forms.Form):
     status = LabelChoiceField(Member.Status, default=Member.Status.ACTIVE)
     status_changed_on = RosterDateField(required=False)
     notes = forms.CharField(required=False)
+    # Empty: the health record is left as it is (importing.py drops the empty health cells).
+    condition = LabelChoiceField(HealthRecord.Condition, default="")
+    health_place = text(100, validators=[validate_no_control_characters])
 
     def __init__(self, data: dict, *, groups: list[ContactGroup]):
         super().__init__(data)

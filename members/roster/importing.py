@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from org.models import Branch
 
 from .. import services
-from ..models import ContactGroup, Member
-from .columns import BY_FIELD, BY_HEADER, REQUIRED_COLUMNS, Column, cell_text
+from ..models import ContactGroup, HealthRecord, Member
+from .columns import BY_FIELD, BY_HEADER, HEALTH_COLUMNS, REQUIRED_COLUMNS, Column, cell_text
 from .forms import RosterRowForm
 from .reading import BadCell, RosterFileError, read_table
 
 SMS_FIELDS = ("status", "notice_phone", "phone")  # what decides where a member's notices go
+HEALTH_ATTRIBUTES = {"condition": "condition", "health_place": "place"}  # column field -> HealthRecord
 
 
 @dataclass
@@ -45,9 +46,14 @@ class RowPlan:
         return {name: cell_text(name, value) for name, value in self.values.items()}
 
     def change_list(self) -> list[tuple[str, str, str]]:
-        """(column, old, new) as the spreadsheet writes them, for the preview."""
+        """(column, old, new) as the spreadsheet writes them, for the preview. The old health values
+        are not shown: health data is shown only where the view is logged (the health page)."""
         return [
-            (BY_FIELD[name].header, cell_text(name, getattr(self.member, name)), cell_text(name, value))
+            (
+                BY_FIELD[name].header,
+                _("(not shown)") if name in HEALTH_COLUMNS else cell_text(name, current(self.member, name)),
+                cell_text(name, value),
+            )
             for name, value in self.changes.items()
         ]
 
@@ -133,7 +139,7 @@ def _columns(headers: list[str], header_line: int, result: ImportResult) -> dict
 def _plan(branch: Branch, columns: dict[int, Column], rows, result: ImportResult) -> None:
     groups = list(ContactGroup.objects.filter(branch=branch))
     existing: dict[tuple, list[Member]] = {}
-    for member in Member.objects.filter(branch=branch).select_related("contact_group"):
+    for member in Member.objects.filter(branch=branch).select_related("contact_group", "health"):
         existing.setdefault((member.name, member.birth_date), []).append(member)
     seen: dict[tuple, int] = {}
     for line, cells in rows:
@@ -147,7 +153,8 @@ def _plan(branch: Branch, columns: dict[int, Column], rows, result: ImportResult
         if not form.is_valid():
             _add_errors(result, line, form.errors.as_data())
             continue
-        values = form.cleaned_data
+        # An empty health cell leaves the health record as it is.
+        values = {k: v for k, v in form.cleaned_data.items() if k not in HEALTH_COLUMNS or v}
         key = (values["name"], values["birth_date"])
         if key in seen:
             result.errors.append(
@@ -177,19 +184,21 @@ def _plan_row(branch: Branch, plan: RowPlan, matches: list[Member], result: Impo
             )
         )
         return
+    member_values = {name: value for name, value in plan.values.items() if name not in HEALTH_COLUMNS}
     if not matches:
-        candidate = Member(branch=branch, **plan.values)
+        candidate = Member(branch=branch, **member_values)
         bucket = result.to_create
     else:
         plan.member = matches[0]
         plan.changes = {
             name: value
             for name, value in plan.values.items()
-            if _comparable(value) != _comparable(getattr(plan.member, name))
+            if _comparable(value) != _comparable(current(plan.member, name))
         }
         candidate = copy.copy(plan.member)
         for name, value in plan.changes.items():
-            setattr(candidate, name, value)
+            if name not in HEALTH_COLUMNS:
+                setattr(candidate, name, value)
         bucket = result.to_update if plan.changes else result.unchanged
     if candidate.status != Member.Status.ACTIVE and not candidate.status_changed_on:
         header = BY_FIELD["status_changed_on"].header
@@ -206,7 +215,18 @@ def _plan_row(branch: Branch, plan: RowPlan, matches: list[Member], result: Impo
     bucket.append(plan)
 
 
+def current(member: Member, name: str):
+    """The member's value for a column; the health columns read the health record (defaults if none)."""
+    if name not in HEALTH_ATTRIBUTES:
+        return getattr(member, name)
+    attribute = HEALTH_ATTRIBUTES[name]
+    health = getattr(member, "health", None)  # a missing record raises an AttributeError subclass
+    return getattr(health, attribute) if health else HealthRecord._meta.get_field(attribute).get_default()
+
+
 def _apply(actor, branch: Branch, result: ImportResult) -> None:
+    # The health columns go to member_create / member_update as `condition` and `health_place`: the
+    # services write the health record and announce an admission (care_events) in this transaction.
     try:
         with transaction.atomic():
             for plan in result.to_create:

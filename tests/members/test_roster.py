@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from accounts.models import BranchRole
 from accounts.permissions import SYSTEM
-from members.models import CareCategory, CarePeriod, Member
-from members.roster import roster_import, roster_workbook
+from members import services
+from members.models import CareCategory, CarePeriod, HealthRecord, Member
+from members.roster import COLUMNS, roster_import, roster_workbook
 from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactory, MemberFactory
 
 HEADERS = ["姓名", "性别", "出生日期", "手机", "联络小组", "居住情况"]
@@ -334,6 +335,59 @@ def test_export_imports_back_as_unchanged(branch, groups):
 
     assert result.ok, errors_of(result)
     assert (len(result.to_create), len(result.to_update), len(result.unchanged)) == (0, 0, 2)
+
+
+def test_the_health_columns_are_read_on_import_but_never_exported(branch, groups):
+    member = MemberFactory(branch=branch, name="张志远", birth_date=datetime.date(1945, 3, 2))
+    services.health_record_update(
+        actor=SYSTEM, member=member, condition="critical", mobility="bedridden", note="", place="协和医院"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(roster_workbook(branch))).active
+    text = " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+    assert "健康状况" not in text and "住院地点" not in text
+    assert "病危" not in text and "协和医院" not in text
+    assert {c.header for c in COLUMNS if not c.exported} == {"健康状况", "住院地点"}
+
+    preview = check(
+        branch,
+        xlsx([GOOD_ROWS[0][:3] + ["住院", "友谊医院"]], headers=[*HEADERS[:3], "健康状况", "住院地点"]),
+    )
+
+    # The old health values stay on the logged health page; the preview shows only the file's.
+    assert preview.to_update[0].change_list() == [
+        ("健康状况", "（不显示）", "住院"),
+        ("住院地点", "（不显示）", "友谊医院"),
+    ]
+
+
+def test_an_empty_health_cell_leaves_the_health_record_alone(branch, groups):
+    member = MemberFactory(branch=branch, name="张志远", birth_date=datetime.date(1945, 3, 2))
+    services.health_record_update(
+        actor=SYSTEM,
+        member=member,
+        condition="hospitalised",
+        mobility="independent",
+        note="",
+        place="协和医院",
+    )
+    headers = [*HEADERS[:3], "健康状况", "住院地点"]
+
+    result = check(branch, xlsx([GOOD_ROWS[0][:3] + ["", ""]], headers=headers), dry_run=False)
+
+    assert result.applied and len(result.unchanged) == 1
+    health = HealthRecord.objects.get(member=member)
+    assert (health.condition, health.place) == ("hospitalised", "协和医院")
+
+
+def test_a_new_member_imported_as_in_hospital_gets_the_health_record(branch, groups):
+    headers = [*HEADERS[:3], "健康状况", "住院地点"]
+
+    result = check(branch, xlsx([GOOD_ROWS[0][:3] + ["住院", "友谊医院"]], headers=headers), dry_run=False)
+
+    assert result.applied, errors_of(result)
+    health = HealthRecord.objects.get(member__name="张志远")
+    assert (health.condition, health.place) == ("hospitalised", "友谊医院")
+    assert CarePeriod.objects.filter(member=health.member, category=CareCategory.HOSPITALISED).exists()
 
 
 def test_export_writes_phones_as_text_cells(branch, groups):

@@ -190,6 +190,46 @@ def test_a_roster_import_recording_a_death_stops_everything_at_once(member, secr
     assert condolence.responsible.username == "leader"
 
 
+def test_a_roster_import_admitting_a_member_plans_the_visit_and_alerts_each_carer_once(
+    member, leader, carers, secretary, branch, django_capture_on_commit_callbacks
+):
+    file = _roster_file(member, condition="住院", health_place="友谊医院心内科", contact_group="2")
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = roster_import(actor=secretary, branch=branch, dry_run=False, file=file)
+    assert result.applied, result.errors
+    assert callbacks  # delivery queued on commit, no planner run
+    health = HealthRecord.objects.get(member=member)
+    assert (health.condition, health.place) == (Condition.HOSPITALISED, "友谊医院心内科")
+    assert_urgent_visit_and_alerts(member, leader, carers, timezone.localdate(), "住院")
+    assert "友谊医院心内科" in alerts().filter(channel=Channel.SMS).first().body
+
+
+def test_importing_the_same_health_state_again_alerts_nobody(member, secretary, branch):
+    def run():
+        file = _roster_file(member, condition="病危", contact_group="2")
+        return roster_import(actor=secretary, branch=branch, dry_run=False, file=file)
+
+    assert run().applied
+    before = (sorted(alerts().values_list("pk", flat=True)), PlannedVisit.objects.count())
+    assert before[0]
+    again = run()
+    assert again.applied and len(again.unchanged) == 1
+    assert (sorted(alerts().values_list("pk", flat=True)), PlannedVisit.objects.count()) == before
+
+
+def test_a_roster_import_with_an_unknown_health_value_is_refused_and_writes_nothing(
+    member, secretary, branch
+):
+    file = _roster_file(member, condition="快不行了", contact_group="2")
+    result = roster_import(actor=secretary, branch=branch, dry_run=False, file=file)
+    assert not result.applied
+    [error] = result.errors
+    assert (error.line, error.column) == (2, "健康状况")
+    assert "“快不行了”不是" in error.message and "住院" in error.message and "病危" in error.message
+    assert not HealthRecord.objects.filter(member=member).exclude(condition=Condition.GOOD).exists()
+    assert not alerts().exists() and not PlannedVisit.objects.filter(member=member).exists()
+
+
 def test_a_death_cancels_the_urgent_alerts_still_waiting_and_the_planner_keeps_the_condolence_visit(
     member, secretary, settings
 ):
