@@ -150,23 +150,24 @@ def _celebration(celebration: Celebration) -> str:
     celebrated = [
         _("%(name)s (%(age)d)") % {"name": name, "age": age} for name, age in celebration.celebrated
     ]
-    sentence = _(
-        "On %(day)s at %(place)s the branch held a collective birthday celebration for %(names)s."
-    ) % {
+    values = {
         "day": day(celebration.date),
         "place": celebration.place,
         "names": listing(celebrated) or _("its members"),
     }
-    if celebration.gifts:
-        gifts = [
-            _("%(item)s %(cost)s yuan") % {"item": item, "cost": yuan(cost)}
-            for item, cost in celebration.gifts
-        ]
-        sentence += " " + _("Gifts: %(gifts)s; %(total)s yuan in all.") % {
-            "gifts": listing(gifts),
-            "total": yuan(celebration.gifts_total),
-        }
-    return sentence
+    if not celebration.gifts:
+        return (
+            _("On %(day)s at %(place)s the branch held a collective birthday celebration for %(names)s.")
+            % values
+        )
+    gifts = [
+        _("%(item)s %(cost)s yuan") % {"item": item, "cost": yuan(cost)} for item, cost in celebration.gifts
+    ]
+    # One message, not two joined by a space: Chinese sentences follow one another without one.
+    return _(
+        "On %(day)s at %(place)s the branch held a collective birthday celebration for %(names)s. "
+        "Gifts: %(gifts)s; %(total)s yuan in all."
+    ) % {**values, "gifts": listing(gifts), "total": yuan(celebration.gifts_total)}
 
 
 def _network(work: YearWork) -> list[str]:

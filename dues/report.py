@@ -21,6 +21,7 @@ from org.models import Branch
 from study.models import Contribution as Given
 from study.models import StudyActivity, StudyPlanMonth
 from study.selectors import activity_rates
+from visits.birthdays import age_reached_in
 from visits.models import BirthdayCelebration, Concern, PlannedVisit, Visit
 
 from . import figures, selectors
@@ -251,7 +252,9 @@ def _contributions(branch: Branch, year: int, as_of: datetime.date) -> list[Cont
 
 def _celebrations(branch: Branch, year: int, as_of: datetime.date) -> list[Celebration]:
     """The collective birthday celebrations recorded in the year (three queries), oldest first."""
-    attendees = Prefetch("attendees", Member.objects.order_by("birth_date", "pk").only("name", "birth_date"))
+    attendees = Prefetch(
+        "attendees", Member.objects.order_by("birth_date", "pk").only("name", "birth_date", "lunar_birthday")
+    )
     rows = (
         BirthdayCelebration.objects.filter(
             branch=branch, date__gte=datetime.date(year, 1, 1), date__lte=as_of
@@ -263,7 +266,7 @@ def _celebrations(branch: Branch, year: int, as_of: datetime.date) -> list[Celeb
         Celebration(
             date=c.date,
             place=c.place,
-            celebrated=[(m.name, c.date.year - m.birth_date.year) for m in c.attendees.all()],
+            celebrated=[(m.name, age_reached_in(m, c.date.year)) for m in c.attendees.all()],
             gifts=[(g.item, g.cost) for g in c.gifts.all()],
         )
         for c in rows

@@ -15,6 +15,9 @@ from org.models import Branch
 
 from .lunar import birthdays_between, lunar_ymd
 
+# The round birthdays the branch celebrates together (集体祝寿).
+COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90, 95, 100)
+
 
 def lunar_birthday_greetings_send(*, on: datetime.date) -> int:
     """Greets every active member whose lunar birthday falls on `on` (leap months and 三十 as
@@ -48,6 +51,18 @@ class CollectiveBirthday:
     date: datetime.date
     lunar: bool
     member: Member
+
+
+def age_reached_in(member: Member, year: int) -> int:
+    """The age the member reaches on their birthday in Gregorian `year`, on the lunar calendar where they
+    keep it (a lunar birth born late in its year may turn 80 in January, the year their Gregorian age
+    says 81); of a lunar birthday falling twice in the year, the round age."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    ages = [b.age for b in birthdays_between(member.birth_date, start, end, lunar=member.lunar_birthday)]
+    return next(
+        (age for age in ages if age in COLLECTIVE_BIRTHDAY_AGES),
+        max(ages, default=year - member.birth_date.year),
+    )
 
 
 def collective_birthdays_in(members, *, year: int, ages) -> list[CollectiveBirthday]:

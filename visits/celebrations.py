@@ -15,9 +15,8 @@ from accounts.permissions import authorise, branch_ids, person
 from members.models import Member
 from org.models import Branch
 
-from .birthdays import collective_birthdays_in
+from .birthdays import COLLECTIVE_BIRTHDAY_AGES, collective_birthdays_in
 from .models import BirthdayCelebration, CelebrationGift
-from .selectors import COLLECTIVE_BIRTHDAY_AGES
 
 
 def celebrant_labels(*, branch_id: int, years) -> dict[int, SafeString]:

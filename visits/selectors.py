@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from accounts.permissions import LEADERS, branch_ids, roles_by_branch
 from members.models import Member
 
-from .birthdays import CollectiveBirthday, collective_birthdays_in
+from .birthdays import COLLECTIVE_BIRTHDAY_AGES, CollectiveBirthday, collective_birthdays_in
 from .models import Concern, ConcernEvent, PlannedVisit, Visit, occasion_label
 
-COLLECTIVE_BIRTHDAY_AGES = (80, 85, 90, 95, 100)
 # The concern list shows what waits for someone first, closed ones last.
 STATE_ORDER = [
     When(state=state, then=Value(rank))

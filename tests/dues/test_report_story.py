@@ -116,8 +116,10 @@ def test_the_story_reads_in_chinese(branch, told_year):
     assert told_now.meetings[0] == (
         "2025年，支部共举行支部党员大会2次、支部委员会3次、党课1次、支部学习活动日（主题党日）3次。"
     )
-    assert "9月9日在社区活动室举行集体祝寿，为王建国（85岁）、李秀英（80岁）祝寿。" in told_now.care[-2]
-    assert "礼品：蛋糕168.00元、鲜花90.50元，共258.50元。" in told_now.care[-2]
+    assert told_now.care[-2] == (  # one sentence after the other, no space between them
+        "9月9日在社区活动室举行集体祝寿，为王建国（85岁）、李秀英（80岁）祝寿。"
+        "礼品：蛋糕168.00元、鲜花90.50元，共258.50元。"
+    )
     assert told_now.arrears == [
         "截至12月31日，有2名党员欠缴党费9个月，共756.00元。",
         "支委会逐一当面提醒。",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from notifications.models import Message
 from tests.factories import MemberFactory
-from visits.birthdays import lunar_birthday_greetings_send
+from visits.birthdays import age_reached_in, lunar_birthday_greetings_send
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +90,12 @@ def test_the_collective_list_shows_the_actual_day_this_year_and_next(client, sec
     assert [(b.member, b.age) for b in years[year + 1]] == [(later, 80)]
     page = response.content.decode()
     assert page.count("（农历）") + page.count("(农历)") == 1
+
+
+def test_the_age_reached_is_counted_on_the_calendar_the_member_keeps():
+    # Born 30 December 1945 (lunar 1945-11-27): the lunar 80th birthday falls in January 2026, the year
+    # the Gregorian count says 81; the report's "周健 (80)" must agree with the celebration's list.
+    lunar = MemberFactory.build(birth_date=datetime.date(1945, 12, 30), lunar_birthday=True)
+    solar = MemberFactory.build(birth_date=datetime.date(1945, 12, 30), lunar_birthday=False)
+    assert age_reached_in(lunar, 2026) == 80
+    assert age_reached_in(solar, 2026) == 81
