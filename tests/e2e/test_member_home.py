@@ -86,6 +86,7 @@ def member_pages(member: Member) -> list[str]:
         reverse("study:calendar_token"),
         reverse("study:print_year"),
         reverse("dues:ledger"),
+        reverse("dues:report", args=[timezone.localdate().year]),  # the version read to all members
         member.get_absolute_url(),
         reverse("members:contact_map"),
         reverse("accounts:password_change"),
