@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.current_branch import current_branch
 from accounts.permissions import branch_ids, capability_required
 from lib import spreadsheets
 from org.models import Branch
@@ -35,7 +36,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @capability_required("edit_members")
 def roster_import(request):
     branches = _branches(request.user)
-    form = RosterUploadForm(request.POST or None, request.FILES or None, branches=branches)
+    current = current_branch(request, "edit_members")  # the branch chosen in the header, preselected
+    form = RosterUploadForm(
+        request.POST or None, request.FILES or None, branches=branches, initial={"branch": current}
+    )
     if request.method == "POST" and form.is_valid():
         token = _upload_keep(request, form.cleaned_data["file"], form.cleaned_data["branch"])
         return redirect("members:import_preview", token=token)

@@ -61,6 +61,7 @@ def test_after_switching_the_pages_act_for_the_other_branch(client, both, branch
     assert client.get(reverse("dues:ledger")).context["branch"] == second
     year = timezone.localdate().year
     assert client.get(reverse("study:plan_home"))["Location"] == reverse("study:plan", args=[second.pk, year])
+    assert client.get(reverse("members:import")).context["form"]["branch"].value() == second.pk  # preselected
 
 
 def test_the_visit_policy_saved_after_switching_is_the_other_branchs(client, both, branch, second):
