@@ -26,7 +26,7 @@ def _headers() -> list[str]:
         _("Deputy's phone"),
         _("Name"),
         _("Age"),
-        _("Mobile phone"),
+        _("Phone (landline marked)"),
         _("District"),
         _("Care categories"),
     ]
@@ -53,7 +53,11 @@ def _rows(branch_map: BranchMap):
 
 def _member_cells(member) -> list:
     care = "、".join(str(label) for label in member.care_badges)
-    return [member.name, member.age, _phone(member.phone), member.district, care]
+    # As on the page: a member without a mobile is rung on their landline, marked as one.
+    phone = _phone(member.phone) or (
+        f"{_('landline')} {_phone(member.phone_alt)}" if member.phone_alt else ""
+    )
+    return [member.name, member.age, phone, member.district, care]
 
 
 def workbook_bytes(maps: list[BranchMap]) -> bytes:

@@ -82,6 +82,17 @@ def test_xlsx_has_a_row_per_member_with_phones_as_text(client, secretary, mapped
     assert phone_cell.data_type == "s" and phone_cell.number_format == "@"
 
 
+def test_xlsx_gives_the_landline_of_a_member_without_a_mobile(client, secretary, mapped):
+    li = mapped["neighbour"]
+    li.phone, li.phone_alt = "", "+861062345678"
+    li.save(update_fields=["phone", "phone_alt"])
+    client.force_login(secretary)
+    sheet = load_workbook(io.BytesIO(client.get(XLSX).getvalue())).active
+    assert sheet["H2"].value == "电话（座机已注明）"
+    row = next(row for row in sheet.iter_rows(min_row=3, values_only=True) if row[5] == "李秀英")
+    assert row[7] == "座机 010 6234 5678"
+
+
 @pytest.mark.parametrize("count", [50, 500])
 def test_map_runs_a_constant_number_of_queries(
     client, secretary, branch, group, committee, count, django_assert_max_num_queries
