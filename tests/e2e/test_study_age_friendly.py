@@ -13,6 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def assert_no_small_text(page, minimum: int = MEMBER_FONT_PX) -> None:
+    page.wait_for_load_state()  # measured as the reader sees it: after the stylesheets, not while they load
     small = page.evaluate(SMALL_TEXT_JS, minimum)
     assert not small, f"text under {minimum} px on {page.url}:\n" + "\n".join(small[:10])
 
