@@ -103,29 +103,27 @@ def sms_segments(text: str) -> int:
     return math.ceil(length / MULTI_SEGMENT)
 
 
-def usable_mobile(number) -> str:
-    """The number in E.164 if it can receive an SMS, else ""."""
+def _valid_number(number) -> phonenumbers.PhoneNumber | None:
+    """The number parsed as a Chinese one would be, if it is a valid number at all."""
     if not number:
-        return ""
+        return None
     try:
         parsed = phonenumbers.parse(str(number), settings.PHONENUMBER_DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        return ""
-    kind = phonenumbers.number_type(parsed)
-    mobile = kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-    if not (phonenumbers.is_valid_number(parsed) and mobile):
+        return None
+    return parsed if phonenumbers.is_valid_number(parsed) else None
+
+
+def usable_mobile(number) -> str:
+    """The number in E.164 if it can receive an SMS, else ""."""
+    parsed = _valid_number(number)
+    mobile_types = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if parsed is None or phonenumbers.number_type(parsed) not in mobile_types:
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def callable_number(number) -> str:
     """The number in E.164 if a voice call can ring it (a mobile or a landline), else ""."""
-    if not number:
-        return ""
-    try:
-        parsed = phonenumbers.parse(str(number), settings.PHONENUMBER_DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_valid_number(parsed):
-        return ""
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    parsed = _valid_number(number)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if parsed else ""
