@@ -55,6 +55,11 @@ FIELDSETS = [
 
 
 HEALTH_FIELDS = ["condition", "health_place", "mobility", "health_note"]
+# The model's fields the form edits, in the fieldsets' order: all but the branch and the health record's,
+# which the form declares itself (they live on other models).
+MODEL_FIELDS = [
+    name for _legend, names in FIELDSETS for name in names if name not in ["branch", *HEALTH_FIELDS]
+]
 
 
 class MemberForm(forms.ModelForm):
@@ -82,36 +87,7 @@ class MemberForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "gender",
-            "birth_date",
-            "lunar_birthday",
-            "native_place",
-            "status",
-            "status_changed_on",
-            "party_joined_on",
-            "work_started_on",
-            "retirement_kind",
-            "retired_on",
-            "former_unit",
-            "former_post",
-            "phone",
-            "phone_alt",
-            "notice_phone",
-            "needs_call",
-            "address",
-            "district",
-            "contact_group",
-            "living_situation",
-            "emergency_name_1",
-            "emergency_relation_1",
-            "emergency_phone_1",
-            "emergency_name_2",
-            "emergency_relation_2",
-            "emergency_phone_2",
-            "notes",
-        ]
+        fields = MODEL_FIELDS
         widgets = {
             **{name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in DATE_FIELDS},
             "notes": forms.Textarea(attrs={"rows": 4}),
