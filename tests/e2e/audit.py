@@ -222,6 +222,7 @@ def assert_reflows_at_320_px(page: Page) -> None:
     try:
         for size in TEXT_SIZES:
             page.evaluate("(size) => { document.documentElement.dataset.textSize = size; }", size)
+            _wait_for_a_frame(page)
             _assert_no_overflow(page, f"at text size {size}")
     finally:
         page.evaluate("(size) => { document.documentElement.dataset.textSize = size; }", chosen)
@@ -233,6 +234,12 @@ def assert_no_sideways_scroll(page: Page) -> None:
     if page.evaluate("() => window.innerWidth") > PHONE_WIDTH:
         return
     _assert_no_overflow(page, "")
+
+
+def _wait_for_a_frame(page: Page) -> None:
+    """Measure what the reader sees: the page as drawn after a resize, once scripts that follow the
+    window's size (Chart.js's resize observer) have run, not the layout of the instant in between."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def _assert_no_overflow(page: Page, when: str) -> None:
