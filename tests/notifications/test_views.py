@@ -278,3 +278,18 @@ def test_a_held_back_scheduled_notice_shows_why_on_its_page(client, secretary, b
     page = client.get(notice.get_absolute_url()).content.decode()
     assert "没有发出，已退回草稿，没有占用期号。" in page
     assert "这条通知没有人能收到：“指定党员”中没有在册党员。请换一个发送对象。" in page
+
+
+def test_a_member_reads_the_kind_of_a_notice_but_not_the_word_other(
+    client, member_user, own_member, branch, secretary, daytime
+):
+    """A bare 其他 under a title tells an old reader nothing: only a real kind is named."""
+    weather = NoticeFactory(branch=branch, title="降温", category="weather")
+    other = NoticeFactory(branch=branch, title="杂事", category="other")
+    for notice in (weather, other):
+        services.notice_send(actor=secretary, notice=notice, now=daytime)
+    client.force_login(member_user)
+    weather_page = client.get(reverse("notifications:detail", args=[weather.pk])).content.decode()
+    other_page = client.get(reverse("notifications:detail", args=[other.pk])).content.decode()
+    assert '<p class="lead">天气提醒</p>' in weather_page
+    assert '<p class="lead">' not in other_page
