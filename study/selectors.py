@@ -1,6 +1,7 @@
 """Reads of study activities, each scoped to the branches the user may see."""
 
 import datetime
+import functools
 import hmac
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from accounts.models import BranchRole
-from accounts.permissions import COMMITTEE, branch_ids, branches_of
+from accounts.permissions import COMMITTEE, branch_ids
 from members.models import Member
 from members.selectors import reader_member_ids
 from org.models import Branch
@@ -493,27 +494,9 @@ def frequencies(branch_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def meeting_year(branches: list[Branch], year: int, today: datetime.date) -> list[BranchYear]:
-    """This year's meetings per branch, kind and month against the branch's expected frequency.
-
-    One query whatever the number of branches (they come with the user's roles): the counts per
-    branch, kind and month, and the branch's own frequencies as rows of month 0 (UNION ALL), so
-    the home page's tile costs one query. A joint activity counts for every branch taking part.
-    """
-    ids = [b.pk for b in branches]
-    counts = (
-        StudyActivity.branches.through.objects.filter(
-            branch_id__in=ids,
-            studyactivity__date__year=year,
-            studyactivity__kind__in=list(DEFAULT_FREQUENCIES),
-        )
-        .values_list("branch_id", "studyactivity__kind", ExtractMonth("studyactivity__date"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    own = MeetingFrequency.objects.filter(branch_id__in=ids).values_list(
-        "branch_id", "kind", Value(0, output_field=IntegerField()), "every_months"
-    )
-    found = {(b, kind, month): n for b, kind, month, n in counts.union(own, all=True)}
+    """This year's meetings per branch, kind and month against the branch's expected frequency
+    (one query whatever the number of branches, `_held_by_month`)."""
+    found = _held_by_month([b.pk for b in branches], year)
     labels = dict(StudyActivity.Kind.choices)
     result = []
     for branch in sorted(branches, key=lambda b: b.name):
@@ -526,15 +509,60 @@ def meeting_year(branches: list[Branch], year: int, today: datetime.date) -> lis
     return result
 
 
+def missing_meetings(branch_ids: list[int], year: int, today: datetime.date) -> int:
+    """The periods of the year that ended without their meeting, over the branches: the home page's
+    tile, counted without building the year's table (for the bureau, 200 branches × 5 kinds)."""
+    found = _held_by_month(branch_ids, year)
+    missing = 0
+    for branch_id in branch_ids:
+        for kind, default in DEFAULT_FREQUENCIES.items():
+            every = found.get((branch_id, kind, 0), int(default))
+            if not every:
+                continue  # not required: never missing
+            for first, last, _starts, ends in _period_bounds(every, year):
+                if ends <= today and not any(found.get((branch_id, kind, m)) for m in range(first, last + 1)):
+                    missing += 1
+    return missing
+
+
+def _held_by_month(branch_ids: list[int], year: int) -> dict[tuple[int, str, int], int]:
+    """{(branch, kind, month): meetings held}, and each branch's own frequencies as month 0, in one
+    query (UNION ALL). A joint activity counts for every branch taking part."""
+    counts = (
+        StudyActivity.branches.through.objects.filter(
+            branch_id__in=branch_ids,
+            studyactivity__date__year=year,
+            studyactivity__kind__in=list(DEFAULT_FREQUENCIES),
+        )
+        .values_list("branch_id", "studyactivity__kind", ExtractMonth("studyactivity__date"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    own = MeetingFrequency.objects.filter(branch_id__in=branch_ids).values_list(
+        "branch_id", "kind", Value(0, output_field=IntegerField()), "every_months"
+    )
+    return {(b, kind, month): n for b, kind, month, n in counts.union(own, all=True)}
+
+
+@functools.cache
+def _period_bounds(every: int, year: int) -> tuple[tuple[int, int, datetime.date, datetime.date], ...]:
+    """(first month, last month, first day, the day after) of each period of a year with a meeting
+    every `every` (1 or more) months."""
+    bounds = []
+    for first in range(1, 13, every):
+        last = first + every - 1
+        bounds.append(
+            (first, last, datetime.date(year, first, 1), datetime.date(year + (last == 12), last % 12 + 1, 1))
+        )
+    return tuple(bounds)
+
+
 def _periods(months: list[int], every: int, year: int, today: datetime.date) -> list[Period]:
     if not every:
         return [Period(1, 12, sum(months), "held" if sum(months) else "later")]
     periods = []
-    for first in range(1, 13, every):
-        last = first + every - 1
+    for first, last, starts, ends in _period_bounds(every, year):
         held = sum(months[first - 1 : last])
-        ends = datetime.date(year + (last == 12), last % 12 + 1, 1)  # the day after the period
-        starts = datetime.date(year, first, 1)
         if held:
             status = "held"
         elif ends <= today:
@@ -573,10 +601,9 @@ class YearTile:
 def home_meetings(*, user, today: datetime.date) -> dict:
     """The home page's meetings part: the user's open resolutions and, for the committee, the liaison
     and the bureau, the periods this year that ended without their meeting (two queries)."""
-    shown = branches_of(user, "read_committee_minutes")
-    year = meeting_year(shown, today.year, today) if shown else []
+    shown = branch_ids(user, "read_committee_minutes")
     return {
         "today": today,
         "resolutions": list(open_resolutions(user=user)[:20]),
-        "year": YearTile(sum(b.missing for b in year)) if shown else None,
+        "year": YearTile(missing_meetings(shown, today.year, today)) if shown else None,
     }

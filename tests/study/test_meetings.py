@@ -97,6 +97,25 @@ def test_a_branch_changes_its_expected_frequency(branch, secretary):
     ]
 
 
+@pytest.mark.parametrize(
+    "today", [datetime.date(2026, 1, 1), TODAY, datetime.date(2026, 7, 1), datetime.date(2027, 1, 1)]
+)
+def test_the_home_tile_counts_what_the_year_page_shows_missing(branch, other_branch, secretary, today):
+    """The home tile counts without building the year's table; both read the same meetings and rules."""
+    _meeting(branch, datetime.date(2026, 2, 10))
+    _meeting(branch, datetime.date(2026, 5, 6), kind=StudyActivity.Kind.GENERAL_MEETING)
+    joint = _meeting(other_branch, datetime.date(2026, 3, 3), kind=StudyActivity.Kind.PARTY_LECTURE)
+    joint.branches.add(branch)
+    services.frequencies_save(actor=SYSTEM, branch=branch, every={COMMITTEE_MEETING: 3})
+    services.frequencies_save(actor=SYSTEM, branch=other_branch, every={COMMITTEE_MEETING: 0})
+    shown = [branch, other_branch]
+
+    missing = selectors.missing_meetings([b.pk for b in shown], 2026, today)
+
+    assert missing == sum(year.missing for year in selectors.meeting_year(shown, 2026, today))
+    assert missing > 0 or today == datetime.date(2026, 1, 1)
+
+
 def test_the_liaison_may_not_change_the_frequencies(branch, liaison):
     with pytest.raises(PermissionDenied):
         services.frequencies_save(actor=liaison, branch=branch, every={COMMITTEE_MEETING: 12})
