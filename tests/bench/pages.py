@@ -60,6 +60,13 @@ PAGES = [
     Page("liaison_visit_new", "liaison's new visit", ["visits:new"], user=LIAISON),
     Page("member_home", "member's home", ["home"], user=MEMBER),
     Page("member_study", "member's study list", ["study:list"], user=MEMBER),
+    # The rest of a member's day in the mix: their own page (and its sections) and their dues.
+    Page("member_own_page", "member's own page", ["members:detail"], user=MEMBER, args="member"),
+    Page("member_own_sections", "member's own sections", ["member_sections"], user=MEMBER, args="member"),
+    Page("member_dues", "member's dues", ["dues:ledger"], user=MEMBER),
+    # The bureau reads every branch of the bureau: 200 here.
+    Page("bureau_home", "bureau's home", ["home"], user=BUREAU),
+    Page("bureau_members", "bureau's member list", ["members:list"], user=BUREAU),
     Page("bureau_concerns", "bureau's escalations", ["visits:concerns"], user=BUREAU),
 ]
 
