@@ -44,6 +44,8 @@ from .models import (
 )
 
 FEED_DAYS_BACK = 180
+# What a card on the list shows (templates/study/_activity_card.html).
+CARD_FIELDS = ("organiser_id", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker", "summary")
 
 
 def _own_attendance(user) -> Prefetch:
@@ -83,23 +85,36 @@ def attendees(activity: StudyActivity, branch_ids: list[int]):
     return members
 
 
-def activity_list(*, user, prefetch: bool = True):
-    """Activities in which any branch the user may see takes part, with what the list shows preloaded.
-
-    With `prefetch=False` the caller slices several lists first and preloads them together
-    with `activities_preload`: three queries for all of them instead of three per list.
-    """
+def activity_list(*, user):
+    """Activities in which any branch the user may see takes part, with what the list shows preloaded."""
     activities = visible_activities(user).select_related("organiser", "interest_group", "contact_group")
-    return activities.prefetch_related(*_list_prefetches(user)) if prefetch else activities
+    return activities.prefetch_related(*_list_prefetches(user))
+
+
+def activity_cards(*, user):
+    """The activities of activity_list with only the columns a card shows, nothing preloaded: the
+    caller slices several lists first and preloads them together with `activities_preload`."""
+    return visible_activities(user).only(*CARD_FIELDS)
 
 
 def activities_preload(*, user, lists: list[list[StudyActivity]]) -> None:
     """Loads the branches (`branch_list`), materials (`material_list`) and the user's own attendance
-    of every activity in the lists."""
+    of every activity in the lists: three queries for all of them, of the columns a card shows."""
     every = [activity for activities in lists for activity in activities]
-    # As lists (to_attr): the cards read them directly instead of cloning a queryset per card.
-    as_lists = [Prefetch("branches", to_attr="branch_list"), Prefetch("materials", to_attr="material_list")]
-    prefetch_related_objects(every, *as_lists, _own_attendance(user))
+    # As lists (to_attr): the cards read them directly instead of cloning a queryset per card. Ordered
+    # within an activity only: the models' default ordering would join each row's activity to sort by it.
+    materials = StudyMaterial.objects.only("activity", "kind", "title", "url").order_by(
+        "kind", "uploaded_at", "pk"
+    )
+    own = Attendance.objects.filter(member__in=reader_member_ids(user)).only(
+        "activity", "status", "makeup_on"
+    )
+    prefetch_related_objects(
+        every,
+        Prefetch("branches", Branch.objects.only("name"), to_attr="branch_list"),
+        Prefetch("materials", materials, to_attr="material_list"),
+        Prefetch("attendances", own.order_by("member__name_pinyin", "member"), to_attr="own_attendances"),
+    )
 
 
 def activity_get_for_user(user, pk: int) -> StudyActivity:

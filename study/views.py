@@ -38,7 +38,7 @@ def activity_list(request):
 
 def _list_context(request) -> dict:
     today = timezone.localdate()
-    activities = selectors.activity_list(user=request.user, prefetch=False)
+    activities = selectors.activity_cards(user=request.user)
     past = PastActivityFilter(request.GET, queryset=activities.past(today))
     # The statistics follow the year chosen for the past activities.
     year = (past.form.cleaned_data.get("year") if past.is_valid() else None) or today.year
