@@ -526,18 +526,24 @@ def meeting_year(branches: list[Branch], year: int, today: datetime.date) -> lis
 
 def missing_meetings(branch_ids: list[int], year: int, today: datetime.date) -> int:
     """The periods of the year that ended without their meeting, over the branches: the home page's
-    tile, counted without building the year's table (for the bureau, 200 branches × 5 kinds)."""
+    tile, counted without building the year's table (for the bureau, 200 branches × 5 kinds) as the
+    periods ended less those of them in which a meeting was held."""
     found = _held_by_month(branch_ids, year)
-    missing = 0
-    for branch_id in branch_ids:
-        for kind, default in DEFAULT_FREQUENCIES.items():
-            every = found.get((branch_id, kind, 0), int(default))
-            if not every:
-                continue  # not required: never missing
-            for first, last, _starts, ends in _period_bounds(every, year):
-                if ends <= today and not any(found.get((branch_id, kind, m)) for m in range(first, last + 1)):
-                    missing += 1
-    return missing
+    every = {
+        (branch_id, kind): found.get((branch_id, kind, 0), int(default))
+        for branch_id in branch_ids
+        for kind, default in DEFAULT_FREQUENCIES.items()
+    }
+    # Periods run in order, so those ended are the first few of the year (`_periods`' rule).
+    ended = {
+        n: sum(1 for *_, ends in _period_bounds(n, year) if ends <= today) for n in set(every.values()) if n
+    }
+    held = {
+        (branch_id, kind, period)
+        for branch_id, kind, month in found
+        if month and (n := every[branch_id, kind]) and (period := (month - 1) // n) < ended[n]
+    }
+    return sum(ended[n] for n in every.values() if n) - len(held)
 
 
 def _held_by_month(branch_ids: list[int], year: int) -> dict[tuple[int, str, int], int]:
