@@ -4,7 +4,10 @@ A page that shows many small figures reads them together: one query with a scala
 figure, instead of one aggregate query per figure.
 """
 
-from django.db.models import DecimalField, IntegerField, QuerySet, Subquery
+import json
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, IntegerField, JSONField, QuerySet, Subquery
 
 
 class Count(Subquery):
@@ -26,3 +29,32 @@ class Sum(Subquery):
         # The derived table's column keeps the field's name, so the outer SUM can name it.
         self.template = f"(SELECT COALESCE(SUM({column}), 0) FROM (%(subquery)s) figure)"
         super().__init__(queryset.order_by().values(column))
+
+
+class _ExactDecoder(json.JSONDecoder):
+    """Numbers with a fraction stay Decimal: they are amounts of money."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(parse_float=Decimal, **kwargs)
+
+
+class Rows(Subquery):
+    """A queryset's rows as a list of lists of `fields` (JSON built by the database), in no order:
+    a short list read in the same query as the figures. Dates come back as ISO strings."""
+
+    output_field = JSONField(decoder=_ExactDecoder)
+
+    def __init__(self, queryset: QuerySet, *fields: str) -> None:
+        # Aliases of our own: a derived table's column takes its name from it, whatever the field path.
+        aliased = {f"c{i}": F(field) for i, field in enumerate(fields)}
+        self.columns = list(aliased)
+        super().__init__(queryset.order_by().values(**aliased))
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        columns = ", ".join(self.columns)
+        if connection.vendor == "postgresql":
+            rows = f"COALESCE(JSONB_AGG(JSONB_BUILD_ARRAY({columns})), '[]')"
+        else:
+            rows = f"JSON_GROUP_ARRAY(JSON_ARRAY({columns}))"
+        template = f"(SELECT {rows} FROM (%(subquery)s) figure)"
+        return super().as_sql(compiler, connection, template=template, **extra_context)

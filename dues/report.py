@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, JSONField, Prefetch, Q, Subquery
+from django.db.models import Count, JSONField, Q, Subquery
 from django.db.models.functions import ExtractMonth, JSONObject
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from study.models import Contribution as Given
 from study.models import StudyActivity, StudyPlanMonth
 from study.selectors import activity_rates
 from visits.birthdays import age_reached_in
-from visits.models import BirthdayCelebration, Concern, PlannedVisit, Visit
+from visits.models import BirthdayCelebration, CelebrationGift, Concern, PlannedVisit, Visit
 
 from . import figures, selectors
 from .models import Expenditure
@@ -151,48 +151,83 @@ def report_as_of(year: int, today: datetime.date) -> datetime.date:
 
 
 def annual_report(*, branch: Branch, year: int, today: datetime.date) -> AnnualReport:
-    """The whole report in a fixed number of queries (fourteen with every app installed), whatever the
-    size of the branch and its history."""
+    """The whole report in a fixed number of queries (seven), whatever the size of the branch and its
+    history."""
     as_of = report_as_of(year, today)
     members = selectors.standing_members(branch_ids=[branch.pk], upto=as_of)
     payments = selectors.payment_rows(branch_ids=[branch.pk])
-    totals = year_figures(branch=branch, year=year)
+    totals = year_figures(branch=branch, year=year, as_of=as_of)
     standings = selectors.standings_in_branches(
         branch_ids=[branch.pk], upto=as_of, members=members, payments=payments
     )
-    spent_in_year = {purpose: totals[f"spent_{purpose}"] for purpose in Expenditure.Purpose.values}
+    spent_before, spent_in_year = selectors.split_spending(
+        selectors.spending_totals(totals["spending"]), year
+    )
     return AnnualReport(
         branch=branch,
         year=year,
         as_of=as_of,
         account=selectors.year_account_from(
-            year=year, payments=payments, spent_before=totals["spent_before"], spent_in_year=spent_in_year
+            year=year, payments=payments, spent_before=spent_before, spent_in_year=spent_in_year
         ),
         arrears=selectors.owing(standings),
         work=year_work(branch=branch, year=year, as_of=as_of, totals=totals),
         expenditures=selectors.expenditures_in_year(branch=branch, year=year),
         plan_year=year + 1,
         plan=selectors.work_plan(branch=branch, year=year + 1),
-        study_themes=_study_themes(branch, year + 1),
+        study_themes=sorted((month, theme) for month, theme in totals["study_themes"]),
     )
 
 
-def year_figures(*, branch: Branch, year: int) -> dict:
-    """Every single figure of the report in one query, a subquery each: what the branch spent before
-    the year and in it by purpose, the concerns raised, answered and escalated, the notices issued.
+def year_figures(*, branch: Branch, year: int, as_of: datetime.date) -> dict:
+    """Every single figure and short list of the report in one query, a subquery each: what the branch
+    spent by year and purpose, the concerns raised, answered and escalated, the notices issued, and the
+    rows `_year_rows` names.
     """
     start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
-    spent = Expenditure.objects.filter(branch=branch)
-    columns = {"spent_before": figures.Sum(spent.filter(spent_on__lt=start), "amount")}
-    for purpose in Expenditure.Purpose.values:
-        in_year = spent.filter(spent_on__gte=start, spent_on__lt=end, purpose=purpose)
-        columns[f"spent_{purpose}"] = figures.Sum(in_year, "amount")
+    columns = {
+        "spending": figures.Rows(selectors.spending_by_year(branch=branch), "spent_in", "purpose", "total")
+    }
     columns.update(_concern_figures(branch, start, end))
     visited = Visit.objects.filter(member__branch=branch, date__gte=start, date__lt=end)
     columns["members_visited"] = figures.Count(Member.objects.filter(pk__in=visited.values("member_id")))
     issued = Notice.objects.filter(branch=branch, year=year, number__isnull=False)
     columns["notices_issued"] = figures.Count(issued)
-    return Branch.objects.filter(pk=branch.pk).values(**columns).get()
+    columns.update(_year_rows(branch, year, as_of))
+    return Branch.objects.filter(pk=branch.pk).order_by().values(**columns).get()
+
+
+def _year_rows(branch: Branch, year: int, as_of: datetime.date) -> dict:
+    """The year's talks and essays, visits by kind and month, birthday celebrations (with who was
+    celebrated and the gifts), and next year's study themes: short lists, as figures.Rows."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    given = Given.objects.filter(author__branch=branch, activity__date__gte=start, activity__date__lte=as_of)
+    visits = (
+        Visit.objects.filter(member__branch=branch, date__gte=start, date__lt=end)
+        .annotate(month=ExtractMonth("date"))
+        .values("kind", "month")
+        .annotate(count=Count("pk"))
+    )
+    held = BirthdayCelebration.objects.filter(branch=branch, date__gte=start, date__lte=as_of)
+    celebrated = BirthdayCelebration.attendees.through.objects.filter(birthdaycelebration__in=held)
+    themes = StudyPlanMonth.objects.filter(plan__branch=branch, plan__year=year + 1).exclude(theme="")
+    return {
+        "contributions": figures.Rows(given, "activity__date", "pk", "kind", "title", "author__name"),
+        "visits": figures.Rows(visits, "kind", "month", "count"),
+        "celebrations_held": figures.Rows(held, "date", "pk", "place"),
+        "celebrated": figures.Rows(
+            celebrated,
+            "birthdaycelebration_id",
+            "member__birth_date",
+            "member_id",
+            "member__name",
+            "member__lunar_birthday",
+        ),
+        "gifts": figures.Rows(
+            CelebrationGift.objects.filter(celebration__in=held), "celebration_id", "pk", "item", "cost"
+        ),
+        "study_themes": figures.Rows(themes, "month", "theme"),
+    }
 
 
 def _concern_figures(branch: Branch, start: datetime.date, end: datetime.date) -> dict:
@@ -213,8 +248,12 @@ def _concern_figures(branch: Branch, start: datetime.date, end: datetime.date) -
 def year_work(*, branch: Branch, year: int, as_of: datetime.date, totals: dict) -> YearWork:
     work = YearWork()
     _add_study(work, branch, year, as_of)
-    _add_visits(work, branch, year)
-    work.celebrations = _celebrations(branch, year, as_of)
+    work.contributions = [
+        Contribution(kind, title, author, _date(day))
+        for day, _pk, kind, title, author in sorted(totals["contributions"])
+    ]
+    _add_visits(work, totals["visits"])
+    work.celebrations = _celebrations(totals["celebrations_held"], totals["celebrated"], totals["gifts"])
     work.members_visited = totals["members_visited"]
     concerns = totals["concerns"] or {}
     work.concerns_raised = concerns.get("raised", 0)
@@ -222,6 +261,11 @@ def year_work(*, branch: Branch, year: int, as_of: datetime.date, totals: dict) 
     work.concerns_escalated = concerns.get("escalated", 0)
     work.notices_issued = totals["notices_issued"]
     return work
+
+
+def _date(iso: str) -> datetime.date:
+    """A date as figures.Rows gives it."""
+    return datetime.date.fromisoformat(iso)
 
 
 def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) -> None:
@@ -235,64 +279,28 @@ def _add_study(work: YearWork, branch: Branch, year: int, as_of: datetime.date) 
     work.activities_held = len(held)
     work.held_by_kind = dict(Counter(a.kind for a in held))
     work.joint = [Held(a.date, a.theme) for a in held if a.kind == StudyActivity.Kind.JOINT]
-    work.contributions = _contributions(branch, year, as_of)
 
 
-def _contributions(branch: Branch, year: int, as_of: datetime.date) -> list[Contribution]:
-    """The talks and essays the branch's members gave at the year's activities, in date order."""
-    rows = (
-        Given.objects.filter(
-            author__branch=branch, activity__date__gte=datetime.date(year, 1, 1), activity__date__lte=as_of
-        )
-        .order_by("activity__date", "pk")
-        .values_list("kind", "title", "author__name", "activity__date")
-    )
-    return [Contribution(*row) for row in rows]
+def _celebrations(held: list, celebrated: list, gifts: list) -> list[Celebration]:
+    """The year's collective birthday celebrations, oldest first, each with who was celebrated (the
+    oldest first) and the gifts, from their figures.Rows."""
+    by_pk = {
+        pk: Celebration(date=_date(day), place=place, celebrated=[], gifts=[]) for day, pk, place in held
+    }
+    for pk, birth_date, _member, name, lunar in sorted(celebrated):
+        member = Member(birth_date=_date(birth_date), lunar_birthday=bool(lunar))
+        by_pk[pk].celebrated.append((name, age_reached_in(member, by_pk[pk].date.year)))
+    for pk, _gift, item, cost in sorted(gifts):
+        by_pk[pk].gifts.append((item, to_fen(cost)))
+    return [by_pk[pk] for _day, pk, _place in sorted(held)]
 
 
-def _celebrations(branch: Branch, year: int, as_of: datetime.date) -> list[Celebration]:
-    """The collective birthday celebrations recorded in the year (three queries), oldest first."""
-    attendees = Prefetch(
-        "attendees", Member.objects.order_by("birth_date", "pk").only("name", "birth_date", "lunar_birthday")
-    )
-    rows = (
-        BirthdayCelebration.objects.filter(
-            branch=branch, date__gte=datetime.date(year, 1, 1), date__lte=as_of
-        )
-        .prefetch_related(attendees, "gifts")
-        .order_by("date", "pk")
-    )
-    return [
-        Celebration(
-            date=c.date,
-            place=c.place,
-            celebrated=[(m.name, age_reached_in(m, c.date.year)) for m in c.attendees.all()],
-            gifts=[(g.item, g.cost) for g in c.gifts.all()],
-        )
-        for c in rows
-    ]
-
-
-def _add_visits(work: YearWork, branch: Branch, year: int) -> None:
-    """The year's visits by kind and month (one grouped query)."""
+def _add_visits(work: YearWork, rows: list) -> None:
+    """The year's visits by kind and month, from their figures.Rows."""
     work.visit_kinds = list(PlannedVisit.Kind.choices)
     work.visits_by_month = {kind: [0] * 12 for kind, _label in work.visit_kinds}
-    start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
-    rows = (
-        Visit.objects.filter(member__branch=branch, date__gte=start, date__lt=end)
-        .annotate(month=ExtractMonth("date"))
-        .values_list("kind", "month")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
     for kind, month, count in rows:
-        work.visits_by_month.setdefault(kind, [0] * 12)[month - 1] += count
-
-
-def _study_themes(branch: Branch, year: int) -> list[tuple[int, str]]:
-    """The monthly themes of the branch's study plan for `year`, the plan section's backbone."""
-    months = StudyPlanMonth.objects.filter(plan__branch=branch, plan__year=year).exclude(theme="")
-    return list(months.order_by("month").values_list("month", "theme"))
+        work.visits_by_month.setdefault(kind, [0] * 12)[int(month) - 1] += count
 
 
 def chart_data(report: AnnualReport) -> dict:

@@ -338,17 +338,28 @@ def year_account(*, branch: Branch, year: int) -> YearAccount:
     )
 
 
-def expenditure_totals(*, branch: Branch) -> dict[tuple[int, str], Decimal]:
-    """(year, purpose) → the branch's spending, every year (one grouped query: a few rows a year)."""
-    rows = (
+def spending_by_year(*, branch: Branch) -> QuerySet:
+    """The branch's spending grouped by year and purpose (`spent_in`, `purpose`, `total`): a few rows a
+    year."""
+    return (
         Expenditure.objects.filter(branch=branch)
         .annotate(spent_in=ExtractYear("spent_on"))
-        .values_list("spent_in", "purpose")
+        .values("spent_in", "purpose")
         .annotate(total=Sum("amount"))
         .order_by()
     )
+
+
+def expenditure_totals(*, branch: Branch) -> dict[tuple[int, str], Decimal]:
+    """(year, purpose) → the branch's spending, every year (one grouped query)."""
+    rows = spending_by_year(branch=branch).values_list("spent_in", "purpose", "total")
+    return spending_totals(rows)
+
+
+def spending_totals(rows) -> dict[tuple[int, str], Decimal]:
+    """(year, purpose) → total from `spending_by_year`'s rows."""
     # SQLite hands sums back without their scale: every aggregate goes through to_fen.
-    return {(spent_in, purpose): to_fen(total) for spent_in, purpose, total in rows}
+    return {(int(spent_in), purpose): to_fen(total) for spent_in, purpose, total in rows}
 
 
 def split_spending(spending: dict[tuple[int, str], Decimal], year: int) -> tuple[Decimal, dict[str, Decimal]]:

@@ -230,7 +230,7 @@ def test_docx_and_xlsx_download_for_the_committee(client, committee, branch, kno
     assert f"{branch.name}-2025年度报告（支委会存档本）-" in unquote(copy["Content-Disposition"])
 
 
-REPORT_QUERIES = 17  # session, user, roles, then the report's fourteen (annual_report's docstring)
+REPORT_QUERIES = 10  # session, user, roles, then the report's seven (annual_report's docstring)
 
 
 @pytest.mark.parametrize("extra", [5, 50])
