@@ -81,6 +81,7 @@ def _load_roles(user) -> None:
                 branches[branch_id] = branch
     user._branches = branches
     user._roles_by_branch = {branch_id: frozenset(held) for branch_id, held in roles.items()}
+    user._branch_ids = {}
 
 
 def _held_and_bureau_roles(user) -> list[tuple]:
@@ -114,14 +115,24 @@ def _roles_sql() -> tuple[str, tuple]:
 
 def branch_ids(user, capability: str) -> list[int]:
     """Ids of the branches in which the user holds the capability."""
-    allowed = CAPABILITY_ROLES[capability]
-    return sorted(b for b, roles in roles_by_branch(user).items() if roles & allowed)
+    return list(_held_ids(user, capability))
+
+
+def _held_ids(user, capability: str) -> list[int]:
+    # Once per capability and request: a bureau user holds roles in 200 branches, and a page asks
+    # for the same capability a dozen times (the menu, the view, its selectors).
+    _load_roles(user)
+    if capability not in user._branch_ids:
+        allowed = CAPABILITY_ROLES[capability]
+        held = (b for b, roles in user._roles_by_branch.items() if roles & allowed)
+        user._branch_ids[capability] = sorted(held)
+    return user._branch_ids[capability]
 
 
 def has_capability(user, capability: str, branch=None) -> bool:
     """True if the user holds the capability in `branch` (a Branch or its id), or in any branch."""
     if branch is None:
-        return bool(branch_ids(user, capability))
+        return bool(_held_ids(user, capability))
     branch_id = getattr(branch, "pk", branch)
     return bool(roles_by_branch(user).get(branch_id, frozenset()) & CAPABILITY_ROLES[capability])
 

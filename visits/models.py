@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lib.choices import ChoiceLabels
 from members.models import CareCategory, HealthRecord, Member
 
 from .lunar import Festival
@@ -296,7 +297,7 @@ class Visit(models.Model):
         return f"{self.member} · {self.date:%Y-%m-%d} · {self.get_kind_display()}"
 
 
-class Concern(models.Model):
+class Concern(ChoiceLabels, models.Model):
     """A member's concern (诉求): answered by the branch or escalated to the bureau (上报局党委)."""
 
     class Via(models.TextChoices):
@@ -355,7 +356,7 @@ class Concern(models.Model):
         return f"{self.member} · {self.get_category_display()}"
 
 
-class ConcernEvent(models.Model):
+class ConcernEvent(ChoiceLabels, models.Model):
     """One state change of a concern, with the required comment, who and when."""
 
     concern = models.ForeignKey(

@@ -209,7 +209,9 @@ def concern_list(*, user, inbox: bool = False):
     Members, branches and events are preloaded for the rows actually read: page the queryset before
     iterating it (the events of 8,000 concerns cost far more than the 50 a page shows).
     """
-    events = Prefetch("events", queryset=ConcernEvent.objects.select_related("actor"))
+    # A list (to_attr) rather than `events.all`: the template counts and lists the steps, and each
+    # `.all` would clone a queryset.
+    events = Prefetch("events", queryset=ConcernEvent.objects.select_related("actor"), to_attr="steps")
     if inbox:
         concerns = Concern.objects.filter(
             member__branch_id__in=branch_ids(user, "answer_escalations"), escalated_at__isnull=False
