@@ -44,7 +44,7 @@ from .models import (
 )
 
 FEED_DAYS_BACK = 180
-# What a card on the list shows (templates/study/_activity_card.html).
+# What a card on the list shows (the activity-card partial of templates/study/activity_list.html).
 CARD_FIELDS = ("organiser_id", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker", "summary")
 
 
