@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lib.choices import ChoiceLabels
 from members.models import ContactGroup, Member
 from org.models import Branch
 
@@ -67,7 +68,7 @@ FIRST_YEAR = 2000  # no branch records a meeting before this; 1900 is a typing s
 LAST_YEAR = 2100
 
 
-class StudyActivity(models.Model):
+class StudyActivity(ChoiceLabels, models.Model):
     """Every gathering of the branch: study days and activities, and the meetings of 三会一课.
 
     One model with kinds, not two: the monthly study day *is* the 主题党日, a 党课 is a lecture, and
@@ -388,7 +389,7 @@ class StudyMaterial(models.Model):
         return self.url if self.kind == self.Kind.LINK else reverse("study:material", args=[self.pk])
 
 
-class Attendance(models.Model):
+class Attendance(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
         ONLINE = "online", _("Online")

@@ -4,13 +4,21 @@ import pytest
 from django.db import models
 from django.utils import translation
 
+from study.models import Attendance, StudyActivity
 from visits.models import Concern, ConcernEvent
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize(
     ("model", "name"),
-    [(Concern, "state"), (Concern, "category"), (Concern, "raised_via"), (ConcernEvent, "to_state")],
+    [
+        (Concern, "state"),
+        (Concern, "category"),
+        (Concern, "raised_via"),
+        (ConcernEvent, "to_state"),
+        (StudyActivity, "kind"),
+        (Attendance, "status"),
+    ],
 )
 def test_display_is_djangos(language, model, name):
     field = model._meta.get_field(name)
