@@ -19,7 +19,7 @@ from django.db.models import CharField, Value
 
 from org.models import Branch, Bureau
 
-from .models import BranchRole
+from .models import BranchRole, User
 
 Role = BranchRole.Role
 LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -111,6 +111,16 @@ def _roles_sql() -> tuple[str, tuple]:
         "id", Value(Role.BUREAU.value, output_field=CharField()), "name", "bureau_id", "bureau__name"
     )
     return held.union(spread.order_by(), all=True).query.sql_with_params()
+
+
+def stand_in(user_id: int, roles: dict[int, frozenset[str]]):
+    """A user of that id holding exactly these roles (branch id → roles), no query: what a query built
+    for every user of the same roles is compiled for (branch_portal.dashboard_figures)."""
+    user = User(pk=user_id)
+    user._branches = {}
+    user._roles_by_branch = roles
+    user._branch_ids = {}
+    return user
 
 
 def branch_ids(user, capability: str) -> list[int]:

@@ -1,12 +1,13 @@
 """What the dashboard shows each role. It sits above every app and may read them all.
 
 Its tiles' figures are read in one query, a scalar subquery per figure (`dues.figures`): each part
-says which columns it needs for the user, then builds its tiles from the one row.
+says which columns it needs for the user, then builds its tiles from the one row. That query's SQL is
+compiled once per shape of user and day (`dashboard_figures`).
 """
 
 import datetime
 
-from django.db.models import Exists, JSONField, OuterRef, Subquery
+from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from accounts.models import BranchRole
 from accounts.permissions import branch_ids, branches_of, roles_by_branch
 from dues import figures, glance
 from dues.models import DuesRate
-from members.models import CareCategory, ContactGroup, Member
+from members.models import ELDERLY_AGE, CareCategory, ContactGroup, Member
 from members.selectors import reader_member_absent, reader_member_column
 from notifications.models import Message, Notice
 from notifications.selectors import calls_to_make
@@ -30,23 +31,20 @@ from visits.selectors import dashboard_tiles as visit_tiles
 from visits.selectors import home_panels as visit_panels
 
 from . import dashboard_charts, member_home
+from .dashboard_figures import figures_row
+
+STORED = [c for c in CareCategory.values if c != CareCategory.ELDERLY]  # care categories kept as periods
 
 
 def for_user(user) -> dict:
     """The dashboard's context: the user's roles and the figures of the branches they may see."""
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     roles = roles_by_branch(user)
     role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
-    parts = [
-        _member_columns,
-        _notice_columns,
-        _call_columns,
-        _visit_columns,
-        glance.dues_columns,
-        _first_steps_columns,
-    ]
-    columns = {name: column for part in parts for name, column in part(user, today).items()}
-    row = _figures(user, roles, columns)
+    row = figures_row(user, today, now, figures_query)
+    if row and not row.pop("reader"):
+        reader_member_absent(user)
     tiles = _member_tiles(row) + _next_study_tile(row) + _notice_tiles(row)
     tiles += visit_tiles(row)  # visits: overdue, this week, concerns
     tiles += glance.dues_tiles(row, today)
@@ -67,17 +65,24 @@ def for_user(user) -> dict:
     }
 
 
-def _figures(user, roles: dict, columns: dict) -> dict:
-    """Every tile's figure in one query (one row, a column each); none when nothing is asked.
+def figures_query(user, today: datetime.date, now: datetime.datetime) -> QuerySet | None:
+    """Every tile's figure in one query (one row, a column each), with whether the user reads the
+    portal as a member, which spares a carer without a member row of their own the query that would
+    find none (reader_member, asked by every page); None when no tile asks for a figure.
 
-    The row also says whether the user reads the portal as a member, which spares a carer without a
-    member row of their own the query that would find none (reader_member, asked by every page)."""
+    for_user runs it as compiled once per shape of user and day (dashboard_figures)."""
+    columns = {
+        **_member_columns(user, today),
+        **_notice_columns(user, today),
+        **_call_columns(user),
+        **{name: figures.Count(counted) for name, counted in visit_counts(user, today, now).items()},
+        **glance.dues_columns(user, today),
+        **_first_steps_columns(user, today),
+    }
     if not columns:
-        return {}
-    row = Branch.objects.filter(pk=min(roles)).values(**columns, reader=reader_member_column(user)).get()
-    if row.pop("reader") is None:
-        reader_member_absent(user)
-    return row
+        return None
+    branch = Branch.objects.filter(pk=min(roles_by_branch(user))).order_by()
+    return branch.values(**columns, reader=reader_member_column(user))
 
 
 def _member_columns(user, today: datetime.date) -> dict:
@@ -90,8 +95,11 @@ def _member_columns(user, today: datetime.date) -> dict:
     upcoming = study_selectors.visible_activities(user).upcoming(today)
     return {
         "members_active": figures.Count(members),
-        "members_elderly": figures.Count(members.aged_at_least(80, on=today)),
-        "members_cared_for": figures.Count(members.in_care_category(*CareCategory.values, on=today)),
+        "members_elderly": figures.Count(members.aged_at_least(ELDERLY_AGE, on=today)),
+        # Those aged 80 (in a care category by age) and the younger in a stored one, as two counts: under
+        # the OR of in_care_category PostgreSQL read every care period of the bureau.
+        "members_cared_for": figures.Count(members.aged_at_least(ELDERLY_AGE, on=today))
+        + figures.Count(members.aged_under(ELDERLY_AGE, on=today).in_care_category(*STORED, on=today)),
         # One subquery for the three fields the tile shows, rather than the same search three times.
         "next_study": Subquery(
             upcoming.values(next=JSONObject(pk="pk", theme="theme", date="date"))[:1],
@@ -100,12 +108,7 @@ def _member_columns(user, today: datetime.date) -> dict:
     }
 
 
-def _visit_columns(user, today: datetime.date) -> dict:
-    """For carers and the bureau: the visits and concerns the visits tiles count."""
-    return {name: figures.Count(counted) for name, counted in visit_counts(user, today).items()}
-
-
-def _call_columns(user, today: datetime.date) -> dict:
+def _call_columns(user) -> dict:
     """For group leaders and the committee: the notice calls they have still to make."""
     calls = calls_to_make(user)
     return {} if calls is None else {"calls_to_make": figures.Count(calls)}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Prefetch, Q, Subquery
+from django.db.models import Exists, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,14 +67,15 @@ def reader_member_ids(user):
     return _readable(user).values("pk")
 
 
-def reader_member_column(user) -> Subquery:
-    """The reader member's id as a column of another query (NULL for a user who reads as no member),
-    so that a page already reading one row of figures learns it for nothing (`reader_member_absent`)."""
-    return Subquery(_readable(user).values("pk")[:1])
+def reader_member_column(user) -> Q:
+    """Whether the user reads as a member, as a column of another query, so that a page already reading
+    one row of figures learns it for nothing (`reader_member_absent`). Two EXISTS on the unique user
+    columns: the join of `_readable` under an OR made PostgreSQL read every member (~5 ms)."""
+    return Exists(Member.objects.filter(user=user)) | Exists(FamilyProxy.objects.filter(user=user))
 
 
 def reader_member_absent(user) -> None:
-    """Records that the user reads as no member (a reader_member_column came back NULL): reader_member
+    """Records that the user reads as no member (a reader_member_column came back false): reader_member
     then answers None without its query."""
     user._reader_member = None
 

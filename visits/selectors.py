@@ -246,10 +246,10 @@ def is_stale(concern: Concern, now: datetime.datetime | None = None) -> bool:
     return concern.state == State.ESCALATED and concern.escalated_at < stale_before(now)
 
 
-def dashboard_counts(user, today: datetime.date) -> dict:
+def dashboard_counts(user, today: datetime.date, now: datetime.datetime | None = None) -> dict:
     """What the dashboard's visit and concern tiles count, as querysets by figure name: overdue and
-    this week's visits, open concerns, escalations awaiting the bureau and stale ones. The dashboard
-    counts them in its one figures query; `dashboard_tiles` turns the counts into tiles."""
+    this week's visits, open concerns, escalations awaiting the bureau and stale ones (as of `now`).
+    The dashboard counts them in its one figures query; `dashboard_tiles` turns the counts into tiles."""
     counts = {}
     visiting = branch_ids(user, "record_visits")
     if visiting:
@@ -269,7 +269,7 @@ def dashboard_counts(user, today: datetime.date) -> dict:
         escalated = Concern.objects.filter(
             member__branch_id__in=set(visiting) | set(answering), state=State.ESCALATED
         )
-        counts["concerns_stale"] = escalated.filter(escalated_at__lt=stale_before())
+        counts["concerns_stale"] = escalated.filter(escalated_at__lt=stale_before(now))
     return counts
 
 
