@@ -52,6 +52,16 @@ def test_a_day_and_a_month_of_an_aware_time_are_those_of_beijing():
     assert render("{{ at|day }}|{{ at|month }}", "zh-hans", at=new_year) == "2027年1月1日|2027年1月"
 
 
+def test_a_weekday_reads_as_djangos_date_l_in_beijing():
+    thursday = datetime.date(2026, 12, 10)
+    late_on_sunday_utc = datetime.datetime(2026, 12, 6, 17, 0, tzinfo=datetime.UTC)  # Monday in Beijing
+    assert (
+        render("{{ a|weekday }}|{{ b|weekday }}", "zh-hans", a=thursday, b=late_on_sunday_utc)
+        == "星期四|星期一"
+    )
+    assert render("{{ a|weekday }}|{{ a|date:'l' }}", "en", a=thursday) == "Thursday|Thursday"
+
+
 def test_months():
     assert render("{{ m|month }}", "zh-hans", m=datetime.date(2026, 12, 1)) == "2026年12月"
     assert render("{{ m|month }}", "en", m=datetime.date(2026, 12, 1)) == "December 2026"

@@ -1,9 +1,9 @@
 """One way to write dates, times, amounts and phone numbers on every page, in each language.
 
 Built into every template (TEMPLATES' `builtins`): `{{ visit.due_on|day }}` gives 12月10日 within
-this year and 2027年1月1日 otherwise; `|moment` adds the time (上午9:00); `|clock` the time alone;
-`|month` 2026年12月; `|yuan` 15,959.60; `|phone` 139 6458 1758; `|unbroken` keeps any of them on
-one line. The formats themselves are in branch_portal/formats/<language>/formats.py.
+this year and 2027年1月1日 otherwise; `|weekday` 星期四; `|moment` adds the time (上午9:00); `|clock`
+the time alone; `|month` 2026年12月; `|yuan` 15,959.60; `|phone` 139 6458 1758; `|unbroken` keeps
+any of them on one line. The formats themselves are in branch_portal/formats/<language>/formats.py.
 
 A ledger or a schedule writes the same few dates and amounts hundreds of times a page, and Django's
 formatting parses the format anew each time: each date and amount is formatted once per language
@@ -51,6 +51,12 @@ def _local(value):
 def day(value) -> str:
     """The date, without its year when it falls in this year."""
     return _day(get_language(), _date(value)) if value else ""
+
+
+@register.filter
+def weekday(value) -> str:
+    """The day of the week: 星期四, Thursday (Django's `date:"l"`, written once per day and language)."""
+    return _written(get_language(), _date(value), "l") if value else ""
 
 
 @register.filter
