@@ -1,6 +1,6 @@
 """What the dashboard shows each role. It sits above every app and may read them all.
 
-Its tiles' figures are read in one query, a scalar subquery per figure (`dues.figures`): each part
+Its tiles' figures are read in one query, a scalar subquery per figure (`lib.figures`): each part
 says which columns it needs for the user, then builds its tiles from the one row. That query's SQL is
 compiled once per shape of user and day (`dashboard_figures`).
 """
@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import BranchRole
 from accounts.permissions import branch_ids, branches_of, roles_by_branch
-from dues import figures, glance
+from dues import glance
 from dues.models import DuesRate
+from lib import figures
 from members.models import ELDERLY_AGE, CareCategory, ContactGroup, Member
 from members.selectors import reader_member_absent, reader_member_column
 from notifications.models import Message, Notice

@@ -1,6 +1,6 @@
 """The dashboard's figures query, compiled once per shape of user and day.
 
-Building and compiling the one-row figures query (a scalar subquery per tile, `dues.figures`) took the
+Building and compiling the one-row figures query (a scalar subquery per tile, `lib.figures`) took the
 ORM longer than PostgreSQL takes to run it. Its SQL depends on the user only through their roles in
 each branch, in branch order (the shape), and on the day; its parameters on the user's and branches'
 ids and on the moment. So it is built for a stand-in of the same roles with sentinel ids, twice, with

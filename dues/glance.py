@@ -11,8 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import COMMITTEE, branch_ids, roles_by_branch
+from lib import figures
 
-from . import figures
 from .models import Payment
 from .money import month_start, to_fen
 from .selectors import owing_members

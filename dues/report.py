@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractMonth, JSONObject
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
+from lib import figures
 from members.models import Member
 from notifications.models import Notice
 from org.models import Branch
@@ -24,7 +25,7 @@ from study.selectors import activity_rates
 from visits.birthdays import age_reached_in
 from visits.models import BirthdayCelebration, CelebrationGift, Concern, PlannedVisit, Visit
 
-from . import figures, selectors
+from . import selectors
 from .models import Expenditure
 from .money import ZERO, to_fen
 from .selectors import MemberDues, YearAccount

@@ -5,6 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -16,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import COMMITTEE, branch_ids, branches_of
+from lib import figures
 from members.models import Member
 from members.selectors import reader_member_ids
 from org.models import Branch
 from visits.models import BirthdayCelebration
 
-from . import figures
 from .models import DuesRate, Expenditure, Payment, WorkPlanItem
 from .money import ZERO, add_months, month_start, months_between, to_fen
 
@@ -162,12 +163,31 @@ def _paid_months(payments) -> set[datetime.date]:
     return {month for p in payments for month in months_between(p.first_month, p.last_month)}
 
 
+# What a member's standing shows of their rates and payments (the rest is deferred, as with `only`).
+RATE_FIELDS = (
+    "id", "branch_id", "member_id", "valid_from", "monthly_pension", "rule_amount", "override_amount",
+    "override_reason",
+)  # fmt: skip
+PAYMENT_FIELDS = (
+    "id", "branch_id", "member_id", "first_month", "last_month", "amount", "amount_differs", "paid_on",
+    "year", "receipt_no", "note",
+)  # fmt: skip
+
+
 def member_dues(*, member: Member, upto: datetime.date) -> MemberDues:
-    """One member's rates, payments and arrears up to the month of `upto` (two queries)."""
-    rates = list(DuesRate.objects.filter(member=member).order_by("valid_from"))
-    payments = list(
-        Payment.objects.filter(member=member).select_related("received_by").order_by("-first_month")
+    """One member's rates, payments and arrears up to the month of `upto` (one query: both short lists
+    as columns of the member's row)."""
+    lists = (
+        Member.objects.filter(pk=member.pk)
+        .values(
+            rates=figures.Rows(DuesRate.objects.filter(member=member), *RATE_FIELDS),
+            payments=figures.Rows(Payment.objects.filter(member=member), *PAYMENT_FIELDS),
+        )
+        .get()
     )
+    rates = sorted(figures.instances(DuesRate, RATE_FIELDS, lists["rates"]), key=attrgetter("valid_from"))
+    payments = figures.instances(Payment, PAYMENT_FIELDS, lists["payments"])
+    payments.sort(key=attrgetter("first_month"), reverse=True)
     standing = _standing(member, rates, _paid_months(payments), upto)
     standing.payments = payments
     return standing

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from dues import figures
+from lib import figures
 from members.models import CarePeriod, ContactGroup, Member
 from org.models import Branch
 from visits.selectors import dashboard_counts, dashboard_tiles

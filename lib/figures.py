@@ -1,4 +1,4 @@
-"""Single figures of other tables (a count, a sum) as columns of one query.
+"""Single figures of other tables (a count, a sum) and short lists as columns of one query.
 
 A page that shows many small figures reads them together: one query with a scalar subquery per
 figure, instead of one aggregate query per figure.
@@ -7,7 +7,8 @@ figure, instead of one aggregate query per figure.
 import json
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, IntegerField, JSONField, QuerySet, Subquery
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import DecimalField, F, IntegerField, JSONField, Model, QuerySet, Subquery
 
 
 class Count(Subquery):
@@ -58,3 +59,16 @@ class Rows(Subquery):
             rows = f"JSON_GROUP_ARRAY(JSON_ARRAY({columns}))"
         template = f"(SELECT {rows} FROM (%(subquery)s) figure)"
         return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+def instances(model: type[Model], fields: tuple[str, ...], rows: list) -> list:
+    """The rows of `Rows(queryset of model, *fields)` as the model's instances, as if queried with
+    `only(*fields)`: `fields` are column names (`member_id`), converted from JSON (ISO dates)."""
+    # from_db takes the values in the model's order of fields.
+    read = [field for field in model._meta.concrete_fields if field.attname in fields]
+    names = [field.attname for field in read]
+    at = [fields.index(name) for name in names]
+    return [
+        model.from_db(DEFAULT_DB_ALIAS, names, [f.to_python(row[i]) for f, i in zip(read, at, strict=True)])
+        for row in rows
+    ]
