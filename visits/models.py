@@ -122,7 +122,7 @@ class PlannedVisitQuerySet(models.QuerySet):
         return self.open().filter(due_by__gte=start, due_by__lte=end)
 
 
-class PlannedVisit(models.Model):
+class PlannedVisit(ChoiceLabels, models.Model):
     """One visit the schedule expects, made by the planner; unique per member, kind and occasion.
 
     "Overdue" is not stored: it is an open visit whose `due_by` has passed, which a stored

@@ -105,6 +105,9 @@ def collective_birthdays(*, user, year: int) -> list[CollectiveBirthday]:
 
 URGENT_KINDS = (PlannedVisit.Kind.HOSPITAL,)
 HOME_ROWS = 40
+# All the panels read of a visit, its member and who holds it.
+HOME_FIELDS = ["kind", "occasion", "due_by", "status", "member__name", "member__branch", "member__status"]
+HOME_FIELDS += ["responsible__username", "responsible__first_name", "responsible__last_name"]
 
 
 def home_panels(user, today: datetime.date) -> dict:
@@ -124,6 +127,7 @@ def home_panels(user, today: datetime.date) -> dict:
         PlannedVisit.objects.open()
         .filter(urgent | late | mine, member__status=Member.Status.ACTIVE)
         .select_related("member", "responsible")
+        .only(*HOME_FIELDS)  # a whole member row parsed five phone numbers, forty rows a page
         .order_by(
             Case(When(kind__in=URGENT_KINDS, then=Value(0)), default=Value(1)),
             "due_by",
