@@ -70,7 +70,7 @@ def _compile(shape: tuple, now: datetime.datetime, build: Build) -> _Compiled | 
             with connection.execute_wrapper(_refuse_queries):
                 queryset = build(user, today, moment)
         except _BuildQueried:
-            logger.warning("The figures build queried the database: built by the ORM for %s", shape)
+            logger.warning("The figures build queried the database: built by the ORM for %s", _named(shape))
             return _ORM
         if queryset is None:
             return None
@@ -79,7 +79,9 @@ def _compile(shape: tuple, now: datetime.datetime, build: Build) -> _Compiled | 
     (compiler, sql, params, moment), (_compiler, other_sql, other_params, other_moment) = builds
     slots = [_slot(a, b, moment, other_moment) for a, b in zip(params, other_params, strict=False)]
     if sql != other_sql or len(params) != len(other_params) or None in slots:
-        logger.warning("The figures SQL varies with more than ids and now: built by the ORM for %s", shape)
+        logger.warning(
+            "The figures SQL varies with more than ids and now: built by the ORM for %s", _named(shape)
+        )
         return _ORM
     query = compiler.query
     return _Compiled(
@@ -88,6 +90,11 @@ def _compile(shape: tuple, now: datetime.datetime, build: Build) -> _Compiled | 
         names=[*query.extra_select, *query.values_select, *query.annotation_select],
         converters=compiler.get_converters([column for column, _sql, _alias in compiler.select]),
     )
+
+
+def _named(shape: tuple) -> str:
+    today, roles = shape
+    return f"{today}, roles {sorted(set().union(*roles))} in {len(roles)} branches"
 
 
 def _slot(a, b, moment: datetime.datetime, other_moment: datetime.datetime) -> tuple | None:

@@ -104,6 +104,7 @@ def cast(db):
     """Users of every role mix over three branches of two bureaus (the first two share a bureau)."""
     bureau = BureauFactory(name="甲局")
     first, second = BranchFactory(bureau=bureau), BranchFactory(bureau=bureau)
+    BranchFactory.create_batch(70, bureau=bureau)  # the bureau's reach: sets of ids this large reorder
     third = BranchFactory(bureau=BureauFactory(name="乙局"))
     people = {
         "committee_of_two": _user("committee2", (first, Role.COMMITTEE), (second, Role.COMMITTEE)),
@@ -138,6 +139,7 @@ def test_the_compiled_figures_are_the_orms_for_every_user_and_day(cast, day):
     now = _moment(day)
     for name, user in cast.items():
         assert figures_row(user, day, now, figures_query) == _orm(user, day, now), name
+    assert dashboard_figures._ORM not in dashboard_figures._compiled.values()  # every shape compiled
 
 
 def test_the_figures_are_not_all_zero(cast):

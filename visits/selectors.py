@@ -282,7 +282,7 @@ def dashboard_counts(user, today: datetime.date, now: datetime.datetime | None =
     if visiting or answering:
         # concern_state_idx finds the few escalated concerns, rather than every concern ever raised.
         escalated = Concern.objects.filter(
-            member__branch_id__in=set(visiting) | set(answering), state=State.ESCALATED
+            member__branch_id__in=sorted({*visiting, *answering}), state=State.ESCALATED
         )
         counts["concerns_stale"] = escalated.filter(escalated_at__lt=stale_before(now))
     return counts
