@@ -1,6 +1,5 @@
 """The dues pages: the committee's ledger (or a member's own dues), the forms that write to it, the panel."""
 
-import datetime
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -93,11 +92,15 @@ def _ledger_context(request, branch, bound: dict | None = None) -> dict:
     context["payments_total"] = sum((p.amount for p in context["payments"]), 0)
     context["expenditures_total"] = sum((e.amount for e in context["expenditures"]), 0)
     if context["can_edit"]:
-        active = [m for m in members if m.status == Member.Status.ACTIVE]
         pending = selectors.celebrations_to_take_up(branch=branch)
         chosen = next((c for c in pending if str(c.pk) == request.GET.get("celebration")), None)
-        context.update(_blank_forms(branch, today, active, gifts_of=chosen))
         context["celebrations_to_take_up"] = pending
+        # The page carries only the forms it opens with; the others come when opened (ledger_form),
+        # or, without JavaScript, with the page again (?form=).
+        if (opened := request.GET.get("form")) in LEDGER_FORMS:
+            context[f"{opened}_form"] = _blank_form(opened, branch, members)
+        if chosen:
+            context["expenditure_form"] = _blank_form("expenditure", branch, members, gifts_of=chosen)
         context.update(bound or {})
     return context
 
@@ -117,23 +120,34 @@ def _gifts_expenditure(celebration) -> dict:
     }
 
 
-def _blank_forms(branch, today: datetime.date, active: list[Member], gifts_of=None) -> dict:
+LEDGER_FORMS = ("payment", "expenditure", "rate")
+
+
+def _blank_form(name: str, branch, members: list[Member], gifts_of=None):
+    """The ledger's payment, expenditure or rate form, blank (or filled in with a celebration's gifts)."""
+    today = timezone.localdate()
     month = today.replace(day=1)
-    payment_form = PaymentForm(
-        branch=branch, initial={"paid_on": today, "first_month": month, "last_month": month}
-    )
-    rate_form = RateForm(branch=branch, initial={"valid_from": month})
-    choices_from(payment_form.fields["member"], active)
-    choices_from(rate_form.fields["member"], active)
-    return {
-        "payment_form": payment_form,
-        "expenditure_form": ExpenditureForm(
-            approvers=selectors.committee_users(branch),
-            branch=branch,
-            initial=_gifts_expenditure(gifts_of) if gifts_of else {"spent_on": today},
-        ),
-        "rate_form": rate_form,
-    }
+    if name == "expenditure":
+        initial = _gifts_expenditure(gifts_of) if gifts_of else {"spent_on": today}
+        return ExpenditureForm(approvers=selectors.committee_users(branch), branch=branch, initial=initial)
+    if name == "payment":
+        form = PaymentForm(
+            branch=branch, initial={"paid_on": today, "first_month": month, "last_month": month}
+        )
+    else:
+        form = RateForm(branch=branch, initial={"valid_from": month})
+    choices_from(form.fields["member"], [m for m in members if m.status == Member.Status.ACTIVE])
+    return form
+
+
+@capability_required("edit_dues")
+def ledger_form(request, name: str):
+    """One of the ledger's folded forms, fetched when its <details> is first opened (htmx)."""
+    branch = _ledger_branch(request, request.GET.get("branch"))
+    if not has_capability(request.user, "edit_dues", branch):
+        raise PermissionDenied
+    form = _blank_form(name, branch, selectors.branch_members(branch=branch))
+    return render(request, f"dues/ledger.html#{name}-form", {"branch": branch, f"{name}_form": form})
 
 
 def _editable_branch(request):

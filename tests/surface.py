@@ -163,6 +163,9 @@ PAGES = [
     Page("dues:member_panel", ("own_member",), statuses(200, liaison=204, stranger=404)),
     Page("dues:member_panel", ("member",), statuses(200, liaison=204, member=404, stranger=404)),
     Page("dues:payment_owed", expected=statuses(200, committee=403, liaison=403, member=403, bureau=403)),
+    Page("dues:payment_form", expected=statuses(200, committee=403, liaison=403, member=403, bureau=403)),
+    Page("dues:expenditure_form", expected=statuses(200, committee=403, liaison=403, member=403, bureau=403)),
+    Page("dues:rate_form", expected=statuses(200, committee=403, liaison=403, member=403, bureau=403)),
     Page("visits:schedule", expected=VISITORS),
     Page("visits:schedule_xlsx", expected=VISITORS),
     Page("visits:schedule_month", expected=VISITORS),
@@ -200,6 +203,11 @@ PAGES = [
     Page(
         "dues:payment_owed",
         data={"branch": "branch", "payment-member": "member"},
+        expected=statuses(200, committee=403, liaison=403, member=403, bureau=403, stranger=404),
+    ),
+    Page(
+        "dues:rate_form",
+        data={"branch": "branch"},
         expected=statuses(200, committee=403, liaison=403, member=403, bureau=403, stranger=404),
     ),
     Page("members:contact_map", data={"branch": "branch"}, expected=statuses()),
