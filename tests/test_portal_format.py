@@ -1,9 +1,12 @@
 """One way to write dates, times, amounts and phones in each language (templatetags/portal_format.py)."""
 
 import datetime
+import pathlib
+import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.utils import translation
 from phonenumber_field.phonenumber import PhoneNumber
@@ -111,3 +114,14 @@ def test_a_phone_links_to_dial_it_written_as_people_write_it():
     assert render("{{ p|tel }}", "zh-hans", p=stored) == render("{{ p|tel }}", "en", p="13964581758") == link
     assert render("{{ p|tel }}", "zh-hans", p="12345") == '<a href="tel:+8612345">12345</a>'
     assert render("{{ p|tel }}|{{ q|tel }}|{{ r|tel }}", "zh-hans", p="", q=None, r="<b>") == "||&lt;b&gt;"
+
+
+def test_templates_write_a_weekday_one_way():
+    """|weekday, not Django's date:"l", which builds a DateFormat for each value it writes."""
+    templates = pathlib.Path(settings.BASE_DIR, "templates")
+    written_by_django = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if re.search(r"""\|date:["']l["']""", path.read_text(encoding="utf-8"))
+    ]
+    assert written_by_django == []
