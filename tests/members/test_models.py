@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from members.models import CareCategory, Member
+from members.models import CareCategory, CarePeriod, Member
 from members.services import name_pinyin
 from tests.factories import MemberFactory
 
@@ -17,6 +17,36 @@ def test_aged_at_least_80_counts_from_the_80th_birthday(branch):
     assert member in Member.objects.aged_at_least(80, on=birthday)
     assert member in Member.objects.in_care_category(CareCategory.ELDERLY, on=birthday)
     assert member not in Member.objects.in_care_category(CareCategory.ELDERLY, on=eve)
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [
+        CareCategory.values,
+        [CareCategory.ELDERLY],
+        [CareCategory.ALONE],
+        [CareCategory.ELDERLY, CareCategory.ALONE],
+    ],
+)
+def test_care_category_parts_are_disjoint_and_make_up_the_category(branch, categories):
+    """The dashboard counts `in_care_category_parts` and adds them up: the same members, each once."""
+    today = datetime.date(2026, 12, 6)
+    old_alone = MemberFactory(branch=branch, birth_date=datetime.date(1940, 1, 1))
+    young_alone = MemberFactory(branch=branch, birth_date=datetime.date(1960, 1, 1))
+    MemberFactory(branch=branch, birth_date=datetime.date(1938, 5, 1))  # 80 and over, no stored category
+    MemberFactory(branch=branch, birth_date=datetime.date(1955, 5, 1))  # neither
+    for member in (old_alone, young_alone):
+        CarePeriod.objects.create(
+            member=member, category=CareCategory.ALONE, started_on=datetime.date(2020, 1, 1)
+        )
+
+    parts = Member.objects.in_care_category_parts(*categories, on=today)
+
+    ids = [pk for part in parts for pk in part.values_list("pk", flat=True)]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(
+        Member.objects.in_care_category(*categories, on=today).values_list("pk", flat=True)
+    )
 
 
 def test_leap_day_birth_counts_a_year_older_from_1_march_and_agrees_with_age_on(branch):
