@@ -48,16 +48,11 @@ FEED_DAYS_BACK = 180
 CARD_FIELDS = ("organiser_id", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker", "summary")
 
 
-def _own_attendance(user) -> Prefetch:
-    return Prefetch(
-        "attendances",
-        queryset=Attendance.objects.filter(member__in=reader_member_ids(user)),
-        to_attr="own_attendances",
-    )
-
-
-def _list_prefetches(user) -> list:
-    return ["branches", "materials", _own_attendance(user)]
+def _own_attendance(user, *fields: str) -> Prefetch:
+    """The reader's own attendance of each activity (`own_attendances`), of `fields` or whole. The reader
+    is one member: nothing to order (the default ordering would join each row's member to sort)."""
+    own = Attendance.objects.filter(member__in=reader_member_ids(user)).order_by()
+    return Prefetch("attendances", own.only(*fields) if fields else own, to_attr="own_attendances")
 
 
 def visible_activities(user):
@@ -85,14 +80,8 @@ def attendees(activity: StudyActivity, branch_ids: list[int]):
     return members
 
 
-def activity_list(*, user):
-    """Activities in which any branch the user may see takes part, with what the list shows preloaded."""
-    activities = visible_activities(user).select_related("organiser", "interest_group", "contact_group")
-    return activities.prefetch_related(*_list_prefetches(user))
-
-
 def activity_cards(*, user):
-    """The activities of activity_list with only the columns a card shows, nothing preloaded: the
+    """The activities the user may see with only the columns a card shows, nothing preloaded: the
     caller slices several lists first and preloads them together with `activities_preload`."""
     return visible_activities(user).only(*CARD_FIELDS)
 
@@ -106,20 +95,19 @@ def activities_preload(*, user, lists: list[list[StudyActivity]]) -> None:
     materials = StudyMaterial.objects.only("activity", "kind", "title", "url").order_by(
         "kind", "uploaded_at", "pk"
     )
-    own = Attendance.objects.filter(member__in=reader_member_ids(user)).only(
-        "activity", "status", "makeup_on"
-    )
     prefetch_related_objects(
         every,
         Prefetch("branches", Branch.objects.only("name"), to_attr="branch_list"),
         Prefetch("materials", materials, to_attr="material_list"),
-        Prefetch("attendances", own.order_by("member__name_pinyin", "member"), to_attr="own_attendances"),
+        _own_attendance(user, "activity", "status", "makeup_on"),
     )
 
 
 def activity_get_for_user(user, pk: int) -> StudyActivity:
     """The activity if one of its branches is the user's; 404 otherwise."""
-    return get_object_or_404(activity_list(user=user), pk=pk)
+    activities = visible_activities(user).select_related("organiser", "interest_group", "contact_group")
+    preloaded = activities.prefetch_related("branches", "materials", _own_attendance(user))
+    return get_object_or_404(preloaded, pk=pk)
 
 
 def activity_get_for_editor(user, pk: int) -> StudyActivity:
