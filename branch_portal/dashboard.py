@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import BranchRole
 from accounts.permissions import branch_ids, branches_of, roles_by_branch
@@ -50,7 +51,7 @@ def for_user(user) -> dict:
     return {
         "today": today,
         "first_steps": _first_steps(row, branch_ids(user, "manage_roles")),
-        "branches": branches_of(user, "view_study"),  # every branch where the user holds a role
+        "places": _places(user, roles),
         "role_labels": role_labels,
         "calls_to_make": row.get("calls_to_make", 0),  # notifications: members to phone about a notice
         "tiles": tiles,
@@ -62,6 +63,24 @@ def for_user(user) -> dict:
         "member_home": member_home.for_user(user, today),
         "meetings": study_selectors.home_meetings(user=user, today=today),  # resolutions due, the year's tile
     }
+
+
+def _places(user, roles: dict[int, frozenset[str]]) -> list[str]:
+    """Where the user holds their roles, for the greeting: each branch by name, but a bureau the user
+    reads as a whole once, with its number of branches (the bureau would otherwise greet 200 names)."""
+    whole: dict[str, int] = {}
+    places = []
+    for branch in branches_of(user, "view_study"):  # every branch where the user holds a role
+        if BranchRole.Role.BUREAU in roles[branch.pk]:
+            whole[branch.bureau.name] = whole.get(branch.bureau.name, 0) + 1
+        else:
+            places.append(f"{branch.bureau} · {branch}")
+    wholes = [
+        ngettext("%(bureau)s · its %(count)d branch", "%(bureau)s · all %(count)d branches", count)
+        % {"bureau": bureau, "count": count}
+        for bureau, count in whole.items()
+    ]
+    return wholes + places
 
 
 def figures_query(user, today: datetime.date, now: datetime.datetime) -> QuerySet | None:

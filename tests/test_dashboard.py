@@ -1,4 +1,5 @@
-"""The home page (branch_portal/dashboard.py): a new branch's first steps for its secretary."""
+"""The home page (branch_portal/dashboard.py): the greeting, and a new branch's first steps for its
+secretary."""
 
 import datetime
 
@@ -7,7 +8,8 @@ from django.urls import reverse
 
 from study.models import StudyPlan
 from tests.dues.factories import DuesRateFactory
-from tests.factories import ContactGroupFactory, MemberFactory
+from accounts.models import BranchRole
+from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactory, MemberFactory
 
 TODAY = datetime.date(2026, 12, 6)
 
@@ -15,6 +17,27 @@ TODAY = datetime.date(2026, 12, 6)
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: TODAY)
+
+
+def greeting(client) -> str:
+    page = client.get(reverse("home")).content.decode()
+    return " ".join(page.split('<p class="lead">')[1].split("</p>")[0].split())
+
+
+def test_the_greeting_names_the_branches_where_the_user_holds_a_role(client, committee, branch):
+    other = BranchFactory(bureau=branch.bureau, name="第17党支部")
+    BranchRoleFactory(user=committee, branch=other, role=BranchRole.Role.LIAISON)
+    client.force_login(committee)
+
+    assert greeting(client).startswith(f"{branch.bureau.name} · 第16党支部；{branch.bureau.name} · 第17党支部")
+
+
+def test_the_greeting_names_a_bureau_read_as_a_whole_once_with_its_number_of_branches(client, bureau, branch):
+    BranchFactory.create_batch(2, bureau=branch.bureau)
+    client.force_login(bureau)
+
+    assert greeting(client).startswith(f"{branch.bureau.name} · 全部3个支部")
+    assert "第16党支部" not in greeting(client)
 
 
 def steps(client) -> dict[str, bool]:
