@@ -145,8 +145,9 @@ def test_the_compiled_figures_are_the_orms_for_every_user_and_day(cast, day):
 def test_the_figures_are_not_all_zero(cast):
     # The comparison above means something: the cast's figures are many and various.
     row = figures_row(cast["committee_of_two"], DAYS[0], _moment(DAYS[0]), figures_query)
-    assert row["members_active"] == 25  # (14 + 1 of 80 + 1 reader) + (9 + 1 + 1), less a death in each
-    assert 0 < row["members_elderly"] < row["members_cared_for"] < row["members_active"]
+    members = row["member_counts"]
+    assert members["all"] == 25  # (14 + 1 of 80 + 1 reader) + (9 + 1 + 1), less a death in each
+    assert 0 < members["elderly"] < members["cared_for"] < members["all"]
     assert row["calls_to_make"] == 2  # the calls with no caller, in either branch
     assert row["visits_overdue"] and row["visits_week"] and row["concerns_open"] and row["concerns_stale"]
     assert row["dues_owing"] and row["dues_collected"] > Decimal(0)

@@ -2,8 +2,17 @@ import datetime
 
 import pytest
 
-from members.models import CareCategory, CarePeriod, Member
+from lib import figures
+from members.models import (
+    ELDERLY_AGE,
+    CareCategory,
+    CarePeriod,
+    Member,
+    aged_at_least,
+    in_care_category,
+)
 from members.services import name_pinyin
+from org.models import Branch
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +37,9 @@ def test_aged_at_least_80_counts_from_the_80th_birthday(branch):
         [CareCategory.ELDERLY, CareCategory.ALONE],
     ],
 )
-def test_care_category_parts_are_disjoint_and_make_up_the_category(branch, categories):
-    """The dashboard counts `in_care_category_parts` and adds them up: the same members, each once."""
+def test_care_categories_counted_in_one_pass_are_the_filters_counts(branch, categories):
+    """The dashboard counts its member figures in one pass (`figures.Counts`) with the conditions the
+    member list filters by: the same members."""
     today = datetime.date(2026, 12, 6)
     old_alone = MemberFactory(branch=branch, birth_date=datetime.date(1940, 1, 1))
     young_alone = MemberFactory(branch=branch, birth_date=datetime.date(1960, 1, 1))
@@ -39,14 +49,25 @@ def test_care_category_parts_are_disjoint_and_make_up_the_category(branch, categ
         CarePeriod.objects.create(
             member=member, category=CareCategory.ALONE, started_on=datetime.date(2020, 1, 1)
         )
+    members = Member.objects.filter(branch=branch)
 
-    parts = Member.objects.in_care_category_parts(*categories, on=today)
+    counted = Branch.objects.filter(pk=branch.pk).values(
+        counts=figures.Counts(
+            members,
+            elderly=aged_at_least(ELDERLY_AGE, today),
+            cared=in_care_category(*categories, on=today),
+        )
+    )[0]["counts"]
 
-    ids = [pk for part in parts for pk in part.values_list("pk", flat=True)]
-    assert len(ids) == len(set(ids))
-    assert set(ids) == set(
-        Member.objects.in_care_category(*categories, on=today).values_list("pk", flat=True)
-    )
+    assert counted == {
+        "all": 4,
+        "elderly": members.aged_at_least(ELDERLY_AGE, on=today).count(),
+        "cared": members.in_care_category(*categories, on=today).count(),
+    }
+    assert counted["cared"] == {
+        (CareCategory.ALONE,): 2,
+        (CareCategory.ELDERLY,): 2,
+    }.get(tuple(categories), 3)
 
 
 def test_leap_day_birth_counts_a_year_older_from_1_march_and_agrees_with_age_on(branch):
