@@ -61,7 +61,7 @@ def for_user(user) -> dict:
         "care": visit_panels(user, today),
         # The member's own home (next study day, notices, group leader, dues) for whoever reads as one.
         "member_home": member_home.for_user(user, today),
-        "meetings": study_selectors.home_meetings(user=user, today=today),  # resolutions due, the year's tile
+        "meetings": study_selectors.home_meetings(user=user, today=today, row=row),  # resolutions, the tile
     }
 
 
@@ -96,6 +96,7 @@ def figures_query(user, today: datetime.date, now: datetime.datetime) -> QuerySe
         **{name: figures.Count(counted) for name, counted in visit_counts(user, today, now).items()},
         **glance.dues_columns(user, today),
         **_first_steps_columns(user, today),
+        **study_selectors.home_meetings_columns(user, today),
     }
     if not columns:
         return None

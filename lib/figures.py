@@ -23,13 +23,14 @@ from django.db.models import (
 
 
 class Count(Subquery):
-    """The number of rows of a queryset."""
+    """The number of rows of a queryset, or of its distinct values of `fields` when given."""
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) figure)"
     output_field = IntegerField()
 
-    def __init__(self, queryset: QuerySet) -> None:
-        super().__init__(queryset.order_by().values("pk"))
+    def __init__(self, queryset: QuerySet, *fields: str) -> None:
+        queryset = queryset.order_by()
+        super().__init__(queryset.values(*fields).distinct() if fields else queryset.values("pk"))
 
 
 class Counts(Subquery):

@@ -11,6 +11,7 @@ from docx import Document
 
 from accounts.models import BranchRole
 from accounts.permissions import SYSTEM
+from org.models import Branch
 from study import selectors, services
 from study.holidays import is_holiday, off_holiday
 from study.models import AgendaItem, Resolution, StudyActivity, StudyPlan
@@ -101,16 +102,23 @@ def test_a_branch_changes_its_expected_frequency(branch, secretary):
     "today", [datetime.date(2026, 1, 1), TODAY, datetime.date(2026, 7, 1), datetime.date(2027, 1, 1)]
 )
 def test_the_home_tile_counts_what_the_year_page_shows_missing(branch, other_branch, secretary, today):
-    """The home tile counts without building the year's table; both read the same meetings and rules."""
+    """The home tile counts in the database without building the year's table; both read the same
+    meetings and rules."""
     _meeting(branch, datetime.date(2026, 2, 10))
+    _meeting(branch, datetime.date(2026, 3, 10))  # the same quarter, for this branch's committee
     _meeting(branch, datetime.date(2026, 5, 6), kind=StudyActivity.Kind.GENERAL_MEETING)
+    _meeting(branch, datetime.date(2026, 6, 30), kind=StudyActivity.Kind.GENERAL_MEETING)  # the same quarter
     joint = _meeting(other_branch, datetime.date(2026, 3, 3), kind=StudyActivity.Kind.PARTY_LECTURE)
     joint.branches.add(branch)
     services.frequencies_save(actor=SYSTEM, branch=branch, every={COMMITTEE_MEETING: 3})
     services.frequencies_save(actor=SYSTEM, branch=other_branch, every={COMMITTEE_MEETING: 0})
     shown = [branch, other_branch]
 
-    missing = selectors.missing_meetings([b.pk for b in shown], 2026, today)
+    ids = [b.pk for b in shown]
+    columns = selectors.missing_meetings_columns(ids, 2026, today)
+    row = Branch.objects.filter(pk=branch.pk).values(**columns).get()
+
+    missing = selectors.missing_meetings(row, ids, 2026, today)
 
     assert missing == sum(year.missing for year in selectors.meeting_year(shown, 2026, today))
     assert missing > 0 or today == datetime.date(2026, 1, 1)
@@ -139,7 +147,7 @@ def test_the_year_page_and_tile_name_what_is_missing(client, branch, secretary):
     assert "✗ 缺" in page
     # Nothing held by mid-April: Q1 of the all-member meeting and the lecture, January to March of
     # the committee, the party group and the theme Party day; the organisational life is still due.
-    assert home.context["meetings"]["year"].missing == 1 + 1 + 3 * 3
+    assert home.context["meetings"]["missing"] == 1 + 1 + 3 * 3
     assert "三会一课缺开次数" in home.content.decode()
 
 
