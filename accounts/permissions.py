@@ -71,13 +71,16 @@ def _load_roles(user) -> None:
         return
     roles: dict[int, set[str]] = {}
     branches: dict[int, Branch] = {}
+    bureaus: dict[int, Bureau] = {}  # one each, shared by its branches
     if user.is_authenticated and user.is_active:
         for branch_id, role, name, bureau_id, bureau_name in _held_and_bureau_roles(user):
             roles.setdefault(branch_id, set()).add(role)
             if branch_id not in branches:
                 # Rows as loaded from the database (from_db), so they behave like any queried Branch.
                 branch = Branch.from_db("default", ["id", "bureau_id", "name"], [branch_id, bureau_id, name])
-                branch.bureau = Bureau.from_db("default", ["id", "name"], [bureau_id, bureau_name])
+                if bureau_id not in bureaus:
+                    bureaus[bureau_id] = Bureau.from_db("default", ["id", "name"], [bureau_id, bureau_name])
+                branch.bureau = bureaus[bureau_id]
                 branches[branch_id] = branch
     user._branches = branches
     user._roles_by_branch = {branch_id: frozenset(held) for branch_id, held in roles.items()}

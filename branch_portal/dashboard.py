@@ -41,7 +41,7 @@ def for_user(user) -> dict:
     now = timezone.now()
     today = timezone.localdate(now)
     roles = roles_by_branch(user)
-    role_labels = sorted({BranchRole.Role(r).label for held in roles.values() for r in held})
+    role_labels = sorted(BranchRole.Role(r).label for r in set().union(*roles.values()))
     row = figures_row(user, today, now, figures_query)
     if row and not row.pop("reader"):
         reader_member_absent(user)
