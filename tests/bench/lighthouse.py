@@ -70,6 +70,7 @@ def install() -> Path | None:
 
 
 REPORTS = services.ROOT / "var" / "lighthouse-reports"
+ATTEMPTS = 3
 
 
 def run(lighthouse: Path, url: str, cookie: str, name: str) -> dict:
@@ -88,8 +89,17 @@ def run(lighthouse: Path, url: str, cookie: str, name: str) -> dict:
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     chrome = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
-    subprocess.run(command, check=True, capture_output=True, timeout=300, env=chrome)
-    data = json.loads(report.read_text())
+    for attempt in range(ATTEMPTS):
+        report.unlink(missing_ok=True)  # never an earlier run's
+        finished = subprocess.run(command, capture_output=True, timeout=300, env=chrome)
+        data = json.loads(report.read_text()) if report.exists() else {}
+        # Lighthouse sometimes loses the page's trace on a busy machine (NO_NAVSTART: "Please run
+        # Lighthouse again"), which says nothing of the page: that run is repeated, nothing else is.
+        lost_trace = (data.get("runtimeError") or {}).get("code") == "NO_NAVSTART"
+        if not lost_trace or attempt == ATTEMPTS - 1:
+            break
+        services.log(f"lighthouse {name}: the trace was lost (NO_NAVSTART), running it again")
+    finished.check_returncode()
     categories, audits = data["categories"], data["audits"]
     failing = [
         key
