@@ -45,8 +45,14 @@ class MemberFilter(BranchAndYearChoices, django_filters.FilterSet):
     age = django_filters.ChoiceFilter(
         label=_("Age"), choices=AGE_BAND_CHOICES, method="filter_age", empty_label=_("All ages")
     )
+    # The page's branch menu, a form of its own (a select of a bureau's 200 branches written by the
+    # form renderer in Python, not option by option in the template).
     branch = django_filters.ChoiceFilter(
-        label=_("Branch"), choices=[], field_name="branch_id", empty_label=_("All branches")
+        label=_("Branch"),
+        choices=[],
+        field_name="branch_id",
+        empty_label=_("All branches"),
+        widget=forms.Select(attrs={"class": "form-select branch-choice", "id": "list-branch"}),
     )
     district = django_filters.ChoiceFilter(label=_("District"), choices=[], empty_label=_("All districts"))
     status = django_filters.ChoiceFilter(
@@ -62,14 +68,14 @@ class MemberFilter(BranchAndYearChoices, django_filters.FilterSet):
         data = data.copy() if data is not None else {}
         data.setdefault("status", Member.Status.ACTIVE)
         user = request.user
-        self.branch_choices = branches_of(user, "view_roster")  # drawn as the page's branch menu
-        reads_bureau = has_role(user, Role.BUREAU) and len(self.branch_choices) > 1
+        branches = branches_of(user, "view_roster")
+        reads_bureau = has_role(user, Role.BUREAU) and len(branches) > 1
         if reads_bureau:
             # A bureau reads hundreds of branches: one at a time, unless it asks for all (an empty choice).
             data.setdefault("branch", str(current_branch(request, "view_roster").pk))
         super().__init__(data, *args, request=request, **kwargs)
         branch_id = selectors.roster_branch_in_view(user, data.get("branch"))
-        self.offer_branches(self.branch_choices)
+        self.offer_branches(branches)
         groups = selectors.contact_group_choices(user=user, branch_id=branch_id)
         # Across a whole bureau a list of its ~1,200 groups helps nobody: a group is chosen within a branch.
         self.filters["contact_group"].queryset = (

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Exists, Prefetch, Q
+from django.db.models import CharField, Exists, Prefetch, Q
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,18 +119,21 @@ def member_get_for_editing(user, pk: int) -> Member:
     return get_object_or_404(editable, pk=pk)
 
 
-MEMBER_LIST_SHOWN = ["name", "status", "birth_date", "phone", "contact_group__name"]
+MEMBER_LIST_SHOWN = ["name", "status", "birth_date", "contact_group__name"]
 
 
 def member_list(*, user, on: datetime.date | None = None):
-    """Members of the user's roster branches, with group and today's care periods preloaded.
+    """Members of the user's roster branches, with group and today's care periods preloaded, and the
+    mobile phone as stored (`phone_text`), which |tel writes as the member's PhoneNumber would be.
 
-    Only the columns the list shows are read (a member row carries addresses, notes and more).
+    Only the columns the list shows are read (a member row carries addresses, notes and more), and
+    the phone as text: a PhoneNumber field parses each row's number as it is read (~1 ms a page).
     """
     return (
         Member.objects.in_branches(branch_ids(user, "view_roster"))
         .select_related("contact_group")
         .only(*MEMBER_LIST_SHOWN)
+        .annotate(phone_text=Cast("phone", CharField()))
         .prefetch_related(current_care_prefetch(on))
     )
 
