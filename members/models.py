@@ -3,12 +3,12 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from lib.calendar import years_before
+from lib.links import id_url
 from org.models import Branch
 
 
@@ -190,7 +190,7 @@ class Member(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("members:detail", args=[self.pk])
+        return id_url("members:detail", self.pk)  # lists of members link each
 
     def age_on(self, day: datetime.date) -> int:
         had_birthday = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)

@@ -225,8 +225,11 @@ def concern_list(*, user, inbox: bool = False):
     iterating it (the events of 8,000 concerns cost far more than the 50 a page shows).
     """
     # A list (to_attr) rather than `events.all`: the template counts and lists the steps, and each
-    # `.all` would clone a queryset.
-    events = Prefetch("events", queryset=ConcernEvent.objects.select_related("actor"), to_attr="steps")
+    # `.all` would clone a queryset. Of each step's actor only the name is shown.
+    steps = ConcernEvent.objects.select_related("actor").only(
+        "concern", "to_state", "comment", "at", *(f"actor__{name}" for name in VISITOR_FIELDS)
+    )
+    events = Prefetch("events", queryset=steps, to_attr="steps")
     if inbox:
         concerns = Concern.objects.filter(
             member__branch_id__in=branch_ids(user, "answer_escalations"), escalated_at__isnull=False

@@ -17,6 +17,7 @@ from accounts.current_branch import current_branch
 from accounts.permissions import branch_ids, branches_of, capability_required, has_capability
 from lib import spreadsheets
 from lib.form_errors import add_service_error
+from lib.links import id_url
 from lib.paging import page_of
 from members.models import Member
 from members.selectors import member_get_for_user
@@ -260,7 +261,8 @@ def _concerns_context(request, inbox: bool, form) -> dict:
 
 
 def _concern_rows(user, concerns) -> list[dict]:
-    """Each concern of the page with its staleness and the moves the user may make."""
+    """Each concern of the page with its staleness, the moves the user may make and the address
+    they are posted to."""
     now = timezone.now()
     rows = []
     for concern in concerns:
@@ -269,7 +271,14 @@ def _concern_rows(user, concerns) -> list[dict]:
             for state, capability in TRANSITIONS[Concern.State(concern.state)].items()
             if has_capability(user, capability, concern.member.branch_id)
         ]
-        rows.append({"concern": concern, "stale": selectors.is_stale(concern, now), "actions": allowed})
+        rows.append(
+            {
+                "concern": concern,
+                "stale": selectors.is_stale(concern, now),
+                "actions": allowed,
+                "transition_url": id_url("visits:concern_transition", concern.pk),
+            }
+        )
     return rows
 
 
