@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.current_branch import current_branch
 from accounts.permissions import Role, branches_of, has_role
-from lib.filters import BranchAndYearChoices
+from lib.filters import BranchAndYearChoices, FilterForm
 
 from . import selectors
 from .models import ELDERLY_AGE, CareCategory, Member
@@ -60,6 +60,7 @@ class MemberFilter(BranchAndYearChoices, django_filters.FilterSet):
     )
 
     class Meta:
+        form = FilterForm
         model = Member
         fields = ["q", "branch", "contact_group", "care", "age", "district", "status"]
 

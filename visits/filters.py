@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import branches_of
-from lib.filters import BranchAndYearChoices
+from lib.filters import BranchAndYearChoices, FilterForm
 
 from .models import Concern
 
@@ -46,6 +46,7 @@ class ConcernFilter(BranchAndYearChoices, django_filters.FilterSet):
     )
 
     class Meta:
+        form = FilterForm
         model = Concern
         fields = ["status", "branch", "year", "q"]
 
