@@ -84,6 +84,11 @@ class DuesRate(models.Model):
         return self.override_amount if self.override_amount is not None else self.rule_amount
 
 
+def receipt(year: int, number: int) -> str:
+    """A receipt as written on it and in the ledger: 2026-0007."""
+    return f"{year}-{number:04d}"
+
+
 class Payment(models.Model):
     """Dues paid for one or more consecutive months, with a receipt numbered per branch and year."""
 
@@ -139,7 +144,7 @@ class Payment(models.Model):
 
     @property
     def receipt(self) -> str:
-        return f"{self.year}-{self.receipt_no:04d}"
+        return receipt(self.year, self.receipt_no)
 
     @property
     def month_count(self) -> int:

@@ -32,16 +32,23 @@ def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+def month_number(day: datetime.date) -> int:
+    """Months since the year 0: month arithmetic on whole numbers."""
+    return day.year * 12 + day.month - 1
+
+
+def month_of(number: int) -> datetime.date:
+    """The month (its first day) of a `month_number`."""
+    return datetime.date(number // 12, number % 12 + 1, 1)
+
+
 def add_months(month: datetime.date, count: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + count
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    return month_of(month_number(month) + count)
 
 
 def months_between(first: datetime.date, last: datetime.date) -> Iterator[datetime.date]:
     """Each month from `first` to `last` inclusive (both first days of months)."""
-    # Counted in months since year 0: the standings walk every month of every payment on each page.
-    start, end = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
-    return (datetime.date(index // 12, index % 12 + 1, 1) for index in range(start, end + 1))
+    return (month_of(number) for number in range(month_number(first), month_number(last) + 1))
 
 
 def month_count(first: datetime.date, last: datetime.date) -> int:

@@ -23,8 +23,8 @@ from members.selectors import reader_member_ids
 from org.models import Branch
 from visits.models import BirthdayCelebration
 
-from .models import DuesRate, Expenditure, Payment, WorkPlanItem
-from .money import ZERO, add_months, month_start, months_between, to_fen
+from .models import DuesRate, Expenditure, Payment, WorkPlanItem, receipt
+from .money import ZERO, add_months, month_number, month_of, month_start, months_between, to_fen
 
 
 def ledger_branches(user) -> list[Branch]:
@@ -146,7 +146,7 @@ def payment_rows(*, branch_ids: list[int]) -> list[PaymentRow]:
     return [PaymentRow(*row) for row in rows.values_list(*fields)]
 
 
-def _standing(member: Member, rates: list[DuesRate], paid: set[datetime.date], upto: datetime.date):
+def _standing(member: Member, rates: list[DuesRate], paid: set[int], upto: datetime.date):
     """Unpaid months run from the first rate to `upto` (or the month the member left the branch)."""
     standing = MemberDues(member=member, rates=rates)
     if not rates:
@@ -154,13 +154,19 @@ def _standing(member: Member, rates: list[DuesRate], paid: set[datetime.date], u
     end = month_start(upto)
     if member.status != Member.Status.ACTIVE and member.status_changed_on:
         end = min(end, month_start(member.status_changed_on))
-    standing.unpaid_months = [m for m in months_between(rates[0].valid_from, end) if m not in paid]
+    owed = range(month_number(rates[0].valid_from), month_number(end) + 1)
+    standing.unpaid_months = [month_of(number) for number in owed if number not in paid]
     standing.arrears = sum((rate_in_force(rates, m).monthly_dues for m in standing.unpaid_months), ZERO)
     return standing
 
 
-def _paid_months(payments) -> set[datetime.date]:
-    return {month for p in payments for month in months_between(p.first_month, p.last_month)}
+def _paid_months(payments) -> set[int]:
+    """The months paid, as `month_number`s: the standings walk every month of every payment."""
+    return {
+        number
+        for p in payments
+        for number in range(month_number(p.first_month), month_number(p.last_month) + 1)
+    }
 
 
 # What a member's standing shows of their rates and payments (the rest is deferred, as with `only`).
@@ -420,15 +426,46 @@ def year_account_from(
     )
 
 
-def payment_list(*, branch: Branch):
-    """The branch's payments, with what the ledger shows preloaded (and no more: see MEMBER_FIELDS)."""
-    shown = ["year", "receipt_no", "first_month", "last_month", "amount", "paid_on", "note", "member"]
-    received_by = ["received_by__username", "received_by__first_name", "received_by__last_name"]
-    return (
-        Payment.objects.filter(branch=branch)
-        .select_related("member", "received_by")
-        .only(*shown, "member__name", "received_by", *received_by)
-    )
+def payment_list(*, branch: Branch) -> QuerySet[Payment]:
+    """The branch's payments, for the ledger's filter; `payment_lines` reads what the ledger shows."""
+    return Payment.objects.filter(branch=branch)
+
+
+class PaymentLine(NamedTuple):
+    """A payment as the ledger lists it."""
+
+    year: int
+    receipt_no: int
+    member_name: str
+    first_month: datetime.date
+    last_month: datetime.date
+    amount: Decimal
+    paid_on: datetime.date
+    note: str
+    received_by: str
+
+    @property
+    def receipt(self) -> str:
+        return receipt(self.year, self.receipt_no)
+
+
+def payment_lines(payments: QuerySet[Payment]) -> list[PaymentLine]:
+    """The payments as the ledger lists them (one query), read as values: as model instances, each
+    with its member and receiver, a year's payments took three times as long."""
+    # The member's name looked up row by row: joined, PostgreSQL hashed all the members of every branch
+    # (10,000 on the bench) to name a year's hundred-odd payments, 2.4 of the query's 2.9 ms.
+    name = Subquery(Member.objects.filter(pk=OuterRef("member_id")).values("name"))
+    shown = ("year", "receipt_no", "member_name", "first_month", "last_month", "amount", "paid_on", "note")
+    receiver = ("received_by", "received_by__username", "received_by__first_name", "received_by__last_name")
+    names: dict[int, str] = {}  # a branch's few receivers, named as User names them
+    lines = []
+    for *values, receiver_id, username, first_name, last_name in payments.annotate(
+        member_name=name
+    ).values_list(*shown, *receiver):
+        if receiver_id not in names:
+            names[receiver_id] = str(User(username=username, first_name=first_name, last_name=last_name))
+        lines.append(PaymentLine(*values, received_by=names[receiver_id]))
+    return lines
 
 
 def expenditure_list(*, branch: Branch):

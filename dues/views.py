@@ -78,7 +78,7 @@ def _ledger_context(request, branch, bound: dict | None = None) -> dict:
         "year": year,
         "today": today,
         "payment_filter": payments,
-        "payments": list(payments.qs),
+        "payments": selectors.payment_lines(payments.qs),
         "expenditure_filter": spending_filter,
         "expenditures": list(spending_filter.qs),
         "account": selectors.year_account_from(
