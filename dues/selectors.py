@@ -77,7 +77,19 @@ def committee_users(branch: Branch):
     )
 
 
-def rate_in_force(rates: list[DuesRate], month: datetime.date) -> DuesRate | None:
+class RateRow(NamedTuple):
+    """What standings and the dues pages read of a DuesRate, without building a model instance."""
+
+    valid_from: datetime.date
+    monthly_pension: Decimal
+    rule_amount: Decimal
+    override_amount: Decimal | None
+    override_reason: str
+
+    monthly_dues = DuesRate.monthly_dues  # the model's rule, on the same fields
+
+
+def rate_in_force(rates: list[RateRow] | list[DuesRate], month: datetime.date) -> RateRow | DuesRate | None:
     """The latest rate with valid_from ≤ month, from rates sorted by valid_from."""
     index = bisect.bisect_right([rate.valid_from for rate in rates], month)
     return rates[index - 1] if index else None
@@ -104,13 +116,13 @@ class MemberDues:
     """One member's standing: rates (oldest first), payments and the months still unpaid up to a month."""
 
     member: Member
-    rates: list[DuesRate] = field(default_factory=list)
+    rates: list[RateRow] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
     unpaid_months: list[datetime.date] = field(default_factory=list)
     arrears: Decimal = ZERO
 
     @property
-    def current_rate(self) -> DuesRate | None:
+    def current_rate(self) -> RateRow | None:
         return self.rates[-1] if self.rates else None
 
     @property
@@ -146,7 +158,7 @@ def payment_rows(*, branch_ids: list[int]) -> list[PaymentRow]:
     return [PaymentRow(*row) for row in rows.values_list(*fields)]
 
 
-def _standing(member: Member, rates: list[DuesRate], paid: set[int], upto: datetime.date):
+def _standing(member: Member, rates: list[RateRow], paid: set[int], upto: datetime.date):
     """Unpaid months run from the first rate to `upto` (or the month the member left the branch)."""
     standing = MemberDues(member=member, rates=rates)
     if not rates:
@@ -169,11 +181,7 @@ def _paid_months(payments) -> set[int]:
     }
 
 
-# What a member's standing shows of their rates and payments (the rest is deferred, as with `only`).
-RATE_FIELDS = (
-    "id", "branch_id", "member_id", "valid_from", "monthly_pension", "rule_amount", "override_amount",
-    "override_reason",
-)  # fmt: skip
+# What a member's standing shows of their payments (the rest is deferred, as with `only`).
 PAYMENT_FIELDS = (
     "id", "branch_id", "member_id", "first_month", "last_month", "amount", "amount_differs", "paid_on",
     "year", "receipt_no", "note",
@@ -186,12 +194,12 @@ def member_dues(*, member: Member, upto: datetime.date) -> MemberDues:
     lists = (
         Member.objects.filter(pk=member.pk)
         .values(
-            rates=figures.Rows(DuesRate.objects.filter(member=member), *RATE_FIELDS),
+            rates=figures.Rows(DuesRate.objects.filter(member=member), *RateRow._fields),
             payments=figures.Rows(Payment.objects.filter(member=member), *PAYMENT_FIELDS),
         )
         .get()
     )
-    rates = sorted(figures.instances(DuesRate, RATE_FIELDS, lists["rates"]), key=attrgetter("valid_from"))
+    rates = [RateRow(datetime.date.fromisoformat(day), *rest) for day, *rest in sorted(lists["rates"])]
     payments = figures.instances(Payment, PAYMENT_FIELDS, lists["payments"])
     payments.sort(key=attrgetter("first_month"), reverse=True)
     standing = _standing(member, rates, _paid_months(payments), upto)
@@ -247,9 +255,10 @@ def standings_in_branches(
     """
     if members is None:
         members = standing_members(branch_ids=branch_ids, upto=upto)
-    rates: dict[int, list[DuesRate]] = defaultdict(list)
-    for rate in DuesRate.objects.filter(branch_id__in=branch_ids).order_by("member_id", "valid_from"):
-        rates[rate.member_id].append(rate)
+    rates: dict[int, list[RateRow]] = defaultdict(list)
+    in_branches = DuesRate.objects.filter(branch_id__in=branch_ids).order_by("member_id", "valid_from")
+    for member_id, *row in in_branches.values_list("member_id", *RateRow._fields):
+        rates[member_id].append(RateRow(*row))
     if payments is None:
         payments = payment_rows(branch_ids=branch_ids)
     paid: dict[int, list[PaymentRow]] = defaultdict(list)
