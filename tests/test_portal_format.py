@@ -55,6 +55,17 @@ def test_a_day_and_a_month_of_an_aware_time_are_those_of_beijing():
     assert render("{{ at|day }}|{{ at|month }}", "zh-hans", at=new_year) == "2027年1月1日|2027年1月"
 
 
+@pytest.mark.parametrize(
+    ("language", "run", "one"),
+    [("zh-hans", "2025年3月–2025年5月", "2025年6月"), ("en", "March 2025–May 2025", "June 2025")],
+)
+def test_a_run_of_months_names_its_first_and_last_or_its_one_month(language, run, one):
+    march, may, june = datetime.date(2025, 3, 1), datetime.date(2025, 5, 1), datetime.date(2025, 6, 1)
+    out = render("{{ a|months:b }}|{{ c|months:c }}", language, a=march, b=may, c=june)
+    assert out == f"{run}|{one}"
+    assert out == render("{{ a|month }}–{{ b|month }}|{{ c|month }}", language, a=march, b=may, c=june)
+
+
 def test_a_weekday_reads_as_djangos_date_l_in_beijing():
     thursday = datetime.date(2026, 12, 10)
     late_on_sunday_utc = datetime.datetime(2026, 12, 6, 17, 0, tzinfo=datetime.UTC)  # Monday in Beijing

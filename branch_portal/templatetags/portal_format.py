@@ -2,8 +2,9 @@
 
 Built into every template (TEMPLATES' `builtins`): `{{ visit.due_on|day }}` gives 12月10日 within
 this year and 2027年1月1日 otherwise; `|weekday` 星期四; `|moment` adds the time (上午9:00); `|clock`
-the time alone; `|month` 2026年12月; `|yuan` 15,959.60; `|phone` 139 6458 1758; `|unbroken` keeps
-any of them on one line. The formats themselves are in branch_portal/formats/<language>/formats.py.
+the time alone; `|month` 2026年12月; `|months` a run of them, 2026年3月–2026年5月; `|yuan` 15,959.60;
+`|phone` 139 6458 1758; `|unbroken` keeps any of them on one line. The formats themselves are in
+branch_portal/formats/<language>/formats.py.
 
 A ledger or a schedule writes the same few dates and amounts hundreds of times a page, and Django's
 formatting parses the format anew each time: each date and amount is formatted once per language
@@ -95,6 +96,18 @@ def month(value) -> str:
     if not value:
         return ""
     return _written(get_language(), _date(value), "YEAR_MONTH_FORMAT")
+
+
+@register.filter
+def months(first, last) -> str:
+    """A run of months, `{{ first|months:last }}`: 2026年3月–2026年5月, or 2026年3月 when it is one."""
+    if not first:
+        return ""
+    language = get_language()
+    written = _written(language, _date(first), "YEAR_MONTH_FORMAT")
+    if not last or last == first:
+        return written
+    return f"{written}–{_written(language, _date(last), 'YEAR_MONTH_FORMAT')}"
 
 
 @register.filter
