@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from accounts.models import BranchRole
 from study.models import StudyPlan
 from tests.dues.factories import DuesRateFactory
-from accounts.models import BranchRole
 from tests.factories import BranchFactory, BranchRoleFactory, ContactGroupFactory, MemberFactory
 
 TODAY = datetime.date(2026, 12, 6)
@@ -29,7 +29,8 @@ def test_the_greeting_names_the_branches_where_the_user_holds_a_role(client, com
     BranchRoleFactory(user=committee, branch=other, role=BranchRole.Role.LIAISON)
     client.force_login(committee)
 
-    assert greeting(client).startswith(f"{branch.bureau.name} · 第16党支部；{branch.bureau.name} · 第17党支部")
+    bureau = branch.bureau.name
+    assert greeting(client).startswith(f"{bureau} · 第16党支部；{bureau} · 第17党支部")
 
 
 def test_the_greeting_names_a_bureau_read_as_a_whole_once_with_its_number_of_branches(client, bureau, branch):
