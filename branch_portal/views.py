@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dues import views as dues_views
-from members.selectors import member_get_for_user
+from members.selectors import member_row_for_user
 from notifications import views as notifications_views
 from study import views as study_views
 from visits import views as visits_views
@@ -56,7 +56,7 @@ MEMBER_SECTIONS = [
 def member_sections(request, member_id: int):
     """Every section the user may see of a member's page (visits, attendance, dues, notices) in one
     response; 404 for a member the user may not see."""
-    member = member_get_for_user(request.user, member_id)
+    member = member_row_for_user(request.user, member_id)
     return HttpResponse("".join(section(request, member) for section in MEMBER_SECTIONS))
 
 

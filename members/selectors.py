@@ -96,6 +96,12 @@ def member_get_for_user(user, pk: int) -> Member:
     )
 
 
+def member_row_for_user(user, pk: int) -> Member:
+    """The member's own row, without the branch and contact group the detail page shows (the page's
+    sections, which other apps add); 404 as member_get_for_user."""
+    return get_object_or_404(_visible_members(user), pk=pk)
+
+
 def _visible_members(user):
     roster = Q(branch_id__in=branch_ids(user, "view_roster"))
     return Member.objects.filter(Q(pk__in=reader_member_ids(user)) | roster)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lib.choices import ChoiceLabels
 from members.models import ContactGroup, Member
 from org.models import Branch
 
@@ -152,7 +153,7 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(status=Message.Status.QUEUED, not_before__lte=now)
 
 
-class Message(models.Model):
+class Message(ChoiceLabels, models.Model):
     """One outbox row: one recipient on one channel. Written with the notice, sent by a worker."""
 
     class Status(models.TextChoices):

@@ -73,10 +73,11 @@ def notice_messages(notice: Notice) -> QuerySet:
 
 
 def member_messages(member: Member, limit: int = 50) -> QuerySet:
-    """What was sent to the member (notices and reminders), newest first."""
-    return (
-        Message.objects.filter(member=member).select_related("notice").order_by("-created_at", "-pk")[:limit]
-    )
+    """What was sent to the member (notices and reminders), newest first, with the columns the member
+    page shows (templates/notifications/member_panel.html): not each notice's text."""
+    shown = ("created_at", "channel", "status", "body", "notice__title", "notice__year", "notice__number")
+    messages = Message.objects.filter(member=member).select_related("notice").only(*shown)
+    return messages.order_by("-created_at", "-pk")[:limit]
 
 
 # The call list keeps a call this long after it was reached, so a mis-tap can be put right.

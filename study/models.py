@@ -528,7 +528,7 @@ def contribution_upload_to(contribution: "Contribution", filename: str) -> str:
     return f"study/{contribution.activity_id}/contributions/{uuid.uuid4().hex}{suffix}"
 
 
-class Contribution(models.Model):
+class Contribution(ChoiceLabels, models.Model):
     """A member's talk (宣讲) or essay (征文) given at an activity, e.g. 《我所经历的改革和法制故事》."""
 
     class Kind(models.TextChoices):

@@ -51,6 +51,8 @@ from .models import (
 FEED_DAYS_BACK = 180
 # What a card on the list shows (the activity-card partial of templates/study/activity_list.html).
 CARD_FIELDS = ("organiser_id", "kind", "theme", "date", "starts_at", "ends_at", "place", "speaker", "summary")
+# What the member page's attendance and talks show of their activity (templates/study/member_panel.html).
+ACTIVITY_SHOWN = ("activity__date", "activity__theme", "activity__kind")
 
 
 def _own_attendance(user, *fields: str) -> Prefetch:
@@ -221,10 +223,11 @@ def makeup_get_for_user(user, pk: int) -> Attendance:
 
 
 def member_attendance(*, member: Member, limit: int = 24):
-    """The member's latest attendance records, newest first."""
+    """The member's latest attendance records, newest first, with the columns the member page shows."""
     return (
         Attendance.objects.filter(member=member)
         .select_related("activity")
+        .only("status", "reason", "makeup_on", "makeup_note", *ACTIVITY_SHOWN)
         .order_by("-activity__date", "-activity__starts_at")[:limit]
     )
 
@@ -386,8 +389,9 @@ def contributions_of_activity(activity: StudyActivity) -> list:
 
 
 def member_contributions(*, member: Member, limit: int = 24):
-    """The member's talks and essays, newest first."""
-    return member.contributions.select_related("activity").order_by("-activity__date", "-pk")[:limit]
+    """The member's talks and essays, newest first, with the columns the member page shows."""
+    contributions = member.contributions.select_related("activity").only("kind", "title", *ACTIVITY_SHOWN)
+    return contributions.order_by("-activity__date", "-pk")[:limit]
 
 
 def minutes_get(activity: StudyActivity) -> dict:

@@ -238,7 +238,7 @@ def occasion_label(occasion: str) -> str:
     return ""
 
 
-class Visit(models.Model):
+class Visit(ChoiceLabels, models.Model):
     """A visit that took place (or a call), recorded by a carer; it fulfils at most one planned visit."""
 
     class Mode(models.TextChoices):
