@@ -23,6 +23,12 @@ STATE_ORDER = [
     for rank, state in enumerate(["escalated", "open", "bureau_replied", "answered", "closed"])
 ]
 STALE_ESCALATION_DAYS = 30
+# The schedule, its export and the visit form's shortcuts show a visit's member by name and contact
+# group: not their phone numbers, each parsed into a PhoneNumber as the row is read.
+UNSHOWN_PHONES = [
+    f"member__{name}"
+    for name in ("phone", "phone_alt", "notice_phone", "emergency_phone_1", "emergency_phone_2")
+]
 CONCERN_SHOWN = ["category", "text", "raised_on", "raised_via", "state", "escalated_at", "updated_at"]
 State = Concern.State
 
@@ -34,6 +40,7 @@ def planned_visit_list(*, user, mine: bool = False):
         .filter(member__branch_id__in=branch_ids(user, "record_visits"))
         .filter(Q(member__status=Member.Status.ACTIVE) | Q(kind=PlannedVisit.Kind.CONDOLENCE))
         .select_related("member__contact_group", "responsible")
+        .defer(*UNSHOWN_PHONES)
         .prefetch_related("escalations")
         .order_by("due_by", "member__name_pinyin", "id")
     )
@@ -100,7 +107,8 @@ def collective_birthdays(*, user, year: int) -> list[CollectiveBirthday]:
     """Active members turning 80, 85, 90, … in `year`, each with the day they do (the lunar date in
     that year for those who keep a lunar birthday), for the branch's collective celebration."""
     members = Member.objects.active().in_branches(branch_ids(user, "record_visits"))
-    return collective_birthdays_in(members, year=year, ages=COLLECTIVE_BIRTHDAY_AGES)
+    shown = members.only("name", "name_pinyin", "birth_date", "lunar_birthday")  # the schedule's list
+    return collective_birthdays_in(shown, year=year, ages=COLLECTIVE_BIRTHDAY_AGES)
 
 
 URGENT_KINDS = (PlannedVisit.Kind.HOSPITAL,)
