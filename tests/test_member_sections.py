@@ -67,6 +67,22 @@ def test_member_sections_cost_the_same_queries_with_more_rows(
     assert html.count("20.00") >= 2
 
 
+def test_a_visits_visitors_are_listed_in_the_order_they_were_recorded(client, secretary, liaison, own_member):
+    client.force_login(secretary)
+    for visitors in ([secretary, liaison], [liaison, secretary]):
+        visits_services.visit_record(
+            actor=secretary,
+            member=own_member,
+            date=timezone.localdate(),
+            kind=PlannedVisit.Kind.ROUTINE,
+            visitors=visitors,
+        )
+
+    html = client.get(reverse("member_sections", args=[own_member.pk])).content.decode()
+
+    assert f"{secretary}、{liaison}" in html and f"{liaison}、{secretary}" in html
+
+
 def test_members_own_page_shows_their_dues_and_attendance_but_not_visits(client, member_user, own_member):
     client.force_login(member_user)
     html = client.get(reverse("member_sections", args=[own_member.pk])).content.decode()

@@ -98,7 +98,10 @@ def visit_record(
     # The related rows come in as loaded instances: skip re-querying each one to check it exists.
     visit.full_clean(exclude=["member", "planned", "recorded_by"])
     visit.save()
-    visit.visitors.add(*(visitors or ([actor] if person(actor) else [])))
+    # One at a time, so that they are recorded in the order given (and the member page lists them
+    # so): add() of several inserts them in the order of a set of ids.
+    for visitor in visitors or ([actor] if person(actor) else []):
+        visit.visitors.add(visitor)
     if planned is not None:
         _close(planned)
     if kind != PlannedVisit.Kind.ROUTINE:
