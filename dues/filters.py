@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from lib.filters import FilterForm
 from members.models import Member
 
 from .forms import MemberChoiceField
@@ -20,6 +21,7 @@ class PaymentFilter(django_filters.FilterSet):
     member = MemberFilter(queryset=Member.objects.none(), label=_("Member"), empty_label=_("Any member"))
 
     class Meta:
+        form = FilterForm
         model = Payment
         fields = ["year", "member"]
 
@@ -38,6 +40,7 @@ class ExpenditureFilter(django_filters.FilterSet):
     )
 
     class Meta:
+        form = FilterForm
         model = Expenditure
         fields = ["year", "purpose"]
 
