@@ -117,7 +117,7 @@ def _member_columns(user, today: datetime.date) -> dict:
         "member_counts": figures.Counts(
             members,
             elderly=aged_at_least(ELDERLY_AGE, today),
-            cared_for=in_care_category(*CareCategory.values, on=today),
+            cared_for=in_care_category(*CareCategory.values, on=today, branch_ids=roster),
         ),
         # One subquery for the three fields the tile shows, rather than the same search three times.
         "next_study": Subquery(

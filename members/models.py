@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -33,13 +33,17 @@ def aged_at_least(age: int, on: datetime.date) -> Q:
     return Q(birth_date__lte=years_before(on, age))
 
 
-def in_care_category(*categories: str, on: datetime.date) -> Q:
+def in_care_category(*categories: str, on: datetime.date, branch_ids: list[int] | None = None) -> Q:
     """Members in any of the categories on the day, as a condition: a filter, or one figure of several
-    counted in one pass (`lib.figures.Counts`). The stored categories are an uncorrelated subquery,
-    which PostgreSQL reads and hashes once, where a correlated EXISTS under the OR with the age would
-    be probed member by member."""
-    stored = CarePeriod.objects.filter(category__in=categories).current(on).values("member_id")
-    condition = Q(pk__in=stored)
+    counted in one pass (`lib.figures.Counts`).
+
+    Given the branches counted, the stored categories are their care periods, read and hashed once
+    (a bureau's 10,000 members are not probed one by one); otherwise each member's are looked up."""
+    stored = CarePeriod.objects.filter(category__in=categories).current(on)
+    if branch_ids is None:
+        condition = Q(Exists(stored.filter(member=OuterRef("pk"))))
+    else:
+        condition = Q(pk__in=stored.filter(member__branch_id__in=branch_ids).values("member_id"))
     if CareCategory.ELDERLY in categories:
         condition |= aged_at_least(ELDERLY_AGE, on)
     return condition

@@ -37,15 +37,16 @@ def test_aged_at_least_80_counts_from_the_80th_birthday(branch):
         [CareCategory.ELDERLY, CareCategory.ALONE],
     ],
 )
-def test_care_categories_counted_in_one_pass_are_the_filters_counts(branch, categories):
+def test_care_categories_counted_in_one_pass_are_the_filters_counts(branch, other_branch, categories):
     """The dashboard counts its member figures in one pass (`figures.Counts`) with the conditions the
-    member list filters by: the same members."""
+    member list filters by, its care periods read for the branches counted: the same members."""
     today = datetime.date(2026, 12, 6)
     old_alone = MemberFactory(branch=branch, birth_date=datetime.date(1940, 1, 1))
     young_alone = MemberFactory(branch=branch, birth_date=datetime.date(1960, 1, 1))
     MemberFactory(branch=branch, birth_date=datetime.date(1938, 5, 1))  # 80 and over, no stored category
     MemberFactory(branch=branch, birth_date=datetime.date(1955, 5, 1))  # neither
-    for member in (old_alone, young_alone):
+    elsewhere = MemberFactory(branch=other_branch, birth_date=datetime.date(1960, 1, 1))
+    for member in (old_alone, young_alone, elsewhere):
         CarePeriod.objects.create(
             member=member, category=CareCategory.ALONE, started_on=datetime.date(2020, 1, 1)
         )
@@ -55,7 +56,8 @@ def test_care_categories_counted_in_one_pass_are_the_filters_counts(branch, cate
         counts=figures.Counts(
             members,
             elderly=aged_at_least(ELDERLY_AGE, today),
-            cared=in_care_category(*categories, on=today),
+            cared=in_care_category(*categories, on=today, branch_ids=[branch.pk]),
+            cared_each=in_care_category(*categories, on=today),
         )
     )[0]["counts"]
 
@@ -63,6 +65,7 @@ def test_care_categories_counted_in_one_pass_are_the_filters_counts(branch, cate
         "all": 4,
         "elderly": members.aged_at_least(ELDERLY_AGE, on=today).count(),
         "cared": members.in_care_category(*categories, on=today).count(),
+        "cared_each": members.in_care_category(*categories, on=today).count(),
     }
     assert counted["cared"] == {
         (CareCategory.ALONE,): 2,
