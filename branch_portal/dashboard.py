@@ -6,6 +6,7 @@ compiled once per shape of user and day (`dashboard_figures`).
 """
 
 import datetime
+from collections import Counter
 
 from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
@@ -68,13 +69,10 @@ def for_user(user) -> dict:
 def _places(user, roles: dict[int, frozenset[str]]) -> list[str]:
     """Where the user holds their roles, for the greeting: each branch by name, but a bureau the user
     reads as a whole once, with its number of branches (the bureau would otherwise greet 200 names)."""
-    whole: dict[str, int] = {}
-    places = []
-    for branch in branches_of(user, "view_study"):  # every branch where the user holds a role
-        if BranchRole.Role.BUREAU in roles[branch.pk]:
-            whole[branch.bureau.name] = whole.get(branch.bureau.name, 0) + 1
-        else:
-            places.append(f"{branch.bureau} · {branch}")
+    branches = branches_of(user, "view_study")  # every branch where the user holds a role
+    # Keyed by the Bureau (a model hashes by its id), not its name: two bureaus may share a name.
+    whole = Counter(branch.bureau for branch in branches if BranchRole.Role.BUREAU in roles[branch.pk])
+    places = [f"{branch.bureau} · {branch}" for branch in branches if branch.bureau not in whole]
     wholes = [
         ngettext("%(bureau)s · its %(count)d branch", "%(bureau)s · all %(count)d branches", count)
         % {"bureau": bureau, "count": count}
