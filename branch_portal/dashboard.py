@@ -36,6 +36,10 @@ from visits.selectors import home_panels as visit_panels
 from . import dashboard_charts, member_home
 from .dashboard_figures import figures_row
 
+# Past this many branches, the care figure hashes the installation's care periods once rather than
+# looking up each member's (`members.models.in_care_category`): the two cost the same near 50.
+HASHED_CARE_PAST_BRANCHES = 50
+
 
 def for_user(user) -> dict:
     """The dashboard's context: the user's roles and the figures of the branches they may see."""
@@ -115,7 +119,9 @@ def _member_columns(user, today: datetime.date) -> dict:
         "member_counts": figures.Counts(
             members,
             elderly=aged_at_least(ELDERLY_AGE, today),
-            cared_for=in_care_category(*CareCategory.values, on=today, branch_ids=roster),
+            cared_for=in_care_category(
+                *CareCategory.values, on=today, hashed=len(roster) > HASHED_CARE_PAST_BRANCHES
+            ),
         ),
         # One subquery for the three fields the tile shows, rather than the same search three times.
         "next_study": Subquery(

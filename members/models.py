@@ -33,17 +33,19 @@ def aged_at_least(age: int, on: datetime.date) -> Q:
     return Q(birth_date__lte=years_before(on, age))
 
 
-def in_care_category(*categories: str, on: datetime.date, branch_ids: list[int] | None = None) -> Q:
+def in_care_category(*categories: str, on: datetime.date, hashed: bool = False) -> Q:
     """Members in any of the categories on the day, as a condition: a filter, or one figure of several
     counted in one pass (`lib.figures.Counts`).
 
-    Given the branches counted, the stored categories are their care periods, read and hashed once
-    (a bureau's 10,000 members are not probed one by one); otherwise each member's are looked up."""
+    Each member's stored periods are looked up by index, which is cheapest for a branch or a few. With
+    `hashed`, the installation's current periods are read and hashed once instead, cheaper for many
+    members: at bench scale 2.1 against 0.3 ms of PostgreSQL for one branch's 50 members, 2.5 against
+    1.2 for 20 branches, 7.8 against 12.7 for a bureau's 10,000 members."""
     stored = CarePeriod.objects.filter(category__in=categories).current(on)
-    if branch_ids is None:
-        condition = Q(Exists(stored.filter(member=OuterRef("pk"))))
+    if hashed:
+        condition = Q(pk__in=stored.values("member_id"))
     else:
-        condition = Q(pk__in=stored.filter(member__branch_id__in=branch_ids).values("member_id"))
+        condition = Q(Exists(stored.filter(member=OuterRef("pk"))))
     if CareCategory.ELDERLY in categories:
         condition |= aged_at_least(ELDERLY_AGE, on)
     return condition
