@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from lib.choices import ChoiceLabels
+from lib.links import id_url
 from members.models import ContactGroup, Member
 from org.models import Branch
 
@@ -181,7 +181,7 @@ class StudyActivity(ChoiceLabels, models.Model):
         return f"{self.date:%Y-%m-%d} {self.theme}"
 
     def get_absolute_url(self) -> str:
-        return reverse("study:detail", args=[self.pk])
+        return id_url("study:detail", self.pk)
 
     def clean(self) -> None:
         errors = {}
@@ -386,7 +386,7 @@ class StudyMaterial(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return self.url if self.kind == self.Kind.LINK else reverse("study:material", args=[self.pk])
+        return self.url if self.kind == self.Kind.LINK else id_url("study:material", self.pk)
 
 
 class Attendance(ChoiceLabels, models.Model):

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import BranchRole
 from accounts.permissions import COMMITTEE, branch_ids
 from lib import figures
+from lib.links import id_url
 from members.models import Member
 from members.selectors import reader_member_ids
 from org.models import Branch
@@ -293,6 +294,10 @@ class ActivityRate(Rate):
     date: datetime.date
     theme: str
     kind: str
+
+    @property
+    def url(self) -> str:
+        return id_url("study:detail", self.activity_id)
 
 
 @dataclass
