@@ -12,11 +12,11 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Value,
     When,
     prefetch_related_objects,
@@ -532,10 +532,11 @@ def missing_meetings_columns(branch_ids: list[int], year: int, today: datetime.d
     branches' own frequencies (a short list, mostly empty). `missing_meetings` makes the tile of them.
     Counted by the database, not by building the year's table (for the bureau, 200 branches × 6 kinds)."""
     before = _months_ended_before(year, today)
-    # A branch's expected months between meetings of a kind: its own, else the rules'; NULL for none,
-    # which no period matches.
-    own = MeetingFrequency.objects.filter(
-        branch_id=OuterRef("branch_id"), kind=OuterRef("studyactivity__kind")
+    # A branch's expected months between meetings of a kind: its own (joined, not looked up once per
+    # use in each row), else the rules'; NULL for none, which no period matches.
+    own = FilteredRelation(
+        "branch__meeting_frequencies",
+        condition=Q(branch__meeting_frequencies__kind=F("studyactivity__kind")),
     )
     rules = Case(*[When(studyactivity__kind=k, then=Value(int(n))) for k, n in DEFAULT_FREQUENCIES.items()])
     held = (
@@ -544,7 +545,8 @@ def missing_meetings_columns(branch_ids: list[int], year: int, today: datetime.d
             studyactivity__date__year=year,
             studyactivity__kind__in=list(DEFAULT_FREQUENCIES),
         )
-        .annotate(every=NullIf(Coalesce(Subquery(own.values("every_months")), rules), Value(0)))
+        .annotate(own=own)
+        .annotate(every=NullIf(Coalesce("own__every_months", rules), Value(0)))
         .annotate(period=(Cast(ExtractMonth("studyactivity__date"), IntegerField()) - 1) / F("every"))
         # Periods run from January, so those ended are the first (before - 1) // every (`_periods`).
         .filter(period__lt=(Value(before) - 1) / F("every"))
