@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 
+def display_name(last_name: str, first_name: str, username: str) -> str:
+    """How the pages name a user (`str(user)`), from these three columns: a list that reads only them
+    need not build the user."""
+    # Chinese names are written family name first, without a space.
+    return f"{last_name}{first_name}".strip() or username
+
+
 class User(AbstractUser):
     class TextSize(models.TextChoices):
         STANDARD = "standard", _("Standard")
@@ -25,11 +32,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return display_name(self.last_name, self.first_name, self.username)
 
     def get_full_name(self) -> str:
-        # Chinese names are written family name first, without a space.
-        return f"{self.last_name}{self.first_name}".strip()
+        return display_name(self.last_name, self.first_name, "")
 
 
 class BranchRole(models.Model):

@@ -3,13 +3,13 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, display_name
 from accounts.permissions import LEADERS, branch_ids, roles_by_branch
 from lib import figures
 from members.models import Member
@@ -29,7 +29,19 @@ UNSHOWN_PHONES = [
     f"member__{name}"
     for name in ("phone", "phone_alt", "notice_phone", "emergency_phone_1", "emergency_phone_2")
 ]
-CONCERN_SHOWN = ["category", "text", "raised_on", "raised_via", "state", "escalated_at", "updated_at"]
+# What a card of the concern list shows, and what decides its staleness and the moves on it.
+CONCERN_ROW = [
+    "id",
+    "member__name",
+    "member__branch_id",
+    "member__branch__name",
+    "category",
+    "text",
+    "raised_on",
+    "raised_via",
+    "state",
+    "escalated_at",
+]
 State = Concern.State
 
 
@@ -229,15 +241,10 @@ def member_panel(*, member: Member, recent: int = 5) -> dict:
 def concern_list(*, user, inbox: bool = False):
     """The concerns of the user's caring branches; with `inbox`, escalations from the bureau's branches.
 
-    Members, branches and events are preloaded for the rows actually read: page the queryset before
-    iterating it (the events of 8,000 concerns cost far more than the 50 a page shows).
+    As rows (dicts) of the columns the list shows, `CONCERN_ROW`, rather than instances: a page of fifty
+    built a concern, a member and a branch each to show a dozen strings. `concern_steps` reads the steps
+    of the rows actually shown: page the queryset before iterating it.
     """
-    # A list (to_attr) rather than `events.all`: the template counts and lists the steps, and each
-    # `.all` would clone a queryset. Of each step's actor only the name is shown.
-    steps = ConcernEvent.objects.select_related("actor").only(
-        "concern", "to_state", "comment", "at", *(f"actor__{name}" for name in VISITOR_FIELDS)
-    )
-    events = Prefetch("events", queryset=steps, to_attr="steps")
     if inbox:
         concerns = Concern.objects.filter(
             member__branch_id__in=branch_ids(user, "answer_escalations"), escalated_at__isnull=False
@@ -245,14 +252,34 @@ def concern_list(*, user, inbox: bool = False):
     else:
         concerns = Concern.objects.filter(member__branch_id__in=branch_ids(user, "record_visits"))
     return (
-        concerns.select_related("member__branch")
-        # The list shows only the member's name and branch: a bureau's page joins all its members,
-        # and narrow rows keep that join small.
-        .only("member__name", "member__branch__name", *CONCERN_SHOWN)
-        .prefetch_related(events)
-        .annotate(waiting=Case(*STATE_ORDER, default=Value(9)))
+        concerns.alias(waiting=Case(*STATE_ORDER, default=Value(9)))
         .order_by("waiting", "-raised_on", "-id")
+        .values(*CONCERN_ROW)
     )
+
+
+def concern_steps(concern_ids: list[int]) -> dict[int, list[dict]]:
+    """The steps of these concerns in the order they were taken, by concern id: each step's time, the
+    state it led to, its comment and its actor's name (None for no person)."""
+    events = (
+        ConcernEvent.objects.filter(concern_id__in=concern_ids)
+        .order_by("at", "id")
+        .values_list(
+            "concern_id",
+            "at",
+            "to_state",
+            "comment",
+            "actor_id",
+            "actor__last_name",
+            "actor__first_name",
+            "actor__username",
+        )
+    )
+    steps = {pk: [] for pk in concern_ids}
+    for concern_id, at, to_state, comment, actor_id, *name in events:
+        actor = None if actor_id is None else display_name(*name)
+        steps[concern_id].append({"at": at, "to_state": to_state, "comment": comment, "actor": actor})
+    return steps
 
 
 def concern_get_for_user(user, pk: int) -> Concern:
@@ -267,9 +294,11 @@ def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) - datetime.timedelta(days=STALE_ESCALATION_DAYS)
 
 
-def is_stale(concern: Concern, now: datetime.datetime | None = None) -> bool:
+def is_stale(
+    state: str, escalated_at: datetime.datetime | None, now: datetime.datetime | None = None
+) -> bool:
     """An escalation the bureau has not answered for 30 days."""
-    return concern.state == State.ESCALATED and concern.escalated_at < stale_before(now)
+    return state == State.ESCALATED and escalated_at < stale_before(now)
 
 
 def dashboard_counts(user, today: datetime.date, now: datetime.datetime | None = None) -> dict:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.current_branch import current_branch
@@ -261,25 +262,82 @@ def _concerns_context(request, inbox: bool, form) -> dict:
 
 
 def _concern_rows(user, concerns) -> list[dict]:
-    """Each concern of the page with its staleness, the moves the user may make and the address
-    they are posted to."""
+    """Each concern of the page (rows of `selectors.concern_list`) as the strings its card shows, with
+    its staleness, the moves the user may make and the address they are posted to.
+
+    The labels of states, categories and channels, and each move's labels, are the same on every card:
+    they are translated once a page here, not by template tags on each of fifty cards.
+    """
+    concerns = list(concerns)
+    steps = selectors.concern_steps([concern["id"] for concern in concerns])
+    states = _labels(Concern.State)
+    categories = _labels(Concern.Category)
+    channels = _labels(Concern.Via)
+    moves = _moves(states)
     now = timezone.now()
     rows = []
     for concern in concerns:
-        allowed = [
-            (state, state.label)
-            for state, capability in TRANSITIONS[Concern.State(concern.state)].items()
-            if has_capability(user, capability, concern.member.branch_id)
-        ]
+        pk, state, branch_id = concern["id"], concern["state"], concern["member__branch_id"]
+        concern_steps = steps[pk]
         rows.append(
             {
-                "concern": concern,
-                "stale": selectors.is_stale(concern, now),
-                "actions": allowed,
-                "transition_url": id_url("visits:concern_transition", concern.pk),
+                "pk": pk,
+                "member": concern["member__name"],
+                "branch": concern["member__branch__name"],
+                "category": categories[concern["category"]],
+                "state": states[state],
+                "text": concern["text"],
+                "raised_on": concern["raised_on"],
+                "raised_via": channels[concern["raised_via"]],
+                "stale": selectors.is_stale(state, concern["escalated_at"], now),
+                "steps_label": _counted_steps(len(concern_steps)),
+                "steps": [_step(step, states) for step in concern_steps],
+                "actions": [
+                    (to_state, label, comment_label)
+                    for capability, to_state, label, comment_label in moves[state]
+                    if has_capability(user, capability, branch_id)
+                ],
+                "transition_url": id_url("visits:concern_transition", pk),
             }
         )
     return rows
+
+
+def _labels(choices) -> dict[str, str]:
+    """Value → label of a model's choices, translated into the request's language."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _moves(states: dict[str, str]) -> dict[str, list[tuple]]:
+    """State → the moves out of it, as (capability needed, next state, its label, the label of the
+    comment the move asks for)."""
+    moves = {}
+    for state, onward in TRANSITIONS.items():
+        moves[state] = [
+            (
+                capability,
+                to_state,
+                states[to_state],
+                _("Comment for “%(label)s”") % {"label": states[to_state]},
+            )
+            for to_state, capability in onward.items()
+        ]
+    return moves
+
+
+def _counted_steps(count: int) -> str:
+    """The card's summary, "3 steps", in the words the catalogue has for it."""
+    return ngettext("%(counter)s step", "%(counter)s steps", count) % {"counter": count}
+
+
+def _step(step: dict, states: dict[str, str]) -> dict:
+    """A step as its card lists it: when, the state it led to, who ("—" for no person), their comment."""
+    return {
+        "at": step["at"],
+        "state": states[step["to_state"]],
+        "actor": "—" if step["actor"] is None else step["actor"],
+        "comment": step["comment"],
+    }
 
 
 @require_POST
