@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User, display_name
+from accounts.models import display_name
 from accounts.permissions import LEADERS, branch_ids, roles_by_branch
 from lib import figures
 from members.models import Member
@@ -214,8 +214,8 @@ def due_for_member(member: Member):
     return PlannedVisit.objects.open().filter(member=member).order_by("due_by", "id")
 
 
-# What a visitor's name (User.__str__) is made of.
-VISITOR_FIELDS = ("id", "last_name", "first_name", "username")
+# What a visitor's name (accounts.models.display_name) is made of.
+VISITOR_FIELDS = ("last_name", "first_name", "username")
 
 
 def member_panel(*, member: Member, recent: int = 5) -> dict:
@@ -228,9 +228,8 @@ def member_panel(*, member: Member, recent: int = 5) -> dict:
         .order_by("-date", "-id")[:recent]
     )
     for visit in visits:
-        # In the order they were recorded (the rows come in no order).
-        rows = [row[1:] for row in sorted(visit.visitor_rows)]
-        visit.visitor_list = figures.instances(User, VISITOR_FIELDS, rows)
+        # Named in the order they were recorded (the rows come in no order; the first is the row's id).
+        visit.visitor_list = [display_name(*row[1:]) for row in sorted(visit.visitor_rows)]
     return {
         "visits": visits,
         "planned": list(due_for_member(member).select_related("responsible")),
